@@ -1,0 +1,69 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// FormatDuration renders d the way every view shows durations: tenths of a
+// second below a minute ("1.2s"), whole seconds above ("2m5s").
+func FormatDuration(d time.Duration) string {
+	if d < 0 {
+		d = 0
+	}
+	if d < time.Minute {
+		return fmt.Sprintf("%.1fs", d.Seconds())
+	}
+	return d.Round(time.Second).String()
+}
+
+// statusLine renders the one-line outcome of a node: "✓ id (1.2s)",
+// "✗ id (0.3s) exit 2", "○ id (skipped: build.x failed)".
+func statusLine(e Event) string {
+	var b strings.Builder
+	b.WriteString(symbol(e.Status))
+	b.WriteByte(' ')
+	b.WriteString(e.Node)
+	if e.Kind == NodeSkipped {
+		b.WriteString(" (")
+		b.WriteString(detail(e.Status, e.Reason))
+		b.WriteByte(')')
+		return b.String()
+	}
+	fmt.Fprintf(&b, " (%s)", FormatDuration(e.Duration))
+	switch {
+	case e.Status == StatusFailed && e.Reason == "":
+		fmt.Fprintf(&b, " exit %d", e.ExitCode)
+	case e.Status == StatusSucceeded && e.Reason == "":
+	default:
+		b.WriteByte(' ')
+		b.WriteString(detail(e.Status, e.Reason))
+	}
+	if e.MaxAttempts > 1 {
+		fmt.Fprintf(&b, " [attempt %d of %d]", e.Attempt, e.MaxAttempts)
+	}
+	return b.String()
+}
+
+// retryLine renders an attempt that failed and will be retried.
+func retryLine(e Event) string {
+	what := fmt.Sprintf("exit %d", e.ExitCode)
+	if e.Reason != "" {
+		what = e.Reason
+	}
+	return fmt.Sprintf("↻ %s attempt %d of %d failed (%s); retrying", e.Node, e.Attempt, e.MaxAttempts, what)
+}
+
+// detail joins a status and its reason without repeating the status when
+// the reason already starts with it.
+func detail(status, reason string) string {
+	switch {
+	case reason == "":
+		return status
+	case strings.HasPrefix(reason, status):
+		return reason
+	default:
+		return status + ": " + reason
+	}
+}
