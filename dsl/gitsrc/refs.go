@@ -1,0 +1,269 @@
+package gitsrc
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/pipeline-cd/pipeline/dsl"
+)
+
+// ciBranchVars are the CI variables naming the branch being built, in order
+// of preference: GitHub Actions (pull request head, then ref name) and GitLab.
+var ciBranchVars = []string{"GITHUB_HEAD_REF", "GITHUB_REF_NAME", "CI_COMMIT_REF_NAME"}
+
+// RepoRoot returns the top of the git work tree containing dir, or an error
+// wrapping ErrNotRepo when dir is not inside one (a bare repository has no
+// work tree and counts as not a repository).
+func RepoRoot(dir string) (string, error) {
+	if _, err := os.Stat(dir); err != nil {
+		return "", fmt.Errorf("finding the git repository of %s: %w", dir, err)
+	}
+	top, err := gitLine(dir, "rev-parse", "--show-toplevel")
+	if err != nil && exitCode(err) < 0 {
+		return "", fmt.Errorf("finding the git repository of %s: %w", dir, err)
+	}
+	if err != nil || top == "" {
+		return "", fmt.Errorf("%s: %w (run `git init`, or pass -C with a directory inside a clone)", dir, ErrNotRepo)
+	}
+	return top, nil
+}
+
+// Info returns the git.* values for rev, a commit-ish (usually "HEAD").
+//
+// Branch is the checked-out branch when rev is "HEAD"; in a detached checkout
+// (as CI systems make) the first of GITHUB_HEAD_REF, GITHUB_REF_NAME and
+// CI_COMMIT_REF_NAME that is set is used instead. For another rev, Branch is
+// the branch it names (a local branch, or a remote-tracking one without its
+// remote), else "". Tag is a tag pointing at the commit (the highest version
+// when there are several), else "". Author is the commit author's e-mail.
+// CommitCount is `git rev-list --count`, or -1 in a shallow clone, where that
+// count would be wrong.
+//
+// In a repository without commits, Info("HEAD") returns Known values with the
+// current branch, CommitCount 0 and the commit fields empty.
+func Info(root, rev string) (dsl.GitInfo, error) {
+	info := dsl.GitInfo{Known: true, CommitCount: -1}
+	sha, err := resolve(root, rev)
+	if err != nil {
+		if rev == "HEAD" && !hasCommits(root) {
+			info.CommitCount = 0
+			info.Branch, _ = gitLine(root, "symbolic-ref", "-q", "--short", "HEAD")
+			return info, nil
+		}
+		return dsl.GitInfo{CommitCount: -1}, err
+	}
+	line, err := gitLine(root, "log", "-1", "--no-show-signature", "--format=%H%x00%h%x00%ae", sha)
+	if err != nil {
+		return dsl.GitInfo{CommitCount: -1}, fmt.Errorf("reading commit %s: %w", rev, err)
+	}
+	fields := strings.Split(line, "\x00")
+	if len(fields) != 3 {
+		return dsl.GitInfo{CommitCount: -1}, fmt.Errorf("reading commit %s: unexpected git log output %q", rev, line)
+	}
+	info.SHA, info.ShortSHA, info.Author = fields[0], fields[1], fields[2]
+
+	if info.Branch, err = branchOf(root, rev); err != nil {
+		return dsl.GitInfo{CommitCount: -1}, err
+	}
+	tags, err := git(root, nil, "tag", "--points-at", sha, "--sort=-version:refname")
+	if err != nil {
+		return dsl.GitInfo{CommitCount: -1}, fmt.Errorf("listing the tags of %s: %w", rev, err)
+	}
+	info.Tag, _, _ = strings.Cut(string(tags), "\n")
+
+	shallow, err := gitLine(root, "rev-parse", "--is-shallow-repository")
+	if err != nil {
+		return dsl.GitInfo{CommitCount: -1}, err
+	}
+	if shallow != "true" {
+		count, err := gitLine(root, "rev-list", "--count", sha)
+		if err != nil {
+			return dsl.GitInfo{CommitCount: -1}, fmt.Errorf("counting the commits of %s: %w", rev, err)
+		}
+		if info.CommitCount, err = strconv.Atoi(count); err != nil {
+			return dsl.GitInfo{CommitCount: -1}, fmt.Errorf("counting the commits of %s: unexpected output %q", rev, count)
+		}
+	}
+	return info, nil
+}
+
+// hasCommits reports whether HEAD's repository has any commit at all.
+func hasCommits(root string) bool {
+	out, err := git(root, nil, "rev-list", "-n", "1", "--all")
+	return err == nil && len(bytes.TrimSpace(out)) > 0
+}
+
+// branchOf returns the branch rev names; see Info.
+func branchOf(root, rev string) (string, error) {
+	if rev == "HEAD" {
+		branch, err := gitLine(root, "symbolic-ref", "-q", "--short", "HEAD")
+		if err == nil {
+			return branch, nil
+		}
+		if exitCode(err) != 1 { // 1: HEAD is detached
+			return "", fmt.Errorf("reading the current branch: %w", err)
+		}
+		for _, name := range ciBranchVars {
+			if v := os.Getenv(name); v != "" {
+				return v, nil
+			}
+		}
+		return "", nil
+	}
+	out, err := gitLine(root, "rev-parse", "--symbolic-full-name", rev, "--")
+	if err != nil {
+		return "", nil // ambiguous or not a symbolic name: no branch
+	}
+	full, _, _ := strings.Cut(out, "\n")
+	if b, ok := strings.CutPrefix(full, "refs/heads/"); ok {
+		return b, nil
+	}
+	if r, ok := strings.CutPrefix(full, "refs/remotes/"); ok {
+		if _, b, ok := strings.Cut(r, "/"); ok && b != "HEAD" {
+			return b, nil
+		}
+	}
+	return "", nil
+}
+
+// Describe returns `git describe --tags --always` for rev: the nearest tag
+// with the distance and abbreviated hash, or the abbreviated hash alone when
+// no tag is reachable.
+func Describe(root, rev string) (string, error) {
+	sha, err := resolve(root, rev)
+	if err != nil {
+		return "", err
+	}
+	out, err := gitLine(root, "describe", "--tags", "--always", sha)
+	if err != nil {
+		return "", fmt.Errorf("describing %s: %w", rev, err)
+	}
+	return out, nil
+}
+
+// DefaultBranch returns the repository's default branch: the target of
+// origin/HEAD when it is set, else init.defaultBranch when that branch exists,
+// else "main" or "master", whichever exists, else the current branch. The
+// result always resolves as a ref: when only the remote-tracking branch
+// exists (a CI checkout), it is returned as "origin/NAME".
+func DefaultBranch(root string) (string, error) {
+	out, err := git(root, nil, "for-each-ref", "--format=%(refname)", "refs/heads/", "refs/remotes/origin/")
+	if err != nil {
+		return "", fmt.Errorf("listing branches: %w", err)
+	}
+	refs := map[string]bool{}
+	for _, r := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		refs[r] = true
+	}
+	usable := func(b string) string {
+		switch {
+		case b == "":
+			return ""
+		case refs["refs/heads/"+b]:
+			return b
+		case refs["refs/remotes/origin/"+b]:
+			return "origin/" + b
+		}
+		return ""
+	}
+	if target, err := gitLine(root, "symbolic-ref", "-q", "refs/remotes/origin/HEAD"); err == nil {
+		if b := usable(strings.TrimPrefix(target, "refs/remotes/origin/")); b != "" {
+			return b, nil
+		}
+	}
+	configured, _ := gitLine(root, "config", "init.defaultBranch")
+	for _, b := range []string{configured, "main", "master"} {
+		if b != "" && refs["refs/heads/"+b] {
+			return b, nil
+		}
+	}
+	current, err := gitLine(root, "symbolic-ref", "-q", "--short", "HEAD")
+	if err != nil {
+		return "", fmt.Errorf("no default branch: origin/HEAD is not set, no main or master branch exists, "+
+			"and HEAD is detached; pass the branch explicitly: %w", err)
+	}
+	return current, nil
+}
+
+// Commit is one commit of a history listing.
+type Commit struct {
+	SHA     string // full hash
+	Author  string // author e-mail
+	Subject string // first line of the message
+}
+
+// Commits returns the commits reachable from to but not from from, newest
+// first; from "" means every commit reachable from to. When limit > 0, at
+// most limit commits are returned. Either ref unknown gives an error wrapping
+// ErrUnknownRef.
+func Commits(root, from, to string, limit int) ([]Commit, error) {
+	toSHA, err := resolve(root, to)
+	if err != nil {
+		return nil, err
+	}
+	args := []string{"log", "-z", "--no-show-signature", "--format=%H%x00%ae%x00%s"}
+	if limit > 0 {
+		args = append(args, "-n", strconv.Itoa(limit))
+	}
+	args = append(args, toSHA)
+	if from != "" {
+		fromSHA, err := resolve(root, from)
+		if err != nil {
+			return nil, err
+		}
+		args = append(args, "^"+fromSHA)
+	}
+	out, err := git(root, nil, args...)
+	if err != nil {
+		return nil, fmt.Errorf("listing commits %s..%s: %w", from, to, err)
+	}
+	if len(out) == 0 {
+		return nil, nil
+	}
+	fields := strings.Split(strings.TrimSuffix(string(out), "\x00"), "\x00")
+	if len(fields)%3 != 0 {
+		return nil, fmt.Errorf("listing commits %s..%s: unexpected git log output", from, to)
+	}
+	commits := make([]Commit, 0, len(fields)/3)
+	for i := 0; i < len(fields); i += 3 {
+		commits = append(commits, Commit{SHA: strings.TrimPrefix(fields[i], "\n"), Author: fields[i+1], Subject: fields[i+2]})
+	}
+	return commits, nil
+}
+
+// Ancestor reports whether commit a is an ancestor of commit b (a commit is
+// its own ancestor). Either ref unknown gives an error wrapping ErrUnknownRef.
+func Ancestor(root, a, b string) (bool, error) {
+	aSHA, err := resolve(root, a)
+	if err != nil {
+		return false, err
+	}
+	bSHA, err := resolve(root, b)
+	if err != nil {
+		return false, err
+	}
+	_, err = git(root, nil, "merge-base", "--is-ancestor", aSHA, bSHA)
+	switch exitCode(err) {
+	case -1:
+		if err != nil {
+			return false, fmt.Errorf("checking whether %s is an ancestor of %s: %w", a, b, err)
+		}
+		return true, nil
+	case 1:
+		return false, nil
+	}
+	return false, fmt.Errorf("checking whether %s is an ancestor of %s: %w", a, b, err)
+}
+
+// UserEmail returns `git config user.email` as seen from root, or "" when it
+// is not set or git cannot tell.
+func UserEmail(root string) string {
+	email, err := gitLine(root, "config", "user.email")
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(email)
+}

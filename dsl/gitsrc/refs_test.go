@@ -1,0 +1,206 @@
+package gitsrc
+
+import (
+	"errors"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/pipeline-cd/pipeline/dsl"
+)
+
+func TestInfo(t *testing.T) {
+	f := newFixture(t)
+	short := func(sha string) string { return sh(t, f.root, "rev-parse", "--short", sha) }
+	tests := []struct {
+		rev  string
+		want dsl.GitInfo
+	}{
+		{"HEAD", dsl.GitInfo{SHA: f.second, ShortSHA: short(f.second), Branch: "main", Author: "bob@example.com", CommitCount: 2, Known: true}},
+		{"feature", dsl.GitInfo{SHA: f.onFeature, ShortSHA: short(f.onFeature), Branch: "feature", Author: "carol@example.com", CommitCount: 2, Known: true}},
+		{"v1.0.0", dsl.GitInfo{SHA: f.first, ShortSHA: short(f.first), Tag: "v1.0.0", Author: "alice@example.com", CommitCount: 1, Known: true}},
+		{f.first, dsl.GitInfo{SHA: f.first, ShortSHA: short(f.first), Tag: "v1.0.0", Author: "alice@example.com", CommitCount: 1, Known: true}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.rev, func(t *testing.T) {
+			got, err := Info(f.root, tt.rev)
+			if err != nil || got != tt.want {
+				t.Errorf("Info(%q) = %+v, %v; want %+v", tt.rev, got, err, tt.want)
+			}
+		})
+	}
+
+	t.Run("unknown", func(t *testing.T) {
+		_, err := Info(f.root, "nope")
+		if !errors.Is(err, ErrUnknownRef) {
+			t.Errorf("Info(nope) error = %v; want ErrUnknownRef", err)
+		}
+	})
+}
+
+func TestInfoDetached(t *testing.T) {
+	f := newFixture(t)
+	sh(t, f.root, "checkout", "-q", "-f", "--detach", "feature")
+	tests := []struct {
+		env        map[string]string
+		wantBranch string
+	}{
+		{nil, ""},
+		{map[string]string{"CI_COMMIT_REF_NAME": "gitlab-branch"}, "gitlab-branch"},
+		{map[string]string{"GITHUB_REF_NAME": "42/merge", "CI_COMMIT_REF_NAME": "x"}, "42/merge"},
+		{map[string]string{"GITHUB_HEAD_REF": "feature", "GITHUB_REF_NAME": "42/merge"}, "feature"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.wantBranch, func(t *testing.T) {
+			for k, v := range tt.env {
+				t.Setenv(k, v)
+			}
+			got, err := Info(f.root, "HEAD")
+			if err != nil || got.Branch != tt.wantBranch || got.SHA != f.onFeature {
+				t.Errorf("Info(HEAD) with %v = %+v, %v; want branch %q at %s", tt.env, got, err, tt.wantBranch, f.onFeature)
+			}
+		})
+	}
+}
+
+func TestInfoShallowAndEmpty(t *testing.T) {
+	f := newFixture(t)
+	clone := t.TempDir()
+	sh(t, clone, "clone", "-q", "--depth=1", "--branch=main", "file://"+f.root, "c")
+	got, err := Info(filepath.Join(clone, "c"), "HEAD")
+	if err != nil || got.CommitCount != -1 || got.SHA != f.second || got.Branch != "main" {
+		t.Errorf("Info(HEAD) in a shallow clone = %+v, %v; want CommitCount -1 at %s on main", got, err, f.second)
+	}
+
+	empty := t.TempDir()
+	sh(t, empty, "init", "-q", "-b", "trunk")
+	got, err = Info(empty, "HEAD")
+	want := dsl.GitInfo{Branch: "trunk", CommitCount: 0, Known: true}
+	if err != nil || got != want {
+		t.Errorf("Info(HEAD) without commits = %+v, %v; want %+v", got, err, want)
+	}
+}
+
+func TestDescribe(t *testing.T) {
+	f := newFixture(t)
+	short := sh(t, f.root, "rev-parse", "--short", f.second)
+	tests := []struct{ rev, want string }{
+		{"HEAD", "v1.0.0-1-g" + short},
+		{"v1.0.0", "v1.0.0"},
+	}
+	for _, tt := range tests {
+		got, err := Describe(f.root, tt.rev)
+		if err != nil || got != tt.want {
+			t.Errorf("Describe(%q) = %q, %v; want %q", tt.rev, got, err, tt.want)
+		}
+	}
+	if _, err := Describe(f.root, "nope"); !errors.Is(err, ErrUnknownRef) {
+		t.Errorf("Describe(nope) error = %v; want ErrUnknownRef", err)
+	}
+}
+
+func TestDefaultBranch(t *testing.T) {
+	f := newFixture(t)
+	cloneDir := t.TempDir()
+	sh(t, cloneDir, "clone", "-q", "file://"+f.root, "c")
+	clone := filepath.Join(cloneDir, "c")
+	sh(t, clone, "checkout", "-q", "-b", "topic")
+	sh(t, clone, "branch", "-q", "-D", "main")
+
+	trunk := t.TempDir()
+	sh(t, trunk, "init", "-q", "-b", "trunk")
+	commit(t, trunk, "a@example.com", "one", map[string]string{"a": "a"})
+	sh(t, trunk, "branch", "master")
+	sh(t, trunk, "branch", "develop")
+	sh(t, trunk, "config", "init.defaultBranch", "develop")
+
+	other := t.TempDir()
+	sh(t, other, "init", "-q", "-b", "work")
+	commit(t, other, "a@example.com", "one", map[string]string{"a": "a"})
+
+	tests := []struct{ name, root, want string }{
+		{"main exists", f.root, "main"},
+		{"origin/HEAD without a local branch", clone, "origin/main"},
+		{"init.defaultBranch", trunk, "develop"},
+		{"current branch", other, "work"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := DefaultBranch(tt.root)
+			if err != nil || got != tt.want {
+				t.Errorf("DefaultBranch(%s) = %q, %v; want %q", tt.name, got, err, tt.want)
+			}
+		})
+	}
+}
+
+func TestCommits(t *testing.T) {
+	f := newFixture(t)
+	c1 := Commit{SHA: f.first, Author: "alice@example.com", Subject: "Add the pipeline"}
+	c2 := Commit{SHA: f.second, Author: "bob@example.com", Subject: "Add a test stage"}
+	c3 := Commit{SHA: f.onFeature, Author: "carol@example.com", Subject: "Remove the production gate"}
+	tests := []struct {
+		from, to string
+		limit    int
+		want     []Commit
+	}{
+		{"", "main", 0, []Commit{c2, c1}},
+		{"", "main", 1, []Commit{c2}},
+		{"main", "feature", 0, []Commit{c3}},
+		{"v1.0.0", "main", 0, []Commit{c2}},
+		{"main", "main", 0, nil},
+		{"main", "v1.0.0", 0, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.from+".."+tt.to, func(t *testing.T) {
+			got, err := Commits(f.root, tt.from, tt.to, tt.limit)
+			if err != nil || !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("Commits(%q, %q, %d) = %+v, %v; want %+v", tt.from, tt.to, tt.limit, got, err, tt.want)
+			}
+		})
+	}
+	for _, refs := range [][2]string{{"nope", "main"}, {"main", "nope"}} {
+		if _, err := Commits(f.root, refs[0], refs[1], 0); !errors.Is(err, ErrUnknownRef) || !strings.Contains(err.Error(), "nope") {
+			t.Errorf("Commits(%q, %q) error = %v; want ErrUnknownRef naming nope", refs[0], refs[1], err)
+		}
+	}
+}
+
+func TestAncestor(t *testing.T) {
+	f := newFixture(t)
+	tests := []struct {
+		a, b string
+		want bool
+	}{
+		{"v1.0.0", "main", true},
+		{"v1.0.0", "feature", true},
+		{"main", "main", true},
+		{"feature", "main", false},
+		{"main", "v1.0.0", false},
+	}
+	for _, tt := range tests {
+		got, err := Ancestor(f.root, tt.a, tt.b)
+		if err != nil || got != tt.want {
+			t.Errorf("Ancestor(%q, %q) = %v, %v; want %v", tt.a, tt.b, got, err, tt.want)
+		}
+	}
+	if _, err := Ancestor(f.root, "main", "nope"); !errors.Is(err, ErrUnknownRef) {
+		t.Errorf("Ancestor(main, nope) error = %v; want ErrUnknownRef", err)
+	}
+}
+
+func TestUserEmail(t *testing.T) {
+	f := newFixture(t)
+	if got := UserEmail(f.root); got != "tester@example.com" {
+		t.Errorf("UserEmail() = %q; want %q", got, "tester@example.com")
+	}
+	sh(t, f.root, "config", "user.email", "local@example.com")
+	if got := UserEmail(f.root); got != "local@example.com" {
+		t.Errorf("UserEmail() with a repository setting = %q; want %q", got, "local@example.com")
+	}
+	t.Setenv("GIT_CONFIG_GLOBAL", filepath.Join(t.TempDir(), "none"))
+	if got := UserEmail(t.TempDir()); got != "" {
+		t.Errorf("UserEmail() outside a repository without configuration = %q; want \"\"", got)
+	}
+}
