@@ -1,0 +1,84 @@
+package notify
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/hashicorp/go-hclog"
+)
+
+func TestSend(t *testing.T) {
+	var mu sync.Mutex
+	var got []Message
+	ok := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var m Message
+		if ct := r.Header.Get("Content-Type"); ct != "application/json" {
+			t.Errorf("Content-Type = %q; want application/json", ct)
+		}
+		if err := json.NewDecoder(r.Body).Decode(&m); err != nil {
+			t.Errorf("decoding body: %v", err)
+		}
+		mu.Lock()
+		got = append(got, m)
+		mu.Unlock()
+	}))
+	defer ok.Close()
+	broken := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "no such hook", http.StatusNotFound)
+	}))
+	defer broken.Close()
+
+	var logs strings.Builder
+	n := &Notifier{
+		Hooks: []Hook{
+			{Name: "chat", URL: ok.URL, On: []string{"deploy_succeeded", "gate_waiting"}},
+			{Name: "broken", URL: broken.URL, On: []string{"deploy_succeeded"}},
+			{Name: "closed", URL: "http://127.0.0.1:1/hook", On: []string{"deploy_succeeded"}},
+		},
+		Logger: hclog.New(&hclog.LoggerOptions{Output: &logs}),
+	}
+	tests := []struct {
+		event    Event
+		wantOK   int
+		wantText string
+	}{
+		{Event{Kind: "deploy_succeeded", Pipeline: "webapp", Environment: "beta", Version: "1.0.3"}, 1, "webapp 1.0.3: deployment to beta succeeded"},
+		{Event{Kind: "gate_waiting", Pipeline: "webapp", Environment: "production", Gate: "go-live", RunID: "r-1"}, 1, "pipeline approve r-1 go-live"},
+		{Event{Kind: "rollback", Pipeline: "webapp"}, 0, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.event.Kind, func(t *testing.T) {
+			mu.Lock()
+			got = nil
+			mu.Unlock()
+			if n := n.Send(context.Background(), tt.event); n != tt.wantOK {
+				t.Errorf("Send(%s) = %d; want %d", tt.event.Kind, n, tt.wantOK)
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if len(got) != tt.wantOK {
+				t.Fatalf("webhook received %d messages; want %d", len(got), tt.wantOK)
+			}
+			if tt.wantOK > 0 && (!strings.Contains(got[0].Text, tt.wantText) || got[0].Event != tt.event.Kind) {
+				t.Errorf("message = %+v; want event %s and text containing %q", got[0], tt.event.Kind, tt.wantText)
+			}
+		})
+	}
+	for _, want := range []string{"notify=broken", "404", "notify=closed"} {
+		if !strings.Contains(logs.String(), want) {
+			t.Errorf("log %q does not mention %q", logs.String(), want)
+		}
+	}
+}
+
+func TestSendNilNotifier(t *testing.T) {
+	var n *Notifier
+	if got := n.Send(context.Background(), Event{Kind: "rollback"}); got != 0 {
+		t.Errorf("(*Notifier)(nil).Send = %d; want 0", got)
+	}
+}
