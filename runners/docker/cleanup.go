@@ -1,0 +1,69 @@
+package docker
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"syscall"
+
+	"github.com/docker/docker/api/types/container"
+	"github.com/docker/docker/api/types/filters"
+
+	"github.com/pipeline-cd/pipeline/runners"
+)
+
+// Cleanup removes containers this package created, found by the label
+// runners.LabelManaged=true: when all is false only those whose creating
+// process (label runners.LabelPID) is no longer alive on this host, when
+// all is true every one of them, running or not. It returns how many it
+// removed. Containers whose PID label is missing or unreadable count as
+// orphans. A PID reused by an unrelated process keeps its containers until
+// a later Cleanup; that errs on the side of not killing live steps.
+//
+// Cleanup lists containers, so Run never calls it: call it at start-up and
+// from `pipeline gc`.
+func (r *Runner) Cleanup(ctx context.Context, all bool) (int, error) {
+	list, err := r.cli.ContainerList(ctx, container.ListOptions{
+		All:     true,
+		Filters: filters.NewArgs(filters.Arg("label", runners.LabelManaged+"=true")),
+	})
+	if err != nil {
+		return 0, r.apiError(ctx, &runners.Step{ID: "cleanup"}, "list containers", err)
+	}
+	removed := 0
+	var errs []error
+	for _, c := range list {
+		if !all && processAlive(c.Labels[runners.LabelPID]) {
+			continue
+		}
+		err := r.cli.ContainerRemove(ctx, c.ID, container.RemoveOptions{Force: true, RemoveVolumes: true})
+		switch {
+		case err == nil:
+			removed++
+			r.logger.Info("removed leftover container", "id", c.ID,
+				"run", c.Labels[runners.LabelRun], "step", c.Labels[runners.LabelStep])
+		case isNotFound(err):
+		default:
+			errs = append(errs, fmt.Errorf("remove container %s: %w", c.ID, err))
+		}
+	}
+	return removed, errors.Join(errs...)
+}
+
+// processAlive reports whether the process with the decimal PID pid runs
+// on this host. Signal 0 checks without signalling; EPERM means it exists
+// but belongs to another user.
+func processAlive(pid string) bool {
+	n, err := strconv.Atoi(pid)
+	if err != nil || n <= 0 {
+		return false
+	}
+	p, err := os.FindProcess(n)
+	if err != nil {
+		return false
+	}
+	err = p.Signal(syscall.Signal(0))
+	return err == nil || errors.Is(err, syscall.EPERM)
+}
