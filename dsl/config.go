@@ -53,6 +53,11 @@ type Config struct {
 	// declaration order (file names sorted, then position in file).
 	Stages   []*Stage
 	Notifies []*Notify
+
+	// eval holds what EvalStep and EvalText need: the parsed files, the
+	// load-time evaluation context and the declared artifact and image
+	// names. It is set by LoadDir and read-only afterwards.
+	eval *evaluator
 }
 
 // Stage returns the stage with the given kind and name, or nil.

@@ -1,0 +1,189 @@
+package dsl
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+)
+
+var pipelineBlockSchema = &hcl.BodySchema{
+	Attributes: []hcl.AttributeSchema{
+		{Name: "description"},
+		{Name: "version"},
+		{Name: "image"},
+	},
+}
+
+// decodePipelineBlock decodes the pipeline block. version stays an
+// expression; description and image are evaluated now.
+func (l *loader) decodePipelineBlock(b *hcl.Block) (*Pipeline, hcl.Diagnostics) {
+	p := &Pipeline{Name: b.Labels[0], DeclRange: b.DefRange}
+	var diags hcl.Diagnostics
+	if p.Name == "" {
+		diags = append(diags, &hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  "Invalid Name",
+			Detail:   "The pipeline name must not be empty. Name the pipeline after the component it delivers, for example pipeline \"webapp\".",
+			Subject:  b.LabelRanges[0].Ptr(),
+		})
+	}
+	content, d := b.Body.Content(pipelineBlockSchema)
+	diags = append(diags, d...)
+	if a, ok := content.Attributes["description"]; ok {
+		diags = append(diags, l.staticString(a, &p.Description)...)
+	}
+	if a, ok := content.Attributes["image"]; ok {
+		diags = append(diags, l.staticString(a, &p.Image)...)
+	}
+	if a, ok := content.Attributes["version"]; ok {
+		p.Version = a.Expr
+	}
+	return p, diags
+}
+
+var secretBlockSchema = &hcl.BodySchema{
+	Attributes: []hcl.AttributeSchema{{Name: "env", Required: true}},
+}
+
+// decodeSecretBlock decodes a secret block; env is required and must be a
+// valid environment variable name.
+func (l *loader) decodeSecretBlock(b *hcl.Block) (*Secret, hcl.Diagnostics) {
+	s := &Secret{Name: b.Labels[0], DeclRange: b.DefRange}
+	diags := checkName("secret", b)
+	content, d := b.Body.Content(secretBlockSchema)
+	diags = append(diags, d...)
+	if a, ok := content.Attributes["env"]; ok {
+		d := l.staticString(a, &s.Env)
+		diags = append(diags, d...)
+		if !d.HasErrors() && !validEnvName(s.Env) {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Invalid Environment Variable Name",
+				Detail:   fmt.Sprintf("%q is not a valid environment variable name. Name the variable that holds the secret, for example env = \"DEPLOY_TOKEN\".", s.Env),
+				Subject:  a.Expr.Range().Ptr(),
+			})
+		}
+	}
+	return s, diags
+}
+
+var groupBlockSchema = &hcl.BodySchema{
+	Attributes: []hcl.AttributeSchema{{Name: "members", Required: true}},
+}
+
+// decodeGroupBlock decodes a group of approvers.
+func (l *loader) decodeGroupBlock(b *hcl.Block) (*Group, hcl.Diagnostics) {
+	g := &Group{Name: b.Labels[0], DeclRange: b.DefRange}
+	var diags hcl.Diagnostics
+	if g.Name == "" || strings.ContainsAny(g.Name, " \t\n:") {
+		diags = append(diags, &hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  "Invalid Name",
+			Detail:   fmt.Sprintf("%q is not a valid group name. Use a name without spaces or colons, such as \"release-managers\".", g.Name),
+			Subject:  b.LabelRanges[0].Ptr(),
+		})
+	}
+	content, d := b.Body.Content(groupBlockSchema)
+	diags = append(diags, d...)
+	if a, ok := content.Attributes["members"]; ok {
+		members, ranges, d := l.staticStrings(a)
+		diags = append(diags, d...)
+		seen := map[string]bool{}
+		for i, m := range members {
+			switch {
+			case strings.TrimSpace(m) == "":
+				diags = append(diags, &hcl.Diagnostic{
+					Severity: hcl.DiagError,
+					Summary:  "Invalid Group Member",
+					Detail:   "A group member must be a name or an e-mail address, not an empty string. Remove the empty entry.",
+					Subject:  ranges[i].Ptr(),
+				})
+			case seen[m]:
+				diags = append(diags, &hcl.Diagnostic{
+					Severity: hcl.DiagError,
+					Summary:  "Duplicate Group Member",
+					Detail:   fmt.Sprintf("%q is listed twice in group %q. Remove one of the entries.", m, g.Name),
+					Subject:  ranges[i].Ptr(),
+				})
+			default:
+				seen[m] = true
+				g.Members = append(g.Members, m)
+			}
+		}
+	}
+	return g, diags
+}
+
+var notifyBlockSchema = &hcl.BodySchema{
+	Attributes: []hcl.AttributeSchema{
+		{Name: "webhook", Required: true},
+		{Name: "on", Required: true},
+	},
+}
+
+// decodeNotifyBlock decodes a notify block. webhook stays an expression;
+// each event in on must be one of NotifyEvents.
+func (l *loader) decodeNotifyBlock(b *hcl.Block) (*Notify, hcl.Diagnostics) {
+	n := &Notify{Name: b.Labels[0], DeclRange: b.DefRange}
+	var diags hcl.Diagnostics
+	content, d := b.Body.Content(notifyBlockSchema)
+	diags = append(diags, d...)
+	if a, ok := content.Attributes["webhook"]; ok {
+		n.Webhook = a.Expr
+	}
+	if a, ok := content.Attributes["on"]; ok {
+		events, ranges, d := l.staticStrings(a)
+		diags = append(diags, d...)
+		if !d.HasErrors() && len(events) == 0 {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "No Notify Events",
+				Detail:   fmt.Sprintf("The on attribute lists no events, so this notify block would never fire. List some of: %s.", strings.Join(NotifyEvents, ", ")),
+				Subject:  a.Expr.Range().Ptr(),
+			})
+		}
+		for i, ev := range events {
+			if !contains(NotifyEvents, ev) {
+				diags = append(diags, &hcl.Diagnostic{
+					Severity: hcl.DiagError,
+					Summary:  "Unknown Notify Event",
+					Detail: fmt.Sprintf("%q is not an event.%s The events are: %s.",
+						ev, didYouMean(ev, NotifyEvents), strings.Join(NotifyEvents, ", ")),
+					Subject: ranges[i].Ptr(),
+				})
+				continue
+			}
+			n.On = append(n.On, ev)
+		}
+	}
+	return n, diags
+}
+
+// decodeLocalsBlock returns the attributes of a locals block.
+func decodeLocalsBlock(b *hcl.Block) ([]*hcl.Attribute, hcl.Diagnostics) {
+	attrs, diags := b.Body.JustAttributes()
+	out := make([]*hcl.Attribute, 0, len(attrs))
+	for _, a := range attrs {
+		out = append(out, a)
+	}
+	sortAttrs(out)
+	return out, diags
+}
+
+func sortAttrs(attrs []*hcl.Attribute) {
+	sort.Slice(attrs, func(i, j int) bool { return attrs[i].Range.Start.Byte < attrs[j].Range.Start.Byte })
+}
+
+// titleCase upper-cases the first letter of every word.
+func titleCase(s string) string {
+	words := strings.Fields(s)
+	for i, w := range words {
+		words[i] = strings.ToUpper(w[:1]) + w[1:]
+	}
+	return strings.Join(words, " ")
+}
+
+// lowerWords lower-cases s for use inside a sentence.
+func lowerWords(s string) string { return strings.ToLower(s) }

@@ -1,0 +1,162 @@
+package dsl
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io/fs"
+	"os"
+	"sort"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+	"github.com/zclconf/go-cty/cty"
+)
+
+// Parser loads pipeline files and keeps every file it parsed, so that
+// diagnostics can be rendered with source snippets. A Parser is not safe for
+// concurrent use. Parsing a file name again replaces the cached file.
+type Parser struct {
+	files map[string]*hcl.File
+}
+
+// NewParser returns a Parser with an empty file cache.
+func NewParser() *Parser {
+	return &Parser{files: map[string]*hcl.File{}}
+}
+
+// Files returns every file parsed so far by name, for
+// hcl.NewDiagnosticTextWriter. The map is the parser's own; do not modify it.
+func (p *Parser) Files() map[string]*hcl.File {
+	return p.files
+}
+
+// LoadOptions tells LoadDir how to name files and which values to use for
+// variables, git.* and env().
+type LoadOptions struct {
+	// FilenamePrefix is put before each file name in diagnostics and
+	// ranges, e.g. "examples/webapp/" or "main:examples/webapp/".
+	FilenamePrefix string
+	// Dir is stored in Config.Dir.
+	Dir string
+	// Source is stored in Config.Source; Ref and Commit are filled by the
+	// caller, LoadDir fills Digest and Files.
+	Source Source
+	// Git holds the git.* values; Known=false makes every git.* unknown.
+	Git GitInfo
+	// Vars holds -var and -var-file options in command-line order; a later
+	// one wins over an earlier one.
+	Vars []VarArg
+	// Getenv looks up environment variables for env() and PIPELINE_VAR_*;
+	// nil means os.LookupEnv.
+	Getenv func(string) (string, bool)
+	// ReadFile reads -var-file paths; nil means os.ReadFile.
+	ReadFile func(path string) ([]byte, error)
+}
+
+// IsConfigFile reports whether a file name (without directory) is a
+// pipeline file: pipeline.hcl or *.pipeline.hcl.
+func IsConfigFile(name string) bool {
+	return name == "pipeline.hcl" || strings.HasSuffix(name, ".pipeline.hcl")
+}
+
+// LoadDir loads every *.pipeline.hcl and pipeline.hcl at the root of fsys
+// (not recursively), naming each file opts.FilenamePrefix+name in
+// diagnostics and ranges. It decodes the files, applies variables, resolves
+// references, checks for cycles, evaluates static attributes and checks that
+// every run-time expression is type-correct with run.* and release.*
+// unknown.
+//
+// It returns the Config, which is partial when the diagnostics hold errors,
+// and every diagnostic found (not only the first). The Config is nil only
+// when no file could be read. A directory with no pipeline files is an
+// error diagnostic ("No Pipeline Files").
+func (p *Parser) LoadDir(fsys fs.FS, opts LoadOptions) (*Config, hcl.Diagnostics) {
+	if opts.Getenv == nil {
+		opts.Getenv = os.LookupEnv
+	}
+	if opts.ReadFile == nil {
+		opts.ReadFile = os.ReadFile
+	}
+	entries, err := fs.ReadDir(fsys, ".")
+	if err != nil {
+		return nil, hcl.Diagnostics{{
+			Severity: hcl.DiagError,
+			Summary:  "Cannot Read Config Directory",
+			Detail:   fmt.Sprintf("The directory %q could not be read: %s. Check that it exists and is readable, or pick another one with -C DIR.", dirName(opts), err),
+		}}
+	}
+	var names []string
+	for _, e := range entries {
+		if !e.IsDir() && IsConfigFile(e.Name()) {
+			names = append(names, e.Name())
+		}
+	}
+	sort.Strings(names)
+	if len(names) == 0 {
+		return nil, hcl.Diagnostics{{
+			Severity: hcl.DiagError,
+			Summary:  "No Pipeline Files",
+			Detail: fmt.Sprintf("The directory %q holds no pipeline.hcl or *.pipeline.hcl file. "+
+				"Create one with a pipeline block, or point at the directory holding them with -C DIR.", dirName(opts)),
+		}}
+	}
+
+	var diags hcl.Diagnostics
+	digest := sha256.New()
+	var files []*hcl.File
+	src := opts.Source
+	src.Files = nil
+	for _, name := range names {
+		full := opts.FilenamePrefix + name
+		b, err := fs.ReadFile(fsys, name)
+		if err != nil {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Cannot Read Pipeline File",
+				Detail:   fmt.Sprintf("The file %q could not be read: %s. Check its permissions.", full, err),
+			})
+			continue
+		}
+		fmt.Fprintf(digest, "%s\x00%d\x00", name, len(b))
+		digest.Write(b)
+		f, fDiags := hclsyntax.ParseConfig(b, full, hcl.InitialPos)
+		diags = append(diags, fDiags...)
+		if f == nil {
+			continue
+		}
+		p.files[full] = f
+		files = append(files, f)
+		src.Files = append(src.Files, full)
+	}
+	src.Digest = "sha256:" + hex.EncodeToString(digest.Sum(nil))
+
+	l := &loader{
+		parser: p,
+		fsys:   fsys,
+		opts:   opts,
+		cfg: &Config{
+			Dir:       opts.Dir,
+			Source:    src,
+			Git:       opts.Git,
+			Variables: map[string]*Variable{},
+			VarValues: map[string]cty.Value{},
+			Locals:    map[string]*Local{},
+			Secrets:   map[string]*Secret{},
+			Groups:    map[string]*Group{},
+		},
+	}
+	diags = append(diags, l.load(files)...)
+	return l.cfg, diags
+}
+
+func dirName(opts LoadOptions) string {
+	if opts.Dir != "" {
+		return opts.Dir
+	}
+	if opts.FilenamePrefix != "" {
+		return opts.FilenamePrefix
+	}
+	return "."
+}
