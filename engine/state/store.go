@@ -116,18 +116,24 @@ type RunFilter struct {
 
 // RunStore records runs, their nodes and logs.
 type RunStore interface {
+	// CreateRun stores r. An empty r.ID is replaced by NewID(); a duplicate
+	// ID returns an error wrapping ErrConflict.
 	CreateRun(ctx context.Context, r *Run) error
 	// UpdateRun overwrites the run's mutable fields (status, reason,
-	// release, host, pid, finished).
+	// release, host, pid, finished); an unknown run returns ErrNotFound.
 	UpdateRun(ctx context.Context, r *Run) error
+	// GetRun returns ErrNotFound for an unknown id.
 	GetRun(ctx context.Context, id string) (*Run, error)
 	// ListRuns returns runs newest first.
 	ListRuns(ctx context.Context, f RunFilter) ([]*Run, error)
-	// PutNode inserts or replaces the node (RunID, NodeID).
+	// PutNode inserts or replaces the node (RunID, NodeID); an unknown run
+	// returns ErrNotFound.
 	PutNode(ctx context.Context, n *Node) error
 	// Nodes returns a run's nodes ordered by NodeID.
 	Nodes(ctx context.Context, runID string) ([]*Node, error)
-	// AppendLogs stores lines in one transaction.
+	// AppendLogs stores lines in one transaction. A line of an unknown run
+	// returns ErrNotFound; a line whose (RunID, NodeID, Attempt, Seq) is
+	// already stored returns ErrConflict; either way no line is stored.
 	AppendLogs(ctx context.Context, lines []LogLine) error
 	// Logs returns a node's lines ordered by attempt and Seq; an empty
 	// nodeID returns every node's lines ordered by time, node and Seq.
@@ -171,8 +177,10 @@ type Image struct {
 // ReleaseStore records releases.
 type ReleaseStore interface {
 	// CreateRelease stores r with its artifacts and images in one
-	// transaction, or returns ErrReleaseExists.
+	// transaction, or returns ErrReleaseExists. An empty r.ID is replaced by
+	// NewID() and a zero CreatedAt by the current time.
 	CreateRelease(ctx context.Context, r *Release) error
+	// GetRelease and ReleaseByVersion return ErrNotFound for an unknown release.
 	GetRelease(ctx context.Context, id string) (*Release, error)
 	ReleaseByVersion(ctx context.Context, pipeline, version string) (*Release, error)
 	// ListReleases returns a pipeline's releases newest first; limit 0: all.
@@ -221,8 +229,13 @@ type DeploymentFilter struct {
 
 // DeploymentStore records deployments.
 type DeploymentStore interface {
+	// CreateDeployment stores d. An empty d.ID is replaced by NewID(); a
+	// duplicate ID returns an error wrapping ErrConflict.
 	CreateDeployment(ctx context.Context, d *Deployment) error
+	// UpdateDeployment overwrites the mutable fields (status, reason,
+	// approved by, commits, finished); an unknown deployment returns ErrNotFound.
 	UpdateDeployment(ctx context.Context, d *Deployment) error
+	// GetDeployment returns ErrNotFound for an unknown id.
 	GetDeployment(ctx context.Context, id string) (*Deployment, error)
 	// ListDeployments returns deployments newest first (by StartedAt, then ID).
 	ListDeployments(ctx context.Context, f DeploymentFilter) ([]*Deployment, error)
@@ -256,13 +269,18 @@ type Approval struct {
 
 // GateStore records gates and decisions on them.
 type GateStore interface {
-	// PutGate inserts or replaces the gate (RunID, Name).
+	// PutGate inserts or replaces the gate (RunID, Name); an unknown run
+	// returns ErrNotFound.
 	PutGate(ctx context.Context, g *Gate) error
+	// GetGate returns ErrNotFound for a gate that was never put.
 	GetGate(ctx context.Context, runID, name string) (*Gate, error)
 	// WaitingGates returns gates still waiting, oldest first; an empty
 	// pipeline matches every pipeline.
 	WaitingGates(ctx context.Context, pipeline string) ([]*Gate, error)
+	// AddApproval appends a decision; a gate that was never put returns
+	// ErrNotFound. A zero At is replaced by the current time.
 	AddApproval(ctx context.Context, a *Approval) error
+	// Approvals returns a gate's decisions in the order they were added.
 	Approvals(ctx context.Context, runID, gate string) ([]*Approval, error)
 }
 
@@ -281,8 +299,12 @@ type AuditEvent struct {
 
 // AuditStore is the append-only audit trail. There is no update or delete.
 type AuditStore interface {
+	// AppendAudit stores e and sets e.Seq; a zero At is replaced by the
+	// current time.
 	AppendAudit(ctx context.Context, e *AuditEvent) error
-	// Audit returns events oldest first; an empty pipeline matches every pipeline.
+	// Audit returns events oldest first; an empty pipeline matches every
+	// pipeline. A positive limit keeps the newest limit events (still oldest
+	// first); 0 returns all.
 	Audit(ctx context.Context, pipeline string, limit int) ([]*AuditEvent, error)
 }
 
@@ -301,15 +323,23 @@ type LockStore interface {
 	// TryLock takes l.Key for l.Holder if it is free, expired (ExpiresAt
 	// before now) or already held by l.Holder. When someone else holds it,
 	// TryLock returns the current lock and an error wrapping ErrLocked.
+	// On success it returns the stored lock: a zero l.AcquiredAt becomes
+	// now, and a re-entrant TryLock keeps the first AcquiredAt and takes
+	// l's lease, host and pid. A zero ExpiresAt is a lock without lease
+	// (see Lock.Expired).
 	TryLock(ctx context.Context, l *Lock, now time.Time) (*Lock, error)
 	// TakeOver replaces the lock held by prev.Holder with l, atomically; it
-	// returns ErrConflict when the lock is no longer held by prev.Holder.
+	// returns ErrConflict when the lock is no longer held by prev.Holder
+	// (including when it was released). prev.Key and l.Key must be equal.
 	// The engine calls it after proving the holder's process is gone.
 	TakeOver(ctx context.Context, prev, l *Lock) error
-	// Renew extends the lease of a lock held by l.Holder.
+	// Renew sets the lease (ExpiresAt) of the lock l.Key held by l.Holder;
+	// it returns ErrConflict when l.Holder no longer holds it.
 	Renew(ctx context.Context, l *Lock) error
-	// Unlock releases key if holder holds it; releasing a free lock is not an error.
+	// Unlock releases key if holder holds it; releasing a free lock, or one
+	// held by someone else, does nothing and is not an error.
 	Unlock(ctx context.Context, key, holder string) error
+	// GetLock returns the lock row for key, expired or not, or ErrNotFound.
 	GetLock(ctx context.Context, key string) (*Lock, error)
 }
 

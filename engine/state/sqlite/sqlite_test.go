@@ -1,0 +1,44 @@
+package sqlite_test
+
+import (
+	"path/filepath"
+	"sync"
+	"testing"
+
+	"github.com/pipeline-cd/pipeline/engine/state"
+	"github.com/pipeline-cd/pipeline/engine/state/sqlite"
+	"github.com/pipeline-cd/pipeline/engine/state/statetest"
+)
+
+func TestStore(t *testing.T) {
+	statetest.Run(t, func(t *testing.T) state.Store {
+		s, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "state.db"), nil)
+		if err != nil {
+			t.Fatalf("Open() = %v; want nil", err)
+		}
+		return s
+	})
+}
+
+// TestTwoStoresOneFile opens the same file twice, as two processes would,
+// concurrently (both run migrations) and races them for one lock.
+func TestTwoStoresOneFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "nested", "dir", "state.db")
+	stores := make([]state.Store, 2)
+	errs := make([]error, 2)
+	var wg sync.WaitGroup
+	for i := range stores {
+		wg.Go(func() {
+			s, err := sqlite.Open(t.Context(), path, nil)
+			stores[i], errs[i] = s, err
+		})
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("concurrent Open #%d = %v; want nil", i, err)
+		}
+		t.Cleanup(func() { stores[i].Close() })
+	}
+	statetest.LockContention(t, stores...)
+}
