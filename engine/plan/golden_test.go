@@ -1,0 +1,186 @@
+package plan
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"flag"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/hashicorp/hcl/v2"
+	"github.com/stretchr/testify/require"
+
+	"github.com/pipeline-cd/pipeline/dsl"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files under testdata/plan")
+
+const corpusDir = "../../testdata/plan"
+
+// fixtureOptions is the optional options.json of a fixture directory.
+type fixtureOptions struct {
+	Only    []string           `json:"only"`
+	Skip    []string           `json:"skip"`
+	Until   string             `json:"until"`
+	RunID   string             `json:"run_id"`
+	Release *dsl.ReleaseValues `json:"release"`
+	Env     map[string]string  `json:"env"`
+}
+
+// fixtureGit is the git.* context every fixture is loaded with, so the
+// goldens do not depend on the repository the tests run in.
+var fixtureGit = dsl.GitInfo{
+	SHA: "4f2a9c1e8b7d6a5f4e3d2c1b0a9f8e7d6c5b4a39", ShortSHA: "4f2a9c1",
+	Branch: "main", Author: "alice@example.com", CommitCount: 42, Known: true,
+}
+
+// loadFixture loads a corpus directory with dsl and returns it with its
+// options; the config must load without error diagnostics.
+func loadFixture(t *testing.T, fsys fs.FS, name string) (*dsl.Config, Options) {
+	t.Helper()
+	var fo fixtureOptions
+	if b, err := fs.ReadFile(fsys, "options.json"); err == nil {
+		require.NoError(t, json.Unmarshal(b, &fo), "options.json")
+	}
+	cfg, diags := dsl.NewParser().LoadDir(fsys, dsl.LoadOptions{
+		FilenamePrefix: name + "/",
+		Dir:            name,
+		Git:            fixtureGit,
+		Getenv: func(k string) (string, bool) {
+			v, ok := fo.Env[k]
+			return v, ok
+		},
+	})
+	require.False(t, diags.HasErrors(), "LoadDir(%s): %v", name, diags)
+	return cfg, Options{
+		Only: fo.Only, Skip: fo.Skip, Until: fo.Until,
+		Scope: dsl.Scope{RunID: fo.RunID, Release: fo.Release},
+	}
+}
+
+// render returns every rendering of p by golden file name.
+func render(t *testing.T, p *Plan) map[string][]byte {
+	t.Helper()
+	out := map[string][]byte{}
+	for name, write := range map[string]func(*bytes.Buffer) error{
+		"plan.golden.txt":  func(b *bytes.Buffer) error { return p.WriteText(b) },
+		"plan.golden.json": func(b *bytes.Buffer) error { return p.WriteJSON(b) },
+		"graph.golden.dot": func(b *bytes.Buffer) error { return p.WriteDOT(b) },
+		"graph.golden.mmd": func(b *bytes.Buffer) error { return p.WriteMermaid(b) },
+	} {
+		var b bytes.Buffer
+		require.NoError(t, write(&b), name)
+		out[name] = b.Bytes()
+	}
+	return out
+}
+
+// renderError renders a planning error for error.golden.txt.
+func renderError(err error) []byte {
+	var b strings.Builder
+	var sel *SelectionError
+	var diags hcl.Diagnostics
+	switch {
+	case errors.As(err, &sel):
+		for _, p := range sel.Problems {
+			b.WriteString("selection: " + p.Flag + " stage=" + p.Stage + " missing=" + p.Missing + " name=" + p.Name + "\n  " + p.Detail + "\n")
+		}
+	case errors.As(err, &diags):
+		for _, d := range diags {
+			b.WriteString("diagnostic: " + d.Summary)
+			if d.Subject != nil {
+				b.WriteString(" at " + d.Subject.String())
+			}
+			b.WriteString("\n  " + d.Detail + "\n")
+		}
+	default:
+		b.WriteString("error: " + err.Error() + "\n")
+	}
+	return []byte(b.String())
+}
+
+// checkGolden compares got with the golden file, or rewrites it with -update.
+func checkGolden(t *testing.T, path string, got []byte) {
+	t.Helper()
+	if *update {
+		require.NoError(t, os.WriteFile(path, got, 0o644))
+		return
+	}
+	want, err := os.ReadFile(path)
+	require.NoError(t, err, "golden file missing; run go test ./engine/plan -update")
+	if diff := cmp.Diff(string(want), string(got)); diff != "" {
+		t.Errorf("%s mismatch (-want +got):\n%s", path, diff)
+	}
+}
+
+func corpus(t *testing.T) []string {
+	t.Helper()
+	entries, err := os.ReadDir(corpusDir)
+	require.NoError(t, err)
+	var names []string
+	for _, e := range entries {
+		if e.IsDir() {
+			names = append(names, e.Name())
+		}
+	}
+	sort.Strings(names)
+	return names
+}
+
+func TestGolden(t *testing.T) {
+	names := corpus(t)
+	if len(names) < 15 {
+		t.Errorf("corpus has %d configs; want at least 15", len(names))
+	}
+	for _, name := range names {
+		t.Run(name, func(t *testing.T) {
+			dir := filepath.Join(corpusDir, name)
+			cfg, opts := loadFixture(t, os.DirFS(dir), name)
+			p, err := New(cfg, opts)
+			if err != nil {
+				checkGolden(t, filepath.Join(dir, "error.golden.txt"), renderError(err))
+				return
+			}
+			if _, err := os.Stat(filepath.Join(dir, "error.golden.txt")); err == nil && !*update {
+				t.Fatalf("New(%s) succeeded; error.golden.txt expects an error", name)
+			}
+			for file, got := range render(t, p) {
+				checkGolden(t, filepath.Join(dir, file), got)
+			}
+		})
+	}
+}
+
+// TestDeterministic plans every corpus config many times, each from a
+// fresh load, and requires byte-identical output.
+func TestDeterministic(t *testing.T) {
+	for _, name := range corpus(t) {
+		t.Run(name, func(t *testing.T) {
+			dir := filepath.Join(corpusDir, name)
+			var first map[string][]byte
+			for i := range 20 {
+				cfg, opts := loadFixture(t, os.DirFS(dir), name)
+				p, err := New(cfg, opts)
+				if err != nil {
+					return // error goldens are covered by TestGolden
+				}
+				got := render(t, p)
+				if i == 0 {
+					first = got
+					continue
+				}
+				for file := range got {
+					if !bytes.Equal(first[file], got[file]) {
+						t.Fatalf("run %d: %s differs from run 0", i, file)
+					}
+				}
+			}
+		})
+	}
+}

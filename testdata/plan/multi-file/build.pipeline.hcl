@@ -1,0 +1,3 @@
+build "app" {
+  step "compile" { run = "make ${local.target}" }
+}

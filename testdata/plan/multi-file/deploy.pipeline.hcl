@@ -1,0 +1,6 @@
+environment "prod" {
+  gate "ok" {
+    approvers = ["ops@example.com"]
+  }
+  step "ship" { run = "ship ${local.target}" }
+}
