@@ -1,0 +1,176 @@
+package exec
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+
+	"github.com/pipeline-cd/pipeline/engine/state"
+)
+
+// storeTimeout bounds each write to the store. Writes use a context
+// detached from the run's, so a cancelled run still records how it ended.
+const storeTimeout = 10 * time.Second
+
+// logFlushInterval is how often buffered log lines are written to the
+// store; logBatchSize lines are written at once without waiting.
+const (
+	logFlushInterval = 100 * time.Millisecond
+	logBatchSize     = 200
+)
+
+// storeStatus maps a node status to the word the store uses.
+func storeStatus(status string) string {
+	switch status {
+	case StatusTimedOut:
+		return state.StatusFailed
+	case StatusStopped:
+		return state.StatusWaiting
+	case StatusNotReached:
+		return state.NodePending
+	default:
+		return status
+	}
+}
+
+// record writes nr as the node's final state.
+func (r *scheduler) record(ctx context.Context, nr *NodeResult) {
+	r.put(ctx, &state.Node{
+		NodeID: nr.ID, Kind: nr.Kind, Status: storeStatus(nr.Status), Attempts: nr.Attempts,
+		ExitCode: nr.ExitCode, Reason: nr.Reason, StartedAt: nr.Started, FinishedAt: nr.Finished,
+	})
+}
+
+// put writes n under the run's ID, if there is a store.
+func (r *scheduler) put(ctx context.Context, n *state.Node) {
+	if r.opts.Store == nil {
+		return
+	}
+	n.RunID = r.opts.RunID
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), storeTimeout)
+	defer cancel()
+	if err := r.opts.Store.PutNode(ctx, n); err != nil {
+		r.recordErr(fmt.Errorf("record node %s as %s: %w", n.NodeID, n.Status, err))
+	}
+}
+
+// recordErr logs a store failure and keeps the first one for Run to return.
+func (r *scheduler) recordErr(err error) {
+	r.log.Error("state store write failed", "error", err)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.firstErr == nil {
+		r.firstErr = err
+	}
+}
+
+func (r *scheduler) storeErr() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.firstErr
+}
+
+// logBatcher buffers masked log lines and appends them to the store in
+// small batches: every logFlushInterval, whenever logBatchSize lines are
+// waiting, and when a step attempt ends, so a crash loses at most a tenth
+// of a second of output. Batches are written in order, one at a time. A
+// batch that fails is reported and dropped (not retried, which could store
+// lines twice).
+type logBatcher struct {
+	store  state.Store
+	log    hclog.Logger
+	onErr  func(error)
+	mu     sync.Mutex
+	lines  []state.LogLine
+	write  sync.Mutex // serializes flushes
+	quit   chan struct{}
+	exited chan struct{}
+}
+
+func newLogBatcher(store state.Store, log hclog.Logger, onErr func(error)) *logBatcher {
+	return &logBatcher{store: store, log: log, onErr: onErr}
+}
+
+// start begins the periodic flushing.
+func (b *logBatcher) start() {
+	if b.store == nil {
+		return
+	}
+	b.quit, b.exited = make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(b.exited)
+		t := time.NewTicker(logFlushInterval)
+		defer t.Stop()
+		for {
+			select {
+			case <-b.quit:
+				return
+			case <-t.C:
+				b.flush()
+			}
+		}
+	}()
+}
+
+// stop ends the periodic flushing and writes what is left.
+func (b *logBatcher) stop() {
+	if b.store == nil {
+		return
+	}
+	close(b.quit)
+	<-b.exited
+	b.flush()
+}
+
+// add queues a line, flushing when the batch is full.
+func (b *logBatcher) add(l state.LogLine) {
+	if b.store == nil {
+		return
+	}
+	b.mu.Lock()
+	b.lines = append(b.lines, l)
+	full := len(b.lines) >= logBatchSize
+	b.mu.Unlock()
+	if full {
+		b.flush()
+	}
+}
+
+// flush writes every queued line.
+func (b *logBatcher) flush() {
+	if b.store == nil {
+		return
+	}
+	b.write.Lock()
+	defer b.write.Unlock()
+	b.mu.Lock()
+	lines := b.lines
+	b.lines = nil
+	b.mu.Unlock()
+	if len(lines) == 0 {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
+	defer cancel()
+	if err := b.store.AppendLogs(ctx, lines); err != nil {
+		b.onErr(fmt.Errorf("record %d log lines of %s: %w", len(lines), lines[0].NodeID, err))
+	}
+}
+
+func sortStrings(s []string) { sort.Strings(s) }
+
+func joinComma(s []string) string { return strings.Join(s, ", ") }
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

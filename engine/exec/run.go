@@ -1,0 +1,389 @@
+package exec
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+
+	"github.com/pipeline-cd/pipeline/engine/dag"
+	"github.com/pipeline-cd/pipeline/engine/mask"
+	"github.com/pipeline-cd/pipeline/engine/plan"
+	"github.com/pipeline-cd/pipeline/engine/state"
+	"github.com/pipeline-cd/pipeline/engine/ui"
+)
+
+// errFailFast is the cancellation cause of the walk after a failure with
+// FailFast set.
+var errFailFast = errors.New("--fail-fast")
+
+// Run executes p and returns the outcome of every node. A failed, stopped
+// or cancelled run is reported in Result.Status with a nil error. The error
+// is non-nil when the run could not start (invalid options, a secret too
+// short to mask, a step listing a secret that was not supplied, non-step
+// nodes without a Handler; Result is then nil) or when recording to the
+// store failed (Result is then complete and the error says what was lost).
+func Run(ctx context.Context, p *plan.Plan, opts Options) (*Result, error) {
+	r, err := newRunner(p, opts)
+	if err != nil {
+		return nil, err
+	}
+	start := r.now()
+	walkCtx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	r.cancelWalk = cancel
+	r.logs.start()
+	errs := graphOf(p).Walk(walkCtx, r.opts.Parallelism, func(ctx context.Context, v dag.Vertex) error {
+		return r.visit(ctx, v.Name())
+	})
+	r.settle(ctx, walkCtx, errs)
+	r.logs.stop()
+
+	res := r.result(ctx, r.now().Sub(start))
+	r.out.Event(ui.Event{Kind: ui.RunFinished, Time: r.now(), Summary: ptr(res.Summary())})
+	if err := r.storeErr(); err != nil {
+		return res, err
+	}
+	return res, nil
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// scheduler holds the state of one Run.
+type scheduler struct {
+	p      *plan.Plan
+	opts   Options
+	now    func() time.Time
+	log    hclog.Logger
+	out    ui.Sink
+	masker *mask.Masker
+	logs   *logBatcher
+	order  []string
+
+	cancelWalk context.CancelCauseFunc
+
+	mu       sync.Mutex
+	nodes    map[string]*NodeResult
+	failed   string // first failed node, for fail-fast reasons
+	firstErr error  // first store error
+}
+
+func newRunner(p *plan.Plan, opts Options) (*scheduler, error) {
+	if p == nil || graphOf(p) == nil {
+		return nil, errors.New("exec: no plan to run")
+	}
+	if opts.Parallelism <= 0 {
+		opts.Parallelism = runtime.NumCPU()
+	}
+	if opts.Clock == nil {
+		opts.Clock = time.Now
+	}
+	if opts.Logger == nil {
+		opts.Logger = hclog.NewNullLogger()
+	}
+	if opts.Output == nil {
+		opts.Output = ui.Discard
+	}
+	masker, err := newMasker(opts.Secrets)
+	if err != nil {
+		return nil, err
+	}
+	order, err := graphOf(p).TopoOrder()
+	if err != nil {
+		return nil, fmt.Errorf("exec: %w", err)
+	}
+	r := &scheduler{
+		p: p, opts: opts, now: opts.Clock, out: opts.Output, masker: masker, order: order,
+		log:   opts.Logger.Named("exec").With("run", opts.RunID),
+		nodes: make(map[string]*NodeResult, len(order)),
+	}
+	if err := r.check(); err != nil {
+		return nil, err
+	}
+	r.logs = newLogBatcher(opts.Store, r.log, r.recordErr)
+	return r, nil
+}
+
+// newMasker builds the run's masker, naming the secret that is too short.
+func newMasker(secrets map[string]string) (*mask.Masker, error) {
+	names := make([]string, 0, len(secrets))
+	for name := range secrets {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	values := make([]string, 0, len(names))
+	for _, name := range names {
+		if _, err := mask.New([]string{secrets[name]}); err != nil {
+			return nil, fmt.Errorf("secret %q: %w", name, err)
+		}
+		values = append(values, secrets[name])
+	}
+	m, err := mask.New(values)
+	if err != nil {
+		return nil, fmt.Errorf("secrets: %w", err)
+	}
+	return m, nil
+}
+
+// check refuses a run that could not finish for reasons known up front.
+func (r *scheduler) check() error {
+	var errs []error
+	for _, id := range r.order {
+		if r.opts.Done[id] {
+			continue
+		}
+		n := nodeOf(r.p, id)
+		if n == nil {
+			errs = append(errs, fmt.Errorf("exec: plan graph vertex %q has no node", id))
+			continue
+		}
+		if n.Kind != plan.KindStep {
+			if shown(n) && r.opts.Handler == nil {
+				errs = append(errs, fmt.Errorf("node %s (%s): %w", id, n.Kind, ErrNoHandler))
+			}
+			continue
+		}
+		for _, s := range n.Step.Secrets {
+			if _, ok := r.opts.Secrets[s]; !ok {
+				errs = append(errs, fmt.Errorf("step %s lists secret %q: %w; set the secret's environment variable before the run", id, s, ErrMissingSecret))
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// visit runs one node; a non-nil error keeps its dependents from running.
+func (r *scheduler) visit(ctx context.Context, id string) error {
+	n := nodeOf(r.p, id)
+	if !shown(n) {
+		t := r.now()
+		r.mu.Lock()
+		r.nodes[id] = &NodeResult{ID: id, Kind: string(n.Kind), Status: StatusSucceeded, Started: t, Finished: t}
+		r.mu.Unlock()
+		return nil
+	}
+	if r.opts.Done[id] {
+		t := r.now()
+		r.finish(ctx, n, &NodeResult{Status: StatusReused, Reason: "succeeded in an earlier attempt of this run", Started: t, Finished: t}, false)
+		return nil
+	}
+	if n.Kind == plan.KindStep {
+		return r.runStep(ctx, n)
+	}
+	return r.runHandler(ctx, n)
+}
+
+// runHandler runs a gate, release or deploy node through the Handler.
+func (r *scheduler) runHandler(ctx context.Context, n *plan.Node) error {
+	nr := &NodeResult{Attempts: 1, Started: r.now()}
+	r.started(ctx, n, nr, 1, 1)
+	err := r.opts.Handler.RunNode(ctx, n)
+	nr.Finished = r.now()
+	switch {
+	case err == nil:
+		nr.Status = StatusSucceeded
+	case errors.Is(err, ErrStop):
+		nr.Status, nr.Reason = StatusStopped, r.masker.String(err.Error())
+	case ctx.Err() != nil:
+		nr.Status, nr.Reason = StatusCancelled, r.cancelReason(ctx)
+	default:
+		nr.Status, nr.Reason = StatusFailed, r.masker.String(err.Error())
+	}
+	r.finish(ctx, n, nr, true)
+	if err == nil {
+		return nil
+	}
+	return fmt.Errorf("%s: %w", n.ID, err)
+}
+
+// cancelReason explains why ctx, the walk's context, is done.
+func (r *scheduler) cancelReason(ctx context.Context) string {
+	if errors.Is(context.Cause(ctx), errFailFast) {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		return "cancelled: --fail-fast after " + r.failed + " failed"
+	}
+	return "cancelled: the run was cancelled"
+}
+
+// started records and reports that attempt of n started.
+func (r *scheduler) started(ctx context.Context, n *plan.Node, nr *NodeResult, attempt, max int) {
+	r.out.Event(ui.Event{Kind: ui.NodeStarted, Time: r.now(), Node: n.ID, NodeKind: string(n.Kind), Attempt: attempt, MaxAttempts: max})
+	r.put(ctx, &state.Node{
+		NodeID: n.ID, Kind: string(n.Kind), Status: state.StatusRunning,
+		Attempts: attempt, StartedAt: nr.Started,
+	})
+}
+
+// finish stores nr as n's final result, reports it and, for a failure or
+// a stop, marks every dependent not yet decided. record is false for
+// reused nodes, which are already in the store.
+func (r *scheduler) finish(ctx context.Context, n *plan.Node, nr *NodeResult, record bool) {
+	nr.ID, nr.Kind = n.ID, string(n.Kind)
+	r.mu.Lock()
+	r.nodes[n.ID] = nr
+	failedFirst := false
+	if (nr.Status == StatusFailed || nr.Status == StatusTimedOut) && r.failed == "" {
+		r.failed, failedFirst = n.ID, true
+	}
+	r.mu.Unlock()
+
+	r.out.Event(ui.Event{
+		Kind: ui.NodeFinished, Time: nr.Finished, Node: n.ID, NodeKind: nr.Kind,
+		Attempt: nr.Attempts, MaxAttempts: maxAttempts(n), Status: nr.Status, Reason: nr.Reason,
+		ExitCode: nr.ExitCode, Duration: nr.Duration(),
+	})
+	if record {
+		r.record(ctx, nr)
+	}
+	switch nr.Status {
+	case StatusFailed, StatusTimedOut:
+		if failedFirst && r.opts.FailFast {
+			r.cancelWalk(errFailFast)
+		}
+		r.markDownstream(ctx, n.ID, StatusSkipped, "skipped: "+n.ID+" failed")
+	case StatusStopped:
+		r.markDownstream(ctx, n.ID, StatusNotReached, "not reached: "+n.ID+" stopped")
+	}
+}
+
+// markDownstream gives every transitive dependent of id that has no result
+// yet the status and reason.
+func (r *scheduler) markDownstream(ctx context.Context, id, status, reason string) {
+	g := graphOf(r.p)
+	queue := g.Dependents(id)
+	seen := make(map[string]bool)
+	for len(queue) > 0 {
+		d := queue[0]
+		queue = queue[1:]
+		if seen[d] {
+			continue
+		}
+		seen[d] = true
+		if r.decide(ctx, d, status, reason) {
+			queue = append(queue, g.Dependents(d)...)
+		}
+	}
+}
+
+// decide gives node id the status and reason if it has no result yet and
+// reports whether it did.
+func (r *scheduler) decide(ctx context.Context, id, status, reason string) bool {
+	n := nodeOf(r.p, id)
+	r.mu.Lock()
+	if _, ok := r.nodes[id]; ok {
+		r.mu.Unlock()
+		return false
+	}
+	nr := &NodeResult{ID: id, Kind: string(n.Kind), Status: status, Reason: reason}
+	r.nodes[id] = nr
+	r.mu.Unlock()
+	if !shown(n) {
+		return true
+	}
+	r.out.Event(ui.Event{Kind: ui.NodeSkipped, Time: r.now(), Node: id, NodeKind: nr.Kind, Status: status, Reason: reason})
+	r.record(ctx, nr)
+	return true
+}
+
+// settle decides every node the walk did not call: cancelled or skipped
+// after fail-fast, or downstream of a failure the eager marking missed.
+func (r *scheduler) settle(ctx, walkCtx context.Context, errs map[string]error) {
+	failFast := errors.Is(context.Cause(walkCtx), errFailFast) && ctx.Err() == nil
+	r.mu.Lock()
+	failed := r.failed
+	r.mu.Unlock()
+	for _, id := range r.order {
+		err := errs[id]
+		var up *dag.UpstreamError
+		switch {
+		case err == nil:
+		case failFast:
+			r.decide(ctx, id, StatusSkipped, "skipped: --fail-fast after "+failed+" failed")
+		case ctx.Err() != nil:
+			r.decide(ctx, id, StatusCancelled, "cancelled: the run was cancelled before this node started")
+		case errors.As(err, &up):
+			r.decide(ctx, id, StatusSkipped, "skipped: "+r.rootCause(up.Upstream)+" did not succeed")
+		default:
+			r.decide(ctx, id, StatusCancelled, "cancelled: the run was cancelled before this node started")
+		}
+	}
+}
+
+// rootCause follows skipped nodes up to the node that failed or stopped.
+func (r *scheduler) rootCause(id string) string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for i := 0; i < len(r.order); i++ {
+		nr, ok := r.nodes[id]
+		if !ok || (nr.Status != StatusSkipped && nr.Status != StatusNotReached) {
+			return id
+		}
+		deps := graphOf(r.p).Deps(id)
+		next := ""
+		for _, d := range deps {
+			if dr, ok := r.nodes[d]; ok && dr.Status != StatusSucceeded && dr.Status != StatusReused {
+				next = d
+				break
+			}
+		}
+		if next == "" {
+			return id
+		}
+		id = next
+	}
+	return id
+}
+
+// result assembles the Result once every node is decided.
+func (r *scheduler) result(ctx context.Context, wall time.Duration) *Result {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	res := &Result{Nodes: r.nodes, Order: r.order, Wall: wall}
+	var failed, stopped, cancelled bool
+	for _, nr := range r.nodes {
+		switch nr.Status {
+		case StatusFailed, StatusTimedOut:
+			failed = true
+		case StatusStopped:
+			stopped = true
+		case StatusCancelled:
+			cancelled = true
+		}
+	}
+	switch {
+	case ctx.Err() != nil && cancelled:
+		res.Status = StatusCancelled
+	case failed:
+		res.Status = StatusFailed
+	case cancelled:
+		res.Status = StatusCancelled
+	case stopped:
+		res.Status = StatusStopped
+	default:
+		res.Status = StatusSucceeded
+	}
+	for _, id := range graphOf(r.p).CriticalPath(func(id string) float64 {
+		if nr, ok := r.nodes[id]; ok {
+			return nr.Duration().Seconds()
+		}
+		return 0
+	}) {
+		if shown(nodeOf(r.p, id)) {
+			res.CriticalPath = append(res.CriticalPath, id)
+		}
+	}
+	return res
+}
+
+func maxAttempts(n *plan.Node) int {
+	if n.Kind == plan.KindStep && n.Step != nil {
+		return 1 + n.Step.Retries
+	}
+	return 1
+}
