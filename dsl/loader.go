@@ -49,6 +49,9 @@ type loader struct {
 	imageRange    map[string]hcl.Range
 	// refRanges remembers where each resolved-later reference was written.
 	refRanges  map[refKey]hcl.Range
+	// brokenVars holds variables whose block had errors; they are not
+	// reported again as missing.
+	brokenVars map[string]bool
 	gateGroups []gateGroupRef
 }
 
@@ -74,6 +77,7 @@ func (l *loader) load(files []*hcl.File) hcl.Diagnostics {
 	l.artifactRange = map[string]hcl.Range{}
 	l.imageRange = map[string]hcl.Range{}
 	l.refRanges = map[refKey]hcl.Range{}
+	l.brokenVars = map[string]bool{}
 	fileMap := make(map[string]*hcl.File, len(files))
 	var blocks hcl.Blocks
 	for _, f := range files {
@@ -98,6 +102,9 @@ func (l *loader) load(files []*hcl.File) hcl.Diagnostics {
 			diags = append(diags, d...)
 			if l.unique("variable", v.Name, b, &diags) {
 				l.cfg.Variables[v.Name] = v
+				if d.HasErrors() {
+					l.brokenVars[v.Name] = true
+				}
 			}
 		case "locals":
 			attrs, d := decodeLocalsBlock(b)

@@ -166,7 +166,7 @@ func (l *loader) decodeStageBlock(b *hcl.Block) (*Stage, hcl.Diagnostics) {
 			s.Gates = append(s.Gates, g)
 		}
 	}
-	if !diags.HasErrors() && len(s.Steps) == 0 && len(s.Artifacts) == 0 && len(s.Images) == 0 && len(s.Gates) == 0 {
+	if !diags.HasErrors() && len(content.Blocks) == 0 {
 		diags = append(diags, &hcl.Diagnostic{
 			Severity: hcl.DiagError,
 			Summary:  "Empty Stage",

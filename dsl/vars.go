@@ -99,7 +99,10 @@ func (l *loader) assignVariables() hcl.Diagnostics {
 func (l *loader) variableValue(v *Variable, rv rawValue, set bool) (cty.Value, hcl.Diagnostics) {
 	if !set {
 		if v.HasDefault {
-			return v.Default, nil
+			return v.Default, l.validateVariable(v, v.Default, nil)
+		}
+		if l.brokenVars[v.Name] {
+			return cty.UnknownVal(v.Type), nil
 		}
 		return cty.UnknownVal(v.Type), hcl.Diagnostics{{
 			Severity: hcl.DiagError,

@@ -78,7 +78,7 @@ func Functions(fsys fs.FS, getenv func(string) (string, bool)) map[string]functi
 		"distinct":        stdlib.DistinctFunc,
 		"compact":         stdlib.CompactFunc,
 		"chunklist":       stdlib.ChunklistFunc,
-		"coalesce":        stdlib.CoalesceFunc,
+		"coalesce":        coalesceFunc,
 		"coalescelist":    stdlib.CoalesceListFunc,
 		"reverse":         stdlib.ReverseListFunc,
 		"slice":           stdlib.SliceFunc,
@@ -175,6 +175,35 @@ var lengthFunc = function.New(&function.Spec{
 		default:
 			return v.Length(), nil
 		}
+	},
+})
+
+// coalesceFunc is Terraform's coalesce: the first argument that is neither
+// null nor an empty string.
+var coalesceFunc = function.New(&function.Spec{
+	Description: "Returns the first argument that is neither null nor an empty string.",
+	VarParam: &function.Parameter{
+		Name:             "vals",
+		Type:             cty.DynamicPseudoType,
+		AllowUnknown:     true,
+		AllowDynamicType: true,
+		AllowNull:        true,
+	},
+	Type: func(args []cty.Value) (cty.Type, error) {
+		return stdlib.CoalesceFunc.ReturnTypeForValues(args)
+	},
+	Impl: func(args []cty.Value, retType cty.Type) (cty.Value, error) {
+		kept := make([]cty.Value, 0, len(args))
+		for _, v := range args {
+			if v.Type() == cty.String && v.IsKnown() && !v.IsNull() && v.AsString() == "" {
+				continue
+			}
+			kept = append(kept, v)
+		}
+		if len(kept) == 0 {
+			return cty.NilVal, errors.New("no non-null, non-empty-string arguments")
+		}
+		return stdlib.CoalesceFunc.Call(kept)
 	},
 })
 

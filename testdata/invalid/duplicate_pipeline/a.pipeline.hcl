@@ -1,0 +1,7 @@
+pipeline "webapp" {
+  image = "alpine:3.20"
+}
+
+build "a" {
+  step "s" { run = "make" }
+}

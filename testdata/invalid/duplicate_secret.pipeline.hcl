@@ -1,0 +1,6 @@
+pipeline "p" {
+  image = "alpine:3.20"
+}
+
+secret "tok" { env = "A" }
+secret "tok" { env = "B" } # ERROR: Duplicate Secret Name

@@ -1,0 +1,3 @@
+build "a" { # ERROR: Missing Pipeline Block
+  step "s" { run = "make" }
+}

@@ -1,0 +1,7 @@
+pipeline "p" {
+  image = "alpine:3.20"
+}
+
+step "orphan" { # ERROR: Step Outside Stage
+  run = "make"
+}

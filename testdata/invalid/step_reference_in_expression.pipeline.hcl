@@ -1,0 +1,8 @@
+pipeline "p" {
+  image = "alpine:3.20"
+}
+
+build "a" {
+  step "one" { run = "make" }
+  step "two" { run = "echo ${step.one}" } # ERROR: Reference to Unknown Namespace
+}

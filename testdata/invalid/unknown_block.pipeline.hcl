@@ -1,0 +1,6 @@
+pipeline "p" {
+  image = "alpine:3.20"
+}
+
+stage "x" { # ERROR: Unsupported block type
+}

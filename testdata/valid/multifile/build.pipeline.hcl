@@ -1,0 +1,3 @@
+build "app" {
+  step "make" { run = "make" }
+}

@@ -1,0 +1,7 @@
+environment "prod" {
+  step "deploy" { run = "./deploy.sh ${local.target}" }
+}
+
+locals {
+  target = "prod"
+}

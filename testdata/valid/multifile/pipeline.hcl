@@ -1,0 +1,4 @@
+pipeline "multi" {
+  description = "Split across files"
+  image       = "alpine:3.20"
+}
