@@ -1,0 +1,384 @@
+package diff
+
+import (
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclwrite"
+	"github.com/zclconf/go-cty/cty"
+
+	"github.com/pipeline-cd/pipeline/dsl"
+)
+
+// differ accumulates the changes and risks between base and head, both
+// non-nil (an absent config is an empty one).
+type differ struct {
+	base, head *dsl.Config
+	changes    []keyedChange
+	risks      []keyedRisk
+}
+
+func (d *differ) change(o object, kind, field, old, new string) {
+	k := o.key
+	k.field, k.how = field, kind
+	d.changes = append(d.changes, keyedChange{k, Change{Kind: kind, Object: o.name, Field: field, Old: old, New: new}})
+}
+
+// field records a change of one field when old and new differ.
+func (d *differ) field(o object, name, old, new string) {
+	if old != new {
+		d.change(o, Changed, name, old, new)
+	}
+}
+
+func (d *differ) risk(o object, severity, message string) {
+	d.risks = append(d.risks, keyedRisk{o.key, Risk{Severity: severity, Object: o.name, Message: message}})
+}
+
+func (d *differ) compare() {
+	d.comparePipeline()
+	d.compareVariables()
+	d.compareLocals()
+	d.compareSecrets()
+	d.compareGroups()
+	d.compareStages()
+	d.compareNotifies()
+}
+
+func (d *differ) comparePipeline() {
+	b, h := d.base.Pipeline, d.head.Pipeline
+	o := topObject(0, "pipeline", "")
+	switch {
+	case b == nil && h == nil:
+		return
+	case b == nil:
+		d.change(o, Added, "", "", h.Name)
+		return
+	case h == nil:
+		d.change(o, Removed, "", b.Name, "")
+		return
+	}
+	d.field(o, "name", b.Name, h.Name)
+	d.field(o, "description", b.Description, h.Description)
+	d.field(o, "image", b.Image, h.Image)
+	d.field(o, "version", source(d.base, b.Version, "(git describe)"), source(d.head, h.Version, "(git describe)"))
+}
+
+// source returns an expression's source text, or absent for a nil one.
+func source(c *dsl.Config, expr hcl.Expression, absent string) string {
+	if expr == nil {
+		return absent
+	}
+	t, _ := c.EvalText(expr, dsl.Scope{})
+	return t.Source
+}
+
+// union returns the sorted union of the keys of two maps.
+func union[V any](a, b map[string]V) []string {
+	seen := map[string]bool{}
+	for k := range a {
+		seen[k] = true
+	}
+	for k := range b {
+		seen[k] = true
+	}
+	keys := make([]string, 0, len(seen))
+	for k := range seen {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+func (d *differ) compareVariables() {
+	for _, name := range union(d.base.Variables, d.head.Variables) {
+		b, h := d.base.Variables[name], d.head.Variables[name]
+		o := topObject(1, "variable", name)
+		switch {
+		case b == nil:
+			d.change(o, Added, "", "", variableDefault(h))
+		case h == nil:
+			d.change(o, Removed, "", variableDefault(b), "")
+		default:
+			d.field(o, "type", typeName(b.Type), typeName(h.Type))
+			d.field(o, "default", variableDefault(b), variableDefault(h))
+		}
+	}
+}
+
+func typeName(t cty.Type) string {
+	if t == cty.NilType || t == cty.DynamicPseudoType {
+		return "any"
+	}
+	return t.FriendlyName()
+}
+
+// variableDefault renders a variable's default in HCL syntax.
+func variableDefault(v *dsl.Variable) string {
+	if !v.HasDefault {
+		return "(no default)"
+	}
+	return renderValue(v.Default)
+}
+
+// renderValue renders a known, unmarked value in HCL syntax.
+func renderValue(v cty.Value) string {
+	if v == cty.NilVal || !v.IsWhollyKnown() || v.ContainsMarked() {
+		return "(not known)"
+	}
+	return string(hclwrite.TokensForValue(v).Bytes())
+}
+
+func (d *differ) compareLocals() {
+	for _, name := range union(d.base.Locals, d.head.Locals) {
+		b, h := d.base.Locals[name], d.head.Locals[name]
+		o := topObject(2, "local", name)
+		switch {
+		case b == nil:
+			d.change(o, Added, "", "", source(d.head, h.Expr, ""))
+		case h == nil:
+			d.change(o, Removed, "", source(d.base, b.Expr, ""), "")
+		default:
+			d.field(o, "value", source(d.base, b.Expr, ""), source(d.head, h.Expr, ""))
+		}
+	}
+}
+
+func (d *differ) compareSecrets() {
+	for _, name := range union(d.base.Secrets, d.head.Secrets) {
+		b, h := d.base.Secrets[name], d.head.Secrets[name]
+		o := topObject(3, "secret", name)
+		switch {
+		case b == nil:
+			d.change(o, Added, "", "", "env "+h.Env)
+		case h == nil:
+			d.change(o, Removed, "", "env "+b.Env, "")
+		default:
+			d.field(o, "env", b.Env, h.Env)
+		}
+	}
+}
+
+func (d *differ) compareGroups() {
+	for _, name := range union(d.base.Groups, d.head.Groups) {
+		b, h := d.base.Groups[name], d.head.Groups[name]
+		o := topObject(4, "group", name)
+		switch {
+		case b == nil:
+			d.change(o, Added, "", "", joinList(h.Members))
+		case h == nil:
+			d.change(o, Removed, "", joinList(b.Members), "")
+		default:
+			d.field(o, "members", joinList(b.Members), joinList(h.Members))
+		}
+	}
+}
+
+func (d *differ) compareNotifies() {
+	byName := func(c *dsl.Config) map[string]*dsl.Notify {
+		m := map[string]*dsl.Notify{}
+		for _, n := range c.Notifies {
+			m[n.Name] = n
+		}
+		return m
+	}
+	bm, hm := byName(d.base), byName(d.head)
+	for _, name := range union(bm, hm) {
+		b, h := bm[name], hm[name]
+		o := topObject(6, "notify", name)
+		switch {
+		case b == nil:
+			d.change(o, Added, "", "", "on "+joinList(h.On))
+		case h == nil:
+			d.change(o, Removed, "", "on "+joinList(b.On), "")
+		default:
+			d.field(o, "on", joinList(b.On), joinList(h.On))
+			// The webhook is compared and shown as written: its value
+			// usually comes from the environment and is a credential.
+			d.field(o, "webhook", source(d.base, b.Webhook, ""), source(d.head, h.Webhook, ""))
+		}
+	}
+}
+
+// stages indexes a config's stages by address.
+func stages(c *dsl.Config) map[string]*dsl.Stage {
+	m := map[string]*dsl.Stage{}
+	for _, s := range c.Stages {
+		m[s.Address()] = s
+	}
+	return m
+}
+
+func (d *differ) compareStages() {
+	bm, hm := stages(d.base), stages(d.head)
+	for _, addr := range union(bm, hm) {
+		b, h := bm[addr], hm[addr]
+		switch {
+		case b == nil:
+			d.change(stageObject(h), Added, "", "", "")
+			d.compareStage(&dsl.Stage{Kind: h.Kind, Name: h.Name}, h)
+		case h == nil:
+			d.change(stageObject(b), Removed, "", "", "")
+		default:
+			o := stageObject(h)
+			d.field(o, "needs", stageNeeds(b), stageNeeds(h))
+			if h.Kind == dsl.KindEnvironment {
+				d.field(o, "requires", joinList(b.Requires), joinList(h.Requires))
+				d.field(o, "branches", branches(b), branches(h))
+			}
+			d.compareStage(b, h)
+		}
+	}
+}
+
+// stageNeeds renders a stage's needs.
+func stageNeeds(s *dsl.Stage) string {
+	if !s.NeedsSet {
+		return "(implicit)"
+	}
+	addrs := make([]string, len(s.Needs))
+	for i, n := range s.Needs {
+		addrs[i] = n.Address()
+	}
+	return joinList(addrs)
+}
+
+// branches renders an environment's branch patterns.
+func branches(s *dsl.Stage) string {
+	if len(s.Branches) == 0 {
+		return "(any branch)"
+	}
+	return joinList(s.Branches)
+}
+
+// compareStage compares the children of two stages with the same address;
+// b is an empty stage when the stage is new.
+func (d *differ) compareStage(b, h *dsl.Stage) {
+	d.compareGates(b, h)
+	d.compareArtifacts(b, h)
+	d.compareImages(b, h)
+	bs, hs := map[string]*dsl.Step{}, map[string]*dsl.Step{}
+	for _, s := range b.Steps {
+		bs[s.Name] = s
+	}
+	for _, s := range h.Steps {
+		hs[s.Name] = s
+	}
+	for _, name := range union(bs, hs) {
+		bStep, hStep := bs[name], hs[name]
+		o := childObject(h, "step", 4, name)
+		switch {
+		case bStep == nil:
+			hv, _ := d.head.EvalStep(h, hStep, dsl.Scope{})
+			d.change(o, Added, "", "", stepSummary(hStep, hv))
+		case hStep == nil:
+			bv, _ := d.base.EvalStep(b, bStep, dsl.Scope{})
+			d.change(o, Removed, "", stepSummary(bStep, bv), "")
+		default:
+			d.compareStep(o, b, bStep, h, hStep)
+		}
+	}
+}
+
+func (d *differ) compareGates(b, h *dsl.Stage) {
+	bg, hg := map[string]*dsl.Gate{}, map[string]*dsl.Gate{}
+	for _, g := range b.Gates {
+		bg[g.Name] = g
+	}
+	for _, g := range h.Gates {
+		hg[g.Name] = g
+	}
+	for _, name := range union(bg, hg) {
+		bGate, hGate := bg[name], hg[name]
+		o := childObject(h, "gate", 1, name)
+		switch {
+		case bGate == nil:
+			d.change(o, Added, "", "", "approvers "+joinList(hGate.Approvers))
+		case hGate == nil:
+			d.change(o, Removed, "", "approvers "+joinList(bGate.Approvers), "")
+		default:
+			d.field(o, "approvers", joinList(bGate.Approvers), joinList(hGate.Approvers))
+			d.field(o, "prevent_self_approval", strconv.FormatBool(bGate.PreventSelfApproval), strconv.FormatBool(hGate.PreventSelfApproval))
+			d.field(o, "timeout", duration(bGate.Timeout, "never"), duration(hGate.Timeout, "never"))
+			d.field(o, "wait", duration(bGate.Wait, "none"), duration(hGate.Wait, "none"))
+		}
+	}
+}
+
+func (d *differ) compareArtifacts(b, h *dsl.Stage) {
+	ba, ha := map[string]*dsl.Artifact{}, map[string]*dsl.Artifact{}
+	for _, a := range b.Artifacts {
+		ba[a.Name] = a
+	}
+	for _, a := range h.Artifacts {
+		ha[a.Name] = a
+	}
+	for _, name := range union(ba, ha) {
+		bArt, hArt := ba[name], ha[name]
+		o := childObject(h, "artifact", 2, name)
+		switch {
+		case bArt == nil:
+			d.change(o, Added, "", "", shown(evalText(d.head, hArt.Path)))
+		case hArt == nil:
+			d.change(o, Removed, "", shown(evalText(d.base, bArt.Path)), "")
+		default:
+			d.textField(o, "path", evalText(d.base, bArt.Path), bArt.Path, evalText(d.head, hArt.Path), hArt.Path)
+		}
+	}
+}
+
+func (d *differ) compareImages(b, h *dsl.Stage) {
+	bi, hi := map[string]*dsl.Image{}, map[string]*dsl.Image{}
+	for _, i := range b.Images {
+		bi[i.Name] = i
+	}
+	for _, i := range h.Images {
+		hi[i.Name] = i
+	}
+	for _, name := range union(bi, hi) {
+		bImg, hImg := bi[name], hi[name]
+		o := childObject(h, "image", 3, name)
+		switch {
+		case bImg == nil:
+			d.change(o, Added, "", "", "context "+shown(evalText(d.head, hImg.Context)))
+		case hImg == nil:
+			d.change(o, Removed, "", "context "+shown(evalText(d.base, bImg.Context)), "")
+		default:
+			d.textField(o, "context", evalText(d.base, bImg.Context), bImg.Context, evalText(d.head, hImg.Context), hImg.Context)
+			d.textField(o, "dockerfile", dockerfile(d.base, bImg), bImg.Dockerfile, dockerfile(d.head, hImg), hImg.Dockerfile)
+		}
+	}
+}
+
+func dockerfile(c *dsl.Config, img *dsl.Image) dsl.Text {
+	if img.Dockerfile == nil {
+		return dsl.Text{Value: "Dockerfile", Known: true}
+	}
+	return evalText(c, img.Dockerfile)
+}
+
+// evalText evaluates a string expression with an empty scope; a nil
+// expression is the empty string.
+func evalText(c *dsl.Config, expr hcl.Expression) dsl.Text {
+	t, _ := c.EvalText(expr, dsl.Scope{})
+	return t
+}
+
+// duration renders a duration compactly ("72h", "1h30m", "90s"), or zero
+// for 0.
+func duration(v time.Duration, zero string) string {
+	if v == 0 {
+		return zero
+	}
+	s := v.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
+}

@@ -1,0 +1,276 @@
+package diff
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/pipeline-cd/pipeline/dsl"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/diff")
+
+// corpus is the shared fixture directory: one sub-directory per case, with
+// the config at base/ (absent: no base config) and head/, and the expected
+// reports diff.txt, diff.md and diff.json.
+var corpus = filepath.Join("..", "..", "testdata", "diff")
+
+// gitAt returns distinct git.* values per side, so that expressions reading
+// git.* evaluate differently at base and head, as they do in real use.
+func gitAt(side string) dsl.GitInfo {
+	sha := strings.Repeat("1", 40)
+	if side == "head" {
+		sha = strings.Repeat("2", 40)
+	}
+	return dsl.GitInfo{SHA: sha, ShortSHA: sha[:7], Branch: side, Author: "dev@example.com", CommitCount: len(side), Known: true}
+}
+
+// environment is what env() sees while loading the corpus.
+func environment(name string) (string, bool) {
+	if name == "CHAT_WEBHOOK" {
+		return "https://chat.example.com/hooks/SECRET-TOKEN", true
+	}
+	return "", false
+}
+
+// loadDir loads a corpus directory, failing the test on any error diagnostic.
+func loadDir(t *testing.T, dir, side string) *dsl.Config {
+	t.Helper()
+	cfg, diags := dsl.NewParser().LoadDir(os.DirFS(dir), dsl.LoadOptions{
+		Dir:            dir,
+		FilenamePrefix: side + "/",
+		Source:         dsl.Source{Ref: side},
+		Git:            gitAt(side),
+		Getenv:         environment,
+	})
+	if diags.HasErrors() {
+		t.Fatalf("loading %s: %s", dir, diags.Error())
+	}
+	return cfg
+}
+
+func TestGolden(t *testing.T) {
+	cases, err := os.ReadDir(corpus)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range cases {
+		if !c.IsDir() {
+			continue
+		}
+		dir := filepath.Join(corpus, c.Name())
+		t.Run(c.Name(), func(t *testing.T) {
+			var base *dsl.Config
+			if _, err := os.Stat(filepath.Join(dir, "base")); err == nil {
+				base = loadDir(t, filepath.Join(dir, "base"), "base")
+			}
+			head := loadDir(t, filepath.Join(dir, "head"), "head")
+			r := Compare(base, head)
+			for _, out := range []struct {
+				file  string
+				write func(*Report, *bytes.Buffer) error
+			}{
+				{"diff.txt", func(r *Report, b *bytes.Buffer) error { return r.WriteText(b) }},
+				{"diff.md", func(r *Report, b *bytes.Buffer) error { return r.WriteMarkdown(b) }},
+				{"diff.json", func(r *Report, b *bytes.Buffer) error { return r.WriteJSON(b) }},
+			} {
+				var got bytes.Buffer
+				if err := out.write(r, &got); err != nil {
+					t.Fatalf("writing %s: %v", out.file, err)
+				}
+				golden := filepath.Join(dir, out.file)
+				if *update {
+					if err := os.WriteFile(golden, got.Bytes(), 0o644); err != nil {
+						t.Fatal(err)
+					}
+				}
+				want, err := os.ReadFile(golden)
+				if err != nil {
+					t.Fatalf("%v (run go test ./engine/diff -update to create it)", err)
+				}
+				if d := cmp.Diff(string(want), got.String()); d != "" {
+					t.Errorf("Compare(%s) %s differs from the golden file (-want +got):\n%s", c.Name(), out.file, d)
+				}
+				if strings.Contains(got.String(), "SECRET-TOKEN") {
+					t.Errorf("Compare(%s) %s shows the value of an environment variable read by env()", c.Name(), out.file)
+				}
+			}
+			var decoded Report
+			var js bytes.Buffer
+			if err := r.WriteJSON(&js); err != nil {
+				t.Fatal(err)
+			}
+			if err := json.Unmarshal(js.Bytes(), &decoded); err != nil {
+				t.Fatalf("WriteJSON output is not JSON: %v", err)
+			}
+			if d := cmp.Diff(*r, decoded, cmpNilEmpty); d != "" {
+				t.Errorf("WriteJSON does not round-trip (-report +decoded):\n%s", d)
+			}
+		})
+	}
+}
+
+// cmpNilEmpty treats nil and empty slices alike.
+var cmpNilEmpty = cmp.FilterValues(func(a, b any) bool {
+	return isEmptySlice(a) && isEmptySlice(b)
+}, cmp.Comparer(func(a, b any) bool { return true }))
+
+func isEmptySlice(v any) bool {
+	switch s := v.(type) {
+	case []Change:
+		return len(s) == 0
+	case []Risk:
+		return len(s) == 0
+	}
+	return false
+}
+
+// TestEveryRisk checks the risks corpus case reports every kind of risk
+// diff knows, each on the object that carries it.
+func TestEveryRisk(t *testing.T) {
+	dir := filepath.Join(corpus, "risks")
+	r := Compare(loadDir(t, filepath.Join(dir, "base"), "base"), loadDir(t, filepath.Join(dir, "head"), "head"))
+	tests := []struct {
+		name, object, severity, phrase string
+	}{
+		{"gate removed", "gate environment.production.security", High, "was removed"},
+		{"author may approve", "gate environment.production.go-live", High, "lets the author"},
+		{"group added to approvers", "gate environment.production.go-live", High, "every member of group sre (erin@example.com)"},
+		{"person added to approvers", "gate environment.production.go-live", High, "mallory@example.com may now approve"},
+		{"group gained members", "group release-managers", High, "gained eve@example.com"},
+		{"self-approval allowed", "gate environment.production.go-live", High, "no longer prevents self-approval"},
+		{"timeout shortened", "gate environment.production.go-live", Medium, "expires after 1h instead of 72h"},
+		{"wait shortened", "gate environment.production.go-live", Medium, "for 5m instead of 30m"},
+		{"branches widened", "stage environment.production", High, "release/*"},
+		{"requires dropped", "stage environment.production", High, "no longer requires beta, internal"},
+		{"secret exposed", "step environment.beta.rollout", High, "secret prod_token"},
+		{"privileged", "step environment.beta.debug", High, "privileged"},
+		{"host mount", "step environment.beta.debug", Medium, "/var/run/docker.sock"},
+		{"local runner", "step test.lint.golangci", Medium, "directly on the host"},
+		{"image without tag", "step environment.beta.debug", Medium, "busybox, which has no tag"},
+		{"image latest", "step environment.internal.rollout", Medium, `moving tag "latest"`},
+		{"default image unpinned", "pipeline", Medium, "not pinned by digest"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for _, k := range r.Risks {
+				if k.Object == tt.object && k.Severity == tt.severity && strings.Contains(k.Message, tt.phrase) {
+					return
+				}
+			}
+			t.Errorf("Compare(risks).Risks has no %s risk on %q mentioning %q; got:\n%s", tt.severity, tt.object, tt.phrase, riskLines(r.Risks))
+		})
+	}
+	if len(r.Risks) != len(tests) {
+		t.Errorf("Compare(risks) found %d risks; want %d:\n%s", len(r.Risks), len(tests), riskLines(r.Risks))
+	}
+}
+
+func riskLines(risks []Risk) string {
+	var b strings.Builder
+	for _, k := range risks {
+		b.WriteString("  [" + k.Severity + "] " + k.Object + ": " + k.Message + "\n")
+	}
+	return b.String()
+}
+
+func TestCompareSymmetry(t *testing.T) {
+	dir := filepath.Join(corpus, "changes")
+	base := loadDir(t, filepath.Join(dir, "base"), "base")
+	head := loadDir(t, filepath.Join(dir, "head"), "head")
+	tests := []struct {
+		name      string
+		base      *dsl.Config
+		head      *dsl.Config
+		wantEmpty bool
+		wantKinds map[string]bool
+	}{
+		{"same config", head, head, true, map[string]bool{}},
+		{"nil base", nil, head, false, map[string]bool{Added: true}},
+		{"nil head", base, nil, false, map[string]bool{Removed: true}},
+		{"both nil", nil, nil, true, map[string]bool{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := Compare(tt.base, tt.head)
+			if r.Empty() != tt.wantEmpty {
+				t.Errorf("Compare(%s).Empty() = %v; want %v", tt.name, r.Empty(), tt.wantEmpty)
+			}
+			kinds := map[string]bool{}
+			for _, c := range r.Changes {
+				kinds[c.Kind] = true
+			}
+			if !cmp.Equal(kinds, tt.wantKinds) {
+				t.Errorf("Compare(%s) change kinds = %v; want %v", tt.name, kinds, tt.wantKinds)
+			}
+		})
+	}
+}
+
+func TestUnpinned(t *testing.T) {
+	digest := "@sha256:" + strings.Repeat("f", 64)
+	tests := []struct {
+		ref        string
+		wantPinned bool
+		wantPhrase string
+	}{
+		{"alpine", false, "no tag"},
+		{"alpine:latest", false, `"latest"`},
+		{"alpine:3.20", false, "tag 3.20"},
+		{"registry.example.com:5000/team/app", false, "no tag"},
+		{"registry.example.com:5000/team/app:1.2", false, "tag 1.2"},
+		{"alpine" + digest, true, ""},
+		{"alpine:3.20" + digest, true, ""},
+	}
+	for _, tt := range tests {
+		got := unpinned(tt.ref)
+		if (got == "") != tt.wantPinned || !strings.Contains(got, tt.wantPhrase) {
+			t.Errorf("unpinned(%q) = %q; want pinned=%v mentioning %q", tt.ref, got, tt.wantPinned, tt.wantPhrase)
+		}
+	}
+}
+
+func TestReadsEnvironment(t *testing.T) {
+	tests := []struct {
+		src  string
+		want bool
+	}{
+		{`env("TOKEN")`, true},
+		{`"Bearer ${env("TOKEN")}"`, true},
+		{`upper(env("X"))`, true},
+		{`"./deploy.sh ${release.version}"`, false},
+		{`getenv("X")`, false},
+		{`"${my_env("X")} ${env("Y")}"`, true},
+	}
+	for _, tt := range tests {
+		if got := readsEnvironment(tt.src); got != tt.want {
+			t.Errorf("readsEnvironment(%q) = %v; want %v", tt.src, got, tt.want)
+		}
+	}
+}
+
+func TestMarkdownEscaping(t *testing.T) {
+	r := &Report{Pipeline: "p", Base: "main", Head: "working tree", Changes: []Change{
+		{Kind: Changed, Object: "step build.p.x", Field: "run", Old: "a | b", New: "echo `x` <b>&\nsecond"},
+	}}
+	var b bytes.Buffer
+	if err := r.WriteMarkdown(&b); err != nil {
+		t.Fatal(err)
+	}
+	row := ""
+	for _, l := range strings.Split(b.String(), "\n") {
+		if strings.HasPrefix(l, "| changed ") {
+			row = l
+		}
+	}
+	want := "| changed | `step build.p.x` | `run` | `a \\| b` | echo \\`x\\` &lt;b&gt;&amp;<br>second |"
+	if row != want {
+		t.Errorf("WriteMarkdown row = %q; want %q", row, want)
+	}
+}

@@ -1,0 +1,322 @@
+package diff
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/pipeline-cd/pipeline/dsl"
+)
+
+// findRisks looks for the changes that weaken the delivery process. Each
+// check compares head with base; something new at head is judged against
+// nothing (a new step that reads a secret exposes it).
+func (d *differ) findRisks() {
+	bm := stages(d.base)
+	for _, h := range d.head.Stages {
+		b := bm[h.Address()]
+		if b == nil {
+			b = &dsl.Stage{Kind: h.Kind, Name: h.Name}
+		}
+		if h.Kind == dsl.KindEnvironment {
+			d.gateRisks(b, h)
+			d.branchRisks(b, h)
+			d.requiresRisks(b, h)
+		}
+		d.stepRisks(b, h)
+	}
+	d.groupRisks()
+	d.defaultImageRisk()
+}
+
+func (d *differ) gateRisks(b, h *dsl.Stage) {
+	env := h.Name
+	hg := map[string]*dsl.Gate{}
+	for _, g := range h.Gates {
+		hg[g.Name] = g
+	}
+	for _, bGate := range b.Gates {
+		o := childObject(h, "gate", 1, bGate.Name)
+		hGate := hg[bGate.Name]
+		if hGate == nil {
+			d.risk(o, High, fmt.Sprintf("Gate %q was removed from environment %s: deployments to %s no longer wait for a person to approve them.", bGate.Name, env, env))
+			continue
+		}
+		d.approverRisks(o, env, bGate, hGate)
+		if bGate.PreventSelfApproval && !hGate.PreventSelfApproval {
+			d.risk(o, High, fmt.Sprintf("Gate %q of environment %s no longer prevents self-approval: the author of a change can now approve its own deployment to %s.", bGate.Name, env, env))
+		}
+		if shorter(hGate.Timeout, bGate.Timeout) {
+			d.risk(o, Medium, fmt.Sprintf("Gate %q of environment %s now expires after %s instead of %s: reviewers get less time to examine a release before deciding on it.",
+				bGate.Name, env, duration(hGate.Timeout, "never"), duration(bGate.Timeout, "never")))
+		}
+		if hGate.Wait < bGate.Wait {
+			d.risk(o, Medium, fmt.Sprintf("Gate %q of environment %s now holds an approved release for %s instead of %s before deploying: there is less time to notice a mistake and stop the deployment.",
+				bGate.Name, env, duration(hGate.Wait, "no time"), duration(bGate.Wait, "no time")))
+		}
+	}
+}
+
+// shorter reports whether gate timeout a is shorter than b, where 0 means
+// the gate never expires.
+func shorter(a, b time.Duration) bool {
+	if a == 0 {
+		return false
+	}
+	return b == 0 || a < b
+}
+
+// approverRisks reports everyone who may approve the gate at head but not at base.
+func (d *differ) approverRisks(o object, env string, b, h *dsl.Gate) {
+	before := map[string]bool{}
+	for _, a := range b.Approvers {
+		before[a] = true
+	}
+	for _, a := range h.Approvers {
+		if before[a] {
+			continue
+		}
+		before[a] = true // a duplicate is reported once
+		if a == "author" {
+			msg := fmt.Sprintf("Gate %q of environment %s now lets the author of the commit being deployed approve it", h.Name, env)
+			severity := High
+			if h.PreventSelfApproval {
+				severity = Medium
+				msg += "; only prevent_self_approval still stops authors from approving their own release."
+			} else {
+				msg += ": a change can reach " + env + " approved by no one but the person who wrote it."
+			}
+			d.risk(o, severity, msg)
+			continue
+		}
+		var who string
+		switch {
+		case strings.HasPrefix(a, "group:"):
+			name := strings.TrimPrefix(a, "group:")
+			who = "every member of group " + name
+			if g := d.head.Groups[name]; g != nil {
+				who += " (" + joinList(g.Members) + ")"
+			}
+		default:
+			who = a
+		}
+		d.risk(o, High, fmt.Sprintf("Gate %q of environment %s gained an approver: %s may now approve deployments to %s.", h.Name, env, who, env))
+	}
+}
+
+// groupRisks reports members added to a group that approves a gate at head
+// (and existed at base: a new group is reported where a gate names it).
+func (d *differ) groupRisks() {
+	approves := map[string][]string{} // group name -> gates it approves
+	for _, s := range d.head.Environments() {
+		for _, g := range s.Gates {
+			for _, a := range g.Approvers {
+				if name, ok := strings.CutPrefix(a, "group:"); ok {
+					approves[name] = append(approves[name], s.Address()+"."+g.Name)
+				}
+			}
+		}
+	}
+	for _, name := range sortedKeys(keySet(approves)) {
+		b, h := d.base.Groups[name], d.head.Groups[name]
+		if b == nil || h == nil {
+			continue
+		}
+		old := map[string]bool{}
+		for _, m := range b.Members {
+			old[m] = true
+		}
+		added := map[string]bool{}
+		for _, m := range h.Members {
+			if !old[m] {
+				added[m] = true
+			}
+		}
+		if len(added) == 0 {
+			continue
+		}
+		d.risk(topObject(4, "group", name), High, fmt.Sprintf("Group %s gained %s; it approves gate %s, so they may now approve those deployments.",
+			name, strings.Join(sortedKeys(added), ", "), strings.Join(approves[name], ", ")))
+	}
+}
+
+func keySet[V any](m map[string]V) map[string]bool {
+	out := make(map[string]bool, len(m))
+	for k := range m {
+		out[k] = true
+	}
+	return out
+}
+
+// branchRisks reports an environment that accepts releases from more branches.
+func (d *differ) branchRisks(b, h *dsl.Stage) {
+	if len(b.Branches) == 0 { // any branch already
+		return
+	}
+	o := stageObject(h)
+	if len(h.Branches) == 0 {
+		d.risk(o, High, fmt.Sprintf("Environment %s no longer restricts branches (it allowed only %s): a release built from any branch can now be deployed to %s.",
+			h.Name, joinList(b.Branches), h.Name))
+		return
+	}
+	old := map[string]bool{}
+	for _, p := range b.Branches {
+		old[p] = true
+	}
+	added := map[string]bool{}
+	for _, p := range h.Branches {
+		if !old[p] {
+			added[p] = true
+		}
+	}
+	if len(added) > 0 {
+		d.risk(o, High, fmt.Sprintf("Environment %s now also accepts releases built from branches matching %s (it allowed only %s): code that has not reached those branches can be deployed to %s.",
+			h.Name, strings.Join(sortedKeys(added), ", "), joinList(b.Branches), h.Name))
+	}
+}
+
+// requiresRisks reports an environment that a release can now reach without
+// having succeeded in an environment it had to pass through before, directly
+// or through another environment.
+func (d *differ) requiresRisks(b, h *dsl.Stage) {
+	before := predecessors(d.base, b.Name)
+	after := predecessors(d.head, h.Name)
+	lost := map[string]bool{}
+	for env := range before {
+		if !after[env] && d.head.Stage(dsl.KindEnvironment, env) != nil {
+			lost[env] = true
+		}
+	}
+	if len(lost) == 0 {
+		return
+	}
+	names := sortedKeys(lost)
+	d.risk(stageObject(h), High, fmt.Sprintf("Environment %s no longer requires %s: a release can now reach %s without having been deployed successfully to %s first.",
+		h.Name, strings.Join(names, ", "), h.Name, strings.Join(names, " and ")))
+}
+
+// predecessors returns every environment env requires, transitively.
+func predecessors(c *dsl.Config, env string) map[string]bool {
+	out := map[string]bool{}
+	var visit func(string)
+	visit = func(name string) {
+		s := c.Stage(dsl.KindEnvironment, name)
+		if s == nil {
+			return
+		}
+		for _, r := range s.Requires {
+			if !out[r] {
+				out[r] = true
+				visit(r)
+			}
+		}
+	}
+	visit(env)
+	return out
+}
+
+// stepRisks reports secrets newly exposed to a step, privileges and host
+// access it gained, and an image it now runs that is not pinned.
+func (d *differ) stepRisks(bStage, hStage *dsl.Stage) {
+	bs := map[string]*dsl.Step{}
+	for _, s := range bStage.Steps {
+		bs[s.Name] = s
+	}
+	for _, h := range hStage.Steps {
+		o := childObject(hStage, "step", 4, h.Name)
+		b := bs[h.Name]
+		if b == nil {
+			b = &dsl.Step{}
+		}
+		addr := hStage.Address() + "." + h.Name
+		if added := newItems(b.Secrets, h.Secrets); len(added) > 0 {
+			d.risk(o, High, fmt.Sprintf("Step %s can now read secret %s: whatever the step runs can use or leak %s.",
+				addr, strings.Join(added, ", "), plural(len(added), "it", "them")))
+		}
+		if h.Privileged && !b.Privileged {
+			d.risk(o, High, fmt.Sprintf("Step %s now runs privileged: its container gets full access to the host that runs the pipeline.", addr))
+		}
+		if added := newItems(b.Mounts, h.Mounts); len(added) > 0 {
+			d.risk(o, Medium, fmt.Sprintf("Step %s now mounts host path %s: it can read or change files outside its container.", addr, strings.Join(added, ", ")))
+		}
+		if h.Runner == "local" && b.Runner != "local" {
+			d.risk(o, Medium, fmt.Sprintf("Step %s now runs directly on the host (runner = \"local\"), without the isolation of a container.", addr))
+		}
+		d.stepImageRisk(o, addr, bStage, b, hStage, h)
+	}
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+// newItems returns the items of h not in b, sorted.
+func newItems(b, h []string) []string {
+	old := map[string]bool{}
+	for _, s := range b {
+		old[s] = true
+	}
+	added := map[string]bool{}
+	for _, s := range h {
+		if !old[s] {
+			added[s] = true
+		}
+	}
+	return sortedKeys(added)
+}
+
+// stepImageRisk reports a step's own image that is new or changed and not
+// pinned. Steps on the pipeline's default image are covered by
+// defaultImageRisk, and local steps run no image.
+func (d *differ) stepImageRisk(o object, addr string, bStage *dsl.Stage, b *dsl.Step, hStage *dsl.Stage, h *dsl.Step) {
+	if h.Image == nil || h.Runner == "local" {
+		return
+	}
+	hv, _ := d.head.EvalStep(hStage, h, dsl.Scope{})
+	if hv == nil || !hv.Image.Known || readsEnvironment(hv.Image.Source) {
+		return
+	}
+	if b.Image != nil {
+		if bv, _ := d.base.EvalStep(bStage, b, dsl.Scope{}); bv != nil && bv.Image.Known && bv.Image.Value == hv.Image.Value {
+			return
+		}
+	}
+	if why := unpinned(hv.Image.Value); why != "" {
+		d.risk(o, Medium, fmt.Sprintf("Step %s now runs image %s, which %s", addr, hv.Image.Value, why))
+	}
+}
+
+// defaultImageRisk reports a pipeline default image that is new or changed
+// and not pinned.
+func (d *differ) defaultImageRisk() {
+	h := d.head.Pipeline
+	if h == nil || h.Image == "" {
+		return
+	}
+	if b := d.base.Pipeline; b != nil && b.Image == h.Image {
+		return
+	}
+	if why := unpinned(h.Image); why != "" {
+		d.risk(topObject(0, "pipeline", ""), Medium, fmt.Sprintf("The default image of the pipeline is now %s, which %s", h.Image, why))
+	}
+}
+
+// unpinned explains why an image reference is not pinned, ending the
+// sentence, or returns "" when it is pinned by digest.
+func unpinned(ref string) string {
+	if strings.Contains(ref, "@sha256:") {
+		return ""
+	}
+	name := ref[strings.LastIndex(ref, "/")+1:]
+	_, tag, hasTag := strings.Cut(name, ":")
+	switch {
+	case !hasTag:
+		return "has no tag: it runs whatever \"latest\" points to at the time, so two runs of one commit can differ. Pin it by digest (image@sha256:...)."
+	case tag == "latest":
+		return "uses the moving tag \"latest\": two runs of one commit can run different images. Pin it by digest (image@sha256:...)."
+	}
+	return "is not pinned by digest: the tag " + tag + " can be moved to another image without any change to this config. Pin it by digest (image@sha256:...)."
+}
