@@ -48,7 +48,7 @@ type loader struct {
 	artifactRange map[string]hcl.Range
 	imageRange    map[string]hcl.Range
 	// refRanges remembers where each resolved-later reference was written.
-	refRanges  map[refKey]hcl.Range
+	refRanges map[refKey]hcl.Range
 	// brokenVars holds variables whose block had errors; they are not
 	// reported again as missing.
 	brokenVars map[string]bool
