@@ -256,8 +256,8 @@ func (ix *stageIndex) missingDeps(selected map[string]bool, removedBy map[string
 	var problems []SelectionProblem
 	for _, a := range units {
 		for _, d := range ix.deps(a, all) {
-			if !d.hard || selected[d.addr] {
-				continue
+			if _, declared := ix.byAddr[d.addr]; !d.hard || selected[d.addr] || (!declared && d.addr != ReleaseID) {
+				continue // undeclared stages are reported when the plan is built
 			}
 			missing, via := d.addr, ""
 			if d.addr == ReleaseID {
