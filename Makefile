@@ -1,0 +1,43 @@
+# The two set-up commands of the README:
+#   make demo   builds pipeline and runs the webapp example through
+#               internal and beta to the production gate, approves it,
+#               deploys it and prints `pipeline status` (SQLite state).
+#   make test   runs every test against the real Docker engine, SQLite
+#               and a local PostgreSQL server it starts.
+SHELL := /bin/bash
+export PATH := $(PATH):/usr/local/go/bin
+GO ?= go
+BIN := bin/pipeline
+
+.PHONY: build test test-short bench demo image postgres vet fmt clean
+
+build:
+	$(GO) build -o $(BIN) ./cmd/pipeline
+
+# image builds the local test image pipeline-test/busybox:latest (no registry needed).
+image:
+	bash testdata/image/build.sh
+
+test: image
+	@set -euo pipefail; eval "$$(bash .ci/postgres.sh)"; \
+	$(GO) vet ./... && $(GO) test -count=1 -timeout 20m ./...
+
+# test-short runs the tests that need neither Docker nor PostgreSQL.
+test-short:
+	$(GO) test -short ./...
+
+bench: build image
+	bash scripts/bench.sh
+
+demo: build image
+	bash scripts/demo.sh
+
+vet:
+	$(GO) vet ./...
+
+fmt:
+	gofmt -w $$(git ls-files '*.go')
+	$(GO) run ./cmd/pipeline fmt -recursive examples testdata/valid
+
+clean:
+	rm -rf bin .pipeline

@@ -1,0 +1,88 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/pipeline-cd/pipeline/dsl/format"
+)
+
+func newFmtCommand(g *globals) *cobra.Command {
+	var check, diff, recursive bool
+	cmd := &cobra.Command{
+		Use:   "fmt [PATH...]",
+		Short: "Rewrite pipeline files in canonical format",
+		Long: `fmt rewrites *.pipeline.hcl and pipeline.hcl files in the canonical HCL
+format. A PATH may be a file or a directory; no PATH means the current
+directory.
+
+With -check nothing is written: the command lists the files that would change
+and exits 3 if there are any, for CI. -diff prints what would change.
+A file with syntax errors is never rewritten; its errors are printed and the
+command exits 2.`,
+		Example: `  pipeline fmt
+  pipeline fmt -check -diff -recursive .`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			paths, err := format.Paths(args, recursive)
+			if err != nil {
+				return &usageError{err}
+			}
+			changed, invalid := 0, false
+			for _, path := range paths {
+				src, err := os.ReadFile(path)
+				if err != nil {
+					return fmt.Errorf("reading %s: %w", path, err)
+				}
+				out, diags := format.Source(src, path)
+				if diags.HasErrors() {
+					invalid = true
+					if werr := g.writeDiagnostics(nil, diags); werr != nil {
+						return werr
+					}
+					continue
+				}
+				if bytes.Equal(src, out) {
+					continue
+				}
+				changed++
+				fmt.Fprintln(g.stdout, path)
+				if diff {
+					fmt.Fprint(g.stdout, format.UnifiedDiff(path, src, out))
+				}
+				if !check {
+					if err := writeFileKeepMode(path, out); err != nil {
+						return err
+					}
+				}
+			}
+			switch {
+			case invalid:
+				return exitWith(exitUsage)
+			case check && changed > 0:
+				fmt.Fprintf(g.stderr, "%d file(s) are not in canonical format; run 'pipeline fmt' to fix them.\n", changed)
+				return exitWith(exitStopped)
+			}
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.BoolVar(&check, "check", false, "write nothing; exit 3 if any file is not formatted")
+	f.BoolVar(&diff, "diff", false, "print a diff of the changes")
+	f.BoolVar(&recursive, "recursive", false, "also format files in sub-directories")
+	return cmd
+}
+
+func writeFileKeepMode(path string, data []byte) error {
+	st, err := os.Stat(path)
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(path, data, st.Mode().Perm()); err != nil {
+		return errors.Join(fmt.Errorf("writing %s", path), err)
+	}
+	return nil
+}

@@ -1,0 +1,119 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/spf13/cobra"
+
+	"github.com/pipeline-cd/pipeline/engine/plan"
+)
+
+// selection holds the flags that select part of the pipeline.
+type selection struct {
+	only  []string
+	skip  []string
+	until string
+}
+
+func (s *selection) addFlags(cmd *cobra.Command) {
+	f := cmd.Flags()
+	f.StringSliceVar(&s.only, "only", nil, "plan only these `STAGE`s (e.g. test.unit) and what they need")
+	f.StringSliceVar(&s.skip, "skip", nil, "leave these `STAGE`s out")
+	f.StringVar(&s.until, "until", "", "stop after this `ENV`ironment")
+}
+
+func (s *selection) options() plan.Options {
+	return plan.Options{Only: s.only, Skip: s.skip, Until: s.until}
+}
+
+// buildPlan loads the config and plans it. A bad selection is a usage error.
+func (g *globals) buildPlan(sel *selection) (*plan.Plan, error) {
+	res, err := g.loadConfig()
+	if err != nil {
+		return nil, err
+	}
+	p, err := plan.New(res.Config, sel.options())
+	if err != nil {
+		return nil, planError(err)
+	}
+	return p, nil
+}
+
+// planError marks a planning error (a bad selection, a cycle) as bad usage
+// unless it carries its own exit code.
+func planError(err error) error {
+	var c coder
+	if errors.As(err, &c) {
+		return err
+	}
+	return &usageError{err}
+}
+
+func newPlanCommand(g *globals) *cobra.Command {
+	var sel selection
+	cmd := &cobra.Command{
+		Use:   "plan",
+		Short: "Show what a run would do, in waves of parallel steps",
+		Long: `plan loads and validates the pipeline and prints the steps in the order they
+would run, grouped in waves of steps that can run in parallel, with each
+step's image, command, timeout, retries and condition, and the gates and
+promotion rules on the way to each environment. Values known only at run
+time print as "(known after ...)". It runs nothing and records nothing.`,
+		Example: `  pipeline plan
+  pipeline plan --only test.unit
+  pipeline plan --until beta --json`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			p, err := g.buildPlan(&sel)
+			if err != nil {
+				return err
+			}
+			if g.json {
+				return p.WriteJSON(g.stdout)
+			}
+			return p.WriteText(g.stdout)
+		},
+	}
+	sel.addFlags(cmd)
+	return cmd
+}
+
+func newGraphCommand(g *globals) *cobra.Command {
+	var sel selection
+	var format string
+	cmd := &cobra.Command{
+		Use:   "graph",
+		Short: "Print the pipeline's DAG for Graphviz (dot) or Mermaid",
+		Long: `graph prints the planned DAG: steps, gates, the release point and each
+environment's deployment. --format mermaid renders inline in GitHub and
+GitLab comments; --format dot is for Graphviz (pipeline graph | dot -Tsvg).`,
+		Example: `  pipeline graph --format mermaid
+  pipeline graph --format dot | dot -Tsvg > pipeline.svg`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			var write func(*plan.Plan, io.Writer) error
+			switch format {
+			case "dot":
+				write = (*plan.Plan).WriteDOT
+			case "mermaid":
+				write = (*plan.Plan).WriteMermaid
+			default:
+				return &usageError{fmt.Errorf("unknown --format %q: use dot or mermaid", format)}
+			}
+			p, err := g.buildPlan(&sel)
+			if err != nil {
+				return err
+			}
+			return write(p, g.stdout)
+		},
+	}
+	sel.addFlags(cmd)
+	cmd.Flags().StringVar(&format, "format", "dot", "output `FORMAT`: dot or mermaid")
+	return cmd
+}
+
+func init() {
+	extraCommands = append(extraCommands, newPlanCommand, newGraphCommand)
+}

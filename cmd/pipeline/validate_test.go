@@ -1,0 +1,195 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// runCLI runs the CLI in-process and returns its exit code and output.
+func runCLI(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	code := run(args, &stdout, &stderr)
+	return code, stdout.String(), stderr.String()
+}
+
+func writeFiles(t *testing.T, files map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for name, body := range files {
+		p := filepath.Join(dir, name)
+		require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o755))
+		require.NoError(t, os.WriteFile(p, []byte(body), 0o644))
+	}
+	return dir
+}
+
+const validPipeline = `pipeline "demo" {
+  image = "alpine:3.20"
+}
+
+build "app" {
+  step "compile" {
+    run = "echo compile"
+  }
+}
+`
+
+// tenErrors has ten distinct problems, one per marked line.
+const tenErrors = `pipeline "demo" {
+  image = "alpine:3.20"
+  colour = "blue"
+}
+
+build "app" {
+  step "compile" {
+    run     = "echo ${var.nope}"
+    timeout = "forever"
+    retries = -1
+    needs   = [step.missing]
+  }
+  step "compile" {
+    run = "x"
+  }
+  step "both" {
+    run     = "a"
+    command = ["b"]
+  }
+  step "s" {
+    run     = "x"
+    secrets = [secret.unknown]
+  }
+}
+
+test "t" {
+  needs = [build.nope]
+  gate "g" {}
+}
+
+environment "prod" {
+  requires = [environment.prod]
+}
+`
+
+func TestValidateUserErrors(t *testing.T) {
+	empty := t.TempDir()
+	tests := []struct {
+		name      string
+		files     map[string]string
+		dir       string // overrides the written directory
+		wantInErr []string
+	}{
+		{name: "malformed", files: map[string]string{"pipeline.hcl": "pipeline \"x\" {\n  image = \n"}, wantInErr: []string{"pipeline.hcl:"}},
+		{name: "ten errors", files: map[string]string{"pipeline.hcl": tenErrors}, wantInErr: []string{"Unsupported argument", "Duplicate", "pipeline.hcl:3:3"}},
+		{name: "binary file", files: map[string]string{"pipeline.hcl": "\x00\x01\x02\xff\xfe\x7fELF\x00\x00"}, wantInErr: []string{"pipeline.hcl"}},
+		{name: "empty directory", dir: empty, wantInErr: []string{"No Pipeline Files"}},
+		{name: "missing directory", dir: filepath.Join(empty, "nope"), wantInErr: []string{"does not exist"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := tt.dir
+			if dir == "" {
+				dir = writeFiles(t, tt.files)
+			}
+			code, _, stderr := runCLI(t, "validate", "-C", dir, "--no-color")
+			if code != exitUsage {
+				t.Fatalf("validate exit code = %d; want %d\nstderr:\n%s", code, exitUsage, stderr)
+			}
+			for _, want := range tt.wantInErr {
+				if !strings.Contains(stderr, want) {
+					t.Errorf("validate stderr does not contain %q:\n%s", want, stderr)
+				}
+			}
+			for _, bad := range []string{"panic", "goroutine ", ".go:"} {
+				if strings.Contains(stderr, bad) {
+					t.Errorf("validate stderr contains %q (a Go panic or stack trace):\n%s", bad, stderr)
+				}
+			}
+		})
+	}
+}
+
+func TestValidateTenErrorsInOnePass(t *testing.T) {
+	dir := writeFiles(t, map[string]string{"pipeline.hcl": tenErrors})
+	code, stdout, _ := runCLI(t, "validate", "-C", dir, "--json")
+	require.Equal(t, exitUsage, code)
+	var out jsonDiagnostics
+	require.NoError(t, json.Unmarshal([]byte(stdout), &out), stdout)
+	if out.Valid || out.ErrorCount < 10 {
+		t.Fatalf("validate --json: valid=%v errors=%d; want invalid with >= 10 errors:\n%s", out.Valid, out.ErrorCount, stdout)
+	}
+	for _, d := range out.Diagnostics {
+		if d.Range == nil || d.Range.Start.Line == 0 {
+			t.Errorf("diagnostic %q has no location", d.Summary)
+		}
+		if d.Detail == "" {
+			t.Errorf("diagnostic %q has no detail", d.Summary)
+		}
+	}
+}
+
+func TestValidateValid(t *testing.T) {
+	dir := writeFiles(t, map[string]string{"pipeline.hcl": validPipeline})
+	code, stdout, stderr := runCLI(t, "validate", "-C", dir)
+	require.Equal(t, exitOK, code, stderr)
+	require.Contains(t, stdout, `"demo"`)
+	require.Contains(t, stdout, "valid")
+
+	code, stdout, _ = runCLI(t, "validate", "-C", dir, "--json")
+	require.Equal(t, exitOK, code)
+	var out jsonDiagnostics
+	require.NoError(t, json.Unmarshal([]byte(stdout), &out))
+	require.True(t, out.Valid)
+	require.Empty(t, out.Diagnostics)
+}
+
+func TestSingleDashLongFlags(t *testing.T) {
+	dir := writeFiles(t, map[string]string{"pipeline.hcl": "variable \"who\" {\n  type = string\n}\n" + validPipeline})
+	code, _, stderr := runCLI(t, "validate", "-C", dir, "-var", "who=me")
+	require.Equal(t, exitOK, code, stderr)
+	code, _, stderr = runCLI(t, "validate", "-C", dir)
+	require.Equal(t, exitUsage, code)
+	require.Contains(t, stderr, "who")
+}
+
+func TestUnknownFlagIsUsageError(t *testing.T) {
+	code, _, stderr := runCLI(t, "validate", "--frobnicate")
+	require.Equal(t, exitUsage, code)
+	require.Contains(t, stderr, "--frobnicate")
+}
+
+func TestFmtCheck(t *testing.T) {
+	dir := writeFiles(t, map[string]string{"pipeline.hcl": "pipeline \"x\" {\nimage=\"a\"\n}\n"})
+	path := filepath.Join(dir, "pipeline.hcl")
+	code, stdout, _ := runCLI(t, "fmt", "-check", "-diff", dir)
+	require.Equal(t, exitStopped, code)
+	require.Contains(t, stdout, "pipeline.hcl")
+	before, err := os.ReadFile(path)
+	require.NoError(t, err)
+	require.Equal(t, "pipeline \"x\" {\nimage=\"a\"\n}\n", string(before), "fmt -check must not write")
+
+	code, _, stderr := runCLI(t, "fmt", dir)
+	require.Equal(t, exitOK, code, stderr)
+	after, err := os.ReadFile(path)
+	require.NoError(t, err)
+	require.Equal(t, "pipeline \"x\" {\n  image = \"a\"\n}\n", string(after))
+
+	code, _, _ = runCLI(t, "fmt", "-check", dir)
+	require.Equal(t, exitOK, code)
+}
+
+func TestFmtSyntaxErrorNotRewritten(t *testing.T) {
+	const src = "pipeline \"x\" {\n  image = \n"
+	dir := writeFiles(t, map[string]string{"pipeline.hcl": src})
+	code, _, _ := runCLI(t, "fmt", dir)
+	require.Equal(t, exitUsage, code)
+	got, err := os.ReadFile(filepath.Join(dir, "pipeline.hcl"))
+	require.NoError(t, err)
+	require.Equal(t, src, string(got))
+}
