@@ -274,3 +274,36 @@ func TestMarkdownEscaping(t *testing.T) {
 		t.Errorf("WriteMarkdown row = %q; want %q", row, want)
 	}
 }
+
+// TestCompareUnloaded checks Compare on configs that were not returned by
+// LoadDir (so nothing can be evaluated): it still compares the static parts
+// and does not panic.
+func TestCompareUnloaded(t *testing.T) {
+	base := &dsl.Config{Pipeline: &dsl.Pipeline{Name: "p"}, Stages: []*dsl.Stage{{
+		Kind: dsl.KindEnvironment, Name: "prod", Branches: []string{"main"},
+		Gates: []*dsl.Gate{{Name: "ok", Approvers: []string{"a@example.com"}}},
+		Steps: []*dsl.Step{{Name: "rollout", Retries: 1}},
+	}}}
+	head := &dsl.Config{Pipeline: &dsl.Pipeline{Name: "p"}, Stages: []*dsl.Stage{{
+		Kind: dsl.KindEnvironment, Name: "prod",
+		Steps: []*dsl.Step{{Name: "rollout", Retries: 2, Secrets: []string{"token"}}, {Name: "new"}},
+	}}}
+	r := Compare(base, head)
+	want := &Report{Pipeline: "p", Base: "working tree", Head: "working tree",
+		Changes: []Change{
+			{Kind: Changed, Object: "stage environment.prod", Field: "branches", Old: "main", New: "(any branch)"},
+			{Kind: Removed, Object: "gate environment.prod.ok", Old: "approvers a@example.com"},
+			{Kind: Added, Object: "step environment.prod.new"},
+			{Kind: Changed, Object: "step environment.prod.rollout", Field: "retries", Old: "1", New: "2"},
+			{Kind: Changed, Object: "step environment.prod.rollout", Field: "secrets", Old: "(none)", New: "token"},
+		},
+		Risks: []Risk{
+			{Severity: High, Object: "stage environment.prod", Message: "Environment prod no longer restricts branches (it allowed only main): a release built from any branch can now be deployed to prod."},
+			{Severity: High, Object: "gate environment.prod.ok", Message: `Gate "ok" was removed from environment prod: deployments to prod no longer wait for a person to approve them.`},
+			{Severity: High, Object: "step environment.prod.rollout", Message: "Step environment.prod.rollout can now read secret token: whatever the step runs can use or leak it."},
+		},
+	}
+	if d := cmp.Diff(want, r); d != "" {
+		t.Errorf("Compare(unloaded configs) mismatch (-want +got):\n%s", d)
+	}
+}
