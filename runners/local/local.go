@@ -91,8 +91,9 @@ func (r *Runner) Run(ctx context.Context, step *runners.Step, stdout, stderr io.
 	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Dir = dir
 	cmd.Env = environ(step.Env)
-	cmd.Stdout = orDiscard(stdout)
-	cmd.Stderr = orDiscard(stderr)
+	// nil writers connect the process to the null device.
+	cmd.Stdout = stdout
+	cmd.Stderr = stderr
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	// Bounds the wait for output pipes held open by a process that left
 	// the group; the group itself is killed below.
@@ -205,11 +206,4 @@ func exitCode(ps *os.ProcessState) int {
 		return 128 + int(ws.Signal())
 	}
 	return ps.ExitCode()
-}
-
-func orDiscard(w io.Writer) io.Writer {
-	if w == nil {
-		return io.Discard
-	}
-	return w
 }
