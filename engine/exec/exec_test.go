@@ -53,9 +53,7 @@ func newFixture(t testing.TB) *fixture {
 	store := memory.New()
 	t.Cleanup(func() { _ = store.Close() })
 	runID := "run-test"
-	require.NoError(t, store.CreateRun(context.Background(), &state.Run{
-		ID: runID, Pipeline: "p", Kind: "run", Status: state.StatusRunning, StartedAt: time.Now(),
-	}))
+	require.NoError(t, store.CreateRun(context.Background(), runRecord(runID)))
 	return &fixture{
 		store:     store,
 		runner:    &countingRunner{Runner: local.New(local.Options{StopGrace: time.Second}, nil)},
@@ -63,6 +61,10 @@ func newFixture(t testing.TB) *fixture {
 		workspace: t.TempDir(),
 		runID:     runID,
 	}
+}
+
+func runRecord(id string) *state.Run {
+	return &state.Run{ID: id, Pipeline: "p", Kind: "run", Status: state.StatusRunning, StartedAt: time.Now()}
 }
 
 func (f *fixture) options() exec.Options {
@@ -121,6 +123,15 @@ func (c *countingRunner) Run(ctx context.Context, s *runners.Step, stdout, stder
 		c.mu.Unlock()
 	}()
 	return c.Runner.Run(ctx, s, stdout, stderr)
+}
+
+// Wait passes on to the wrapped runner's background-work wait, if any, as
+// Run expects of runners like Docker's.
+func (c *countingRunner) Wait(ctx context.Context) error {
+	if w, ok := c.Runner.(interface{ Wait(context.Context) error }); ok {
+		return w.Wait(ctx)
+	}
+	return nil
 }
 
 func (c *countingRunner) peakConcurrency() int {

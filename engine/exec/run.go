@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"runtime/debug"
 	"sort"
 	"sync"
 	"time"
@@ -16,6 +17,7 @@ import (
 	"github.com/pipeline-cd/pipeline/engine/plan"
 	"github.com/pipeline-cd/pipeline/engine/state"
 	"github.com/pipeline-cd/pipeline/engine/ui"
+	"github.com/pipeline-cd/pipeline/runners"
 )
 
 // errFailFast is the cancellation cause of the walk after a failure with
@@ -42,6 +44,7 @@ func Run(ctx context.Context, p *plan.Plan, opts Options) (*Result, error) {
 		return r.visit(ctx, v.Name())
 	})
 	r.settle(ctx, walkCtx, errs)
+	r.waitRunners(ctx)
 	r.logs.stop()
 
 	res := r.result(ctx, r.now().Sub(start))
@@ -157,9 +160,45 @@ func (r *scheduler) check() error {
 	return errors.Join(errs...)
 }
 
+// waiter is implemented by runners that finish work in the background,
+// such as the Docker runner removing finished containers.
+type waiter interface {
+	Wait(ctx context.Context) error
+}
+
+// runnerWaitTimeout bounds how long Run waits for runners' background work.
+const runnerWaitTimeout = 5 * time.Second
+
+// waitRunners waits for the background work of every runner of the run, so
+// that no container outlives Run.
+func (r *scheduler) waitRunners(ctx context.Context) {
+	all := []runners.Runner{r.opts.Runner}
+	for _, name := range sortedKeys(r.opts.Runners) {
+		all = append(all, r.opts.Runners[name])
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), runnerWaitTimeout)
+	defer cancel()
+	for _, rn := range all {
+		if w, ok := rn.(waiter); ok {
+			if err := w.Wait(ctx); err != nil {
+				r.log.Warn("runner background work did not finish", "error", err)
+			}
+		}
+	}
+}
+
 // visit runs one node; a non-nil error keeps its dependents from running.
-func (r *scheduler) visit(ctx context.Context, id string) error {
+// A panic in a runner, the Handler or Resolve fails the node instead of
+// the process.
+func (r *scheduler) visit(ctx context.Context, id string) (err error) {
 	n := nodeOf(r.p, id)
+	defer func() {
+		if v := recover(); v != nil {
+			r.log.Error("panic while running node", "node", id, "panic", v, "stack", string(debug.Stack()))
+			err = fmt.Errorf("%s: internal error: %v", id, v)
+			r.decidePanic(ctx, n, err)
+		}
+	}()
 	if !shown(n) {
 		t := r.now()
 		r.mu.Lock()
@@ -176,6 +215,21 @@ func (r *scheduler) visit(ctx context.Context, id string) error {
 		return r.runStep(ctx, n)
 	}
 	return r.runHandler(ctx, n)
+}
+
+// decidePanic fails n after a panic, unless it was already decided.
+func (r *scheduler) decidePanic(ctx context.Context, n *plan.Node, err error) {
+	r.mu.Lock()
+	_, done := r.nodes[n.ID]
+	r.mu.Unlock()
+	if done {
+		return
+	}
+	t := r.now()
+	r.finish(ctx, n, &NodeResult{
+		Status: StatusFailed, Attempts: 1, Started: t, Finished: t,
+		Reason: r.masker.String(err.Error()) + "; this is a bug in pipeline, please report it",
+	}, true)
 }
 
 // runHandler runs a gate, release or deploy node through the Handler.
