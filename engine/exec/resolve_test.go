@@ -92,7 +92,6 @@ func TestResolve(t *testing.T) {
 	}
 }
 
-
 func TestHandlerPanicFailsNode(t *testing.T) {
 	f := newFixture(t)
 	opts := f.options()
