@@ -173,6 +173,12 @@ CREATE TABLE approver_groups (
 // write lock an IMMEDIATE transaction takes at BEGIN (SQLite), so each
 // migration runs exactly once.
 func (s *Store) migrate(ctx context.Context) error {
+	latest := migrations[len(migrations)-1].version
+	// Fast path for the common case, an up-to-date schema: a plain read, so
+	// a read-only command does not queue for the write lock.
+	if v, err := s.SchemaVersion(ctx); err == nil && v == latest {
+		return nil
+	}
 	return s.inTx(ctx, func(tx *sql.Tx) error {
 		if s.dialect.LockMigrations != nil {
 			if err := s.dialect.LockMigrations(ctx, tx); err != nil {
@@ -190,7 +196,6 @@ func (s *Store) migrate(ctx context.Context) error {
 		if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&current); err != nil {
 			return fmt.Errorf("read schema version: %w", err)
 		}
-		latest := migrations[len(migrations)-1].version
 		if current > latest {
 			return fmt.Errorf("%w: the database is at schema version %d, this binary knows up to %d; upgrade pipeline", ErrSchemaTooNew, current, latest)
 		}
