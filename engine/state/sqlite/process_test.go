@@ -109,6 +109,10 @@ func TestSchemaMigrations(t *testing.T) {
 	if err := db.QueryRowContext(t.Context(), `SELECT COUNT(*) FROM schema_migrations`).Scan(&rows); err != nil || rows != 1 {
 		t.Errorf("schema_migrations rows after two opens = %d, %v; want 1 (each migration applied once)", rows, err)
 	}
+	var mode string
+	if err := db.QueryRowContext(t.Context(), `PRAGMA journal_mode`).Scan(&mode); err != nil || mode != "wal" {
+		t.Errorf("PRAGMA journal_mode = %q, %v; want wal", mode, err)
+	}
 	// A database migrated by a newer binary is refused, not damaged.
 	if _, err := db.ExecContext(t.Context(), `INSERT INTO schema_migrations (version, name, applied_at) VALUES (99, 'future', 0)`); err != nil {
 		t.Fatalf("insert future migration = %v", err)

@@ -1,6 +1,7 @@
 package sqlite_test
 
 import (
+	"os"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -41,4 +42,22 @@ func TestTwoStoresOneFile(t *testing.T) {
 		t.Cleanup(func() { stores[i].Close() })
 	}
 	statetest.LockContention(t, stores...)
+}
+
+// TestOddPath opens a file whose name holds the characters that delimit a
+// URI, and checks they named the file rather than the connection options.
+func TestOddPath(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "a dir?x=1#frag%41")
+	path := filepath.Join(dir, "state.db")
+	s, err := sqlite.Open(t.Context(), path, nil)
+	if err != nil {
+		t.Fatalf("Open(%q) = %v; want nil", path, err)
+	}
+	defer s.Close()
+	if err := s.CreateRun(t.Context(), &state.Run{ID: "r"}); err != nil {
+		t.Fatalf("CreateRun = %v", err)
+	}
+	if _, err := os.Stat(path); err != nil {
+		t.Errorf("Open(%q) did not create that file: %v", path, err)
+	}
 }
