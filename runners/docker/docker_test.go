@@ -14,6 +14,7 @@ import (
 
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/api/types/filters"
+	"github.com/docker/docker/api/types/image"
 	"github.com/docker/docker/client"
 	"github.com/hashicorp/go-hclog"
 
@@ -278,5 +279,28 @@ func TestCleanupRemovesOrphans(t *testing.T) {
 	}
 	if !left[live] {
 		t.Errorf("Cleanup(false) removed the container of live PID %d", os.Getpid())
+	}
+}
+
+// TestImageRemovedBetweenSteps checks that the Runner's memory of present
+// images does not hide an image removed behind its back.
+func TestImageRemovedBetweenSteps(t *testing.T) {
+	r, cli := newTestRunner(t, Options{})
+	ctx := context.Background()
+	tag := fmt.Sprintf("pipeline-test/busybox:removed-%d", os.Getpid())
+	if err := cli.ImageTag(ctx, testenv.TestImage, tag); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _, _ = cli.ImageRemove(ctx, tag, image.RemoveOptions{}) })
+	step := &runners.Step{ID: "first", RunID: runID(t), Image: tag, Pull: PullNever, Script: "true", Workspace: t.TempDir()}
+	if res, err := r.Run(ctx, step, nil, nil); err != nil || res.ExitCode != 0 {
+		t.Fatalf("Run(image %s) = %+v, %v; want exit 0", tag, res, err)
+	}
+	if _, err := cli.ImageRemove(ctx, tag, image.RemoveOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	step.ID = "second"
+	if _, err := r.Run(ctx, step, nil, nil); !errors.Is(err, ErrImageMissing) {
+		t.Errorf("Run(image %s) after removing it = %v; want ErrImageMissing", tag, err)
 	}
 }
