@@ -212,6 +212,8 @@ func (r *Runner) runContainer(ctx context.Context, step *runners.Step, id string
 
 	res := &runners.Result{Started: time.Now(), ExitCode: -1}
 	if err := r.cli.ContainerStart(ctx, id, container.StartOptions{}); err != nil {
+		attach.Close()
+		<-copied
 		return nil, r.apiError(ctx, step, "start container", err)
 	}
 	var timeout <-chan time.Time

@@ -237,6 +237,11 @@ func (s *suite) testCommand(t *testing.T) {
 		t.Errorf("Run(Command %q) stdout = %q; want %q", step.Command, stdout, want)
 	}
 	step = s.step(t, "")
+	step.Command = []string{"pipeline-no-such-program"}
+	if res, stdout, stderr, err := s.run(t, r, step); err == nil && (res == nil || res.ExitCode == 0) {
+		t.Errorf("Run(Command %q) = %+v, nil (stdout %q, stderr %q); want an error or a non-zero exit code", step.Command, res, stdout, stderr)
+	}
+	step = s.step(t, "")
 	step.Command = []string{"sh", "-c", "exit 7"}
 	res, _, _ := s.mustRun(t, r, step)
 	if res.ExitCode != 7 {
