@@ -1,0 +1,5 @@
+package engine_test
+
+import "errors"
+
+func asCoder(err error, c *interface{ Code() int }) bool { return errors.As(err, c) }

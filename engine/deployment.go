@@ -1,0 +1,301 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/pipeline-cd/pipeline/dsl/gitsrc"
+	"github.com/pipeline-cd/pipeline/engine/exec"
+	"github.com/pipeline-cd/pipeline/engine/plan"
+	"github.com/pipeline-cd/pipeline/engine/rules"
+	"github.com/pipeline-cd/pipeline/engine/state"
+)
+
+// maxCommits bounds the commit list recorded with a deployment.
+const maxCommits = 200
+
+// startEnvironment runs an environment's deploy node: it checks the
+// trusted promotion rules (branches from the release's branch, requires
+// from recorded history) and, when the environment has no gates, begins
+// the deployment at once.
+func (s *session) startEnvironment(ctx context.Context, n *plan.Node) error {
+	env := n.Env.Name
+	te, ok := s.trusted[env]
+	if !ok {
+		te = rules.Env{Name: env, Requires: n.Env.Requires, Branches: n.Env.Branches}
+	}
+	if s.deployKind != state.DeployKindRollback {
+		branch := s.run.Branch
+		if err := rules.CheckBranch(te, branch); err != nil {
+			return err
+		}
+		if err := rules.CheckRequires(te, s.rec.Version, func(req string) bool { return s.succeededIn(ctx, req) }); err != nil {
+			return err
+		}
+	}
+	if len(n.Env.Gates) > 0 {
+		return nil
+	}
+	return s.beginDeployment(ctx, env, nil)
+}
+
+// succeededIn reports whether the run's release (or, without a release,
+// this run) has a successful deployment to env.
+func (s *session) succeededIn(ctx context.Context, env string) bool {
+	if s.settledHere(ctx, env) {
+		return true
+	}
+	s.mu.Lock()
+	rel := s.rel
+	s.mu.Unlock()
+	f := state.DeploymentFilter{Pipeline: s.run.Pipeline, Environment: env, Status: state.StatusSucceeded}
+	if rel != nil {
+		f.ReleaseID = rel.ID
+	}
+	deps, err := s.e.store.ListDeployments(ctx, f)
+	if err != nil {
+		s.e.logger.Warn("reading deployments", "error", err)
+		return false
+	}
+	return rel != nil && len(deps) > 0
+}
+
+// settledHere finishes this run's deployment to env when all its final
+// nodes have succeeded, and reports whether it did.
+func (s *session) settledHere(ctx context.Context, env string) bool {
+	s.mu.Lock()
+	d := s.deps[env]
+	s.mu.Unlock()
+	if d == nil {
+		return false
+	}
+	if d.Status == state.StatusSucceeded {
+		return true
+	}
+	n := s.plan.Node(envKind + "." + env)
+	if n == nil {
+		return false
+	}
+	nodes, err := s.e.store.Nodes(ctx, s.run.ID)
+	if err != nil {
+		return false
+	}
+	status := map[string]string{}
+	for _, sn := range nodes {
+		status[sn.NodeID] = sn.Status
+	}
+	for _, f := range n.Env.Final {
+		if status[f] != state.StatusSucceeded {
+			return false
+		}
+	}
+	s.endDeployment(ctx, env, state.StatusSucceeded, "")
+	return true
+}
+
+const envKind = "environment"
+
+// beginDeployment takes the environment lock and records the deployment
+// of the run's release, with the approvers and the commits since the
+// previous successful deployment. It is idempotent within a run: a
+// deployment this run already recorded is reused (resume after a crash).
+func (s *session) beginDeployment(ctx context.Context, env string, approvedBy []string) error {
+	s.mu.Lock()
+	d := s.deps[env]
+	s.mu.Unlock()
+	if d == nil {
+		var err error
+		if d, err = s.recordedDeployment(ctx, env); err != nil {
+			return err
+		}
+	}
+	if err := s.lock(ctx, env); err != nil {
+		return err
+	}
+	if d != nil {
+		if len(approvedBy) > 0 {
+			d.ApprovedBy = mergeNames(d.ApprovedBy, approvedBy)
+			_ = s.e.store.UpdateDeployment(ctx, d)
+		}
+		s.mu.Lock()
+		s.deps[env] = d
+		s.mu.Unlock()
+		return nil
+	}
+	s.mu.Lock()
+	rel := s.rel
+	s.mu.Unlock()
+	d = &state.Deployment{Pipeline: s.run.Pipeline, Environment: env, Version: s.rec.Version, RunID: s.run.ID,
+		Kind: s.deployKind, Status: state.StatusRunning, ApprovedBy: approvedBy, StartedAt: s.e.now()}
+	commit := s.run.Commit
+	if rel != nil {
+		d.ReleaseID, commit = rel.ID, rel.Commit
+	}
+	d.Commits = s.commitsSince(ctx, env, commit)
+	if err := s.e.store.CreateDeployment(ctx, d); err != nil {
+		return fmt.Errorf("recording the deployment to %s: %w", env, err)
+	}
+	s.mu.Lock()
+	s.deps[env] = d
+	s.mu.Unlock()
+	s.audit(ctx, "deploy", env, fmt.Sprintf("%s deployment of %s started", d.Kind, d.Version))
+	s.notify(ctx, "deploy_started", env, "")
+	return nil
+}
+
+// recordedDeployment returns the deployment this run already recorded for
+// env (a resumed run), or nil.
+func (s *session) recordedDeployment(ctx context.Context, env string) (*state.Deployment, error) {
+	deps, err := s.e.store.ListDeployments(ctx, state.DeploymentFilter{Pipeline: s.run.Pipeline, Environment: env})
+	if err != nil {
+		return nil, fmt.Errorf("reading deployments of %s: %w", env, err)
+	}
+	for _, d := range deps {
+		if d.RunID == s.run.ID {
+			if d.Status != state.StatusRunning {
+				d.Status, d.Reason, d.FinishedAt = state.StatusRunning, "", time.Time{}
+			}
+			return d, nil
+		}
+	}
+	return nil, nil
+}
+
+func mergeNames(a, b []string) []string {
+	out := slices.Clone(a)
+	for _, n := range b {
+		if !slices.Contains(out, n) {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// commitsSince lists the commits from the commit of the previous
+// successful deployment to env (exclusive) to commit, newest first.
+func (s *session) commitsSince(ctx context.Context, env, commit string) []state.Commit {
+	root := s.res.RepoRoot
+	if root == "" || commit == "" {
+		return nil
+	}
+	from := ""
+	prev, err := s.e.store.ListDeployments(ctx, state.DeploymentFilter{Pipeline: s.run.Pipeline,
+		Environment: env, Status: state.StatusSucceeded, Limit: 1})
+	if err == nil && len(prev) > 0 {
+		from = s.deploymentCommit(ctx, prev[0])
+	}
+	cs, err := gitsrc.Commits(root, from, commit, maxCommits)
+	if err != nil {
+		s.e.logger.Warn("listing the commits of the deployment", "environment", env, "error", err)
+		return nil
+	}
+	out := make([]state.Commit, 0, len(cs))
+	for _, c := range cs {
+		out = append(out, state.Commit{SHA: c.SHA, Author: c.Author, Subject: c.Subject})
+	}
+	return out
+}
+
+// deploymentCommit returns the commit a deployment deployed.
+func (s *session) deploymentCommit(ctx context.Context, d *state.Deployment) string {
+	if d.ReleaseID != "" {
+		if r, err := s.e.store.GetRelease(ctx, d.ReleaseID); err == nil {
+			return r.Commit
+		}
+	}
+	if r, err := s.e.store.GetRun(ctx, d.RunID); err == nil {
+		return r.Commit
+	}
+	return ""
+}
+
+// settleDeployments records the outcome of every deployment this session
+// began, from the nodes' results.
+func (s *session) settleDeployments(ctx context.Context, res *exec.Result) {
+	s.mu.Lock()
+	envs := make([]string, 0, len(s.deps))
+	for env, d := range s.deps {
+		if d.Status == state.StatusRunning {
+			envs = append(envs, env)
+		}
+	}
+	s.mu.Unlock()
+	for _, env := range envs {
+		status, reason := envOutcome(s.plan.Node(envKind+"."+env), res)
+		if status == "" {
+			continue // stopped before its steps: still waiting
+		}
+		s.endDeployment(ctx, env, status, reason)
+	}
+}
+
+// envOutcome derives a deployment's status from its final nodes.
+func envOutcome(n *plan.Node, res *exec.Result) (status, reason string) {
+	if n == nil {
+		return state.StatusFailed, "environment not in plan"
+	}
+	status = state.StatusSucceeded
+	for _, f := range n.Env.Final {
+		nr := res.Nodes[f]
+		if nr == nil {
+			continue
+		}
+		switch nr.Status {
+		case exec.StatusSucceeded, exec.StatusReused:
+		case exec.StatusCancelled:
+			return state.StatusCancelled, nr.Reason
+		case exec.StatusStopped, exec.StatusNotReached:
+			if status == state.StatusSucceeded {
+				status = ""
+			}
+		default:
+			reason = nr.Reason
+			if reason == "" {
+				reason = fmt.Sprintf("%s %s (exit %d)", f, nr.Status, nr.ExitCode)
+			}
+			return state.StatusFailed, reason
+		}
+	}
+	return status, ""
+}
+
+// endDeployment records the deployment's outcome and releases its lock.
+func (s *session) endDeployment(ctx context.Context, env, status, reason string) {
+	s.mu.Lock()
+	d := s.deps[env]
+	if d == nil || d.Status != state.StatusRunning {
+		s.mu.Unlock()
+		return
+	}
+	d.Status, d.Reason, d.FinishedAt = status, reason, s.e.now()
+	s.mu.Unlock()
+	if err := s.e.store.UpdateDeployment(ctx, d); err != nil {
+		s.e.logger.Warn("recording the deployment outcome", "environment", env, "error", err)
+	}
+	s.unlock(ctx, env)
+	switch status {
+	case state.StatusSucceeded:
+		s.notify(ctx, "deploy_succeeded", env, "")
+	case state.StatusFailed:
+		s.notify(ctx, "deploy_failed", env, "")
+	}
+}
+
+// audit appends an event to the audit trail; a failure is logged.
+func (s *session) audit(ctx context.Context, action, env, detail string) {
+	ev := &state.AuditEvent{At: s.e.now(), Actor: s.e.actor(), Action: action, Pipeline: s.run.Pipeline,
+		Environment: env, RunID: s.run.ID, Release: s.rec.Version, Detail: detail}
+	if err := s.e.store.AppendAudit(ctx, ev); err != nil {
+		s.e.logger.Warn("appending to the audit trail", "action", action, "error", err)
+	}
+}
+
+// actor is who this process acts for: PIPELINE_USER, else "pipeline@HOST".
+func (e *Engine) actor() string {
+	if u, ok := e.opts.Getenv("PIPELINE_USER"); ok && u != "" {
+		return u
+	}
+	return "pipeline@" + e.opts.Host
+}

@@ -1,0 +1,103 @@
+package engine
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+)
+
+// Exit codes carried by the engine's errors (Code()).
+const (
+	CodeFailed  = 1
+	CodeInvalid = 2
+	CodeWaiting = 3
+)
+
+var (
+	// ErrRunFailed reports a run whose step or deployment failed.
+	ErrRunFailed = errors.New("run failed")
+	// ErrGateWaiting reports a run stopped at a gate.
+	ErrGateWaiting = errors.New("waiting for approval")
+	// ErrNoRollbackTarget reports an environment without an earlier
+	// successful release to roll back to.
+	ErrNoRollbackTarget = errors.New("no rollback target")
+	// ErrNotResumable reports a run that cannot be resumed (finished,
+	// rejected, or still running in a live process).
+	ErrNotResumable = errors.New("run cannot be resumed")
+	// ErrGateNotWaiting reports a decision on a gate that is not waiting.
+	ErrGateNotWaiting = errors.New("gate is not waiting")
+	// ErrLockHeld reports an environment lock held by another live run.
+	ErrLockHeld = errors.New("environment is locked by another deployment")
+	// ErrNoRelease reports a deploy of a release that does not exist.
+	ErrNoRelease = errors.New("release not found")
+	// ErrUnknownEnvironment reports an environment the config does not define.
+	ErrUnknownEnvironment = errors.New("unknown environment")
+	// ErrReleaseExists reports a second release with the same version.
+	ErrReleaseExists = errors.New("release version already exists")
+)
+
+// Error is an engine error with an exit code. It wraps the cause, so
+// errors.Is works with the sentinels above and those of state and rules.
+type Error struct {
+	code int
+	err  error
+}
+
+func (e *Error) Error() string { return e.err.Error() }
+func (e *Error) Unwrap() error { return e.err }
+
+// Code returns the process exit code for the error.
+func (e *Error) Code() int { return e.code }
+
+func failed(err error) error  { return &Error{code: CodeFailed, err: err} }
+func invalid(err error) error { return &Error{code: CodeInvalid, err: err} }
+
+// GateWait describes a gate a run is waiting at.
+type GateWait struct {
+	RunID       string
+	Environment string
+	Gate        string
+	Approvers   []string
+	ExpiresAt   string
+}
+
+// Command returns the exact command that approves the gate.
+func (g GateWait) Command() string {
+	return fmt.Sprintf("pipeline approve %s %s", g.RunID, g.Gate)
+}
+
+// WaitingError reports a run stopped at one or more gates; Code() is 3.
+type WaitingError struct {
+	RunID string
+	Gates []GateWait
+}
+
+func (e *WaitingError) Error() string {
+	var cmds []string
+	for _, g := range e.Gates {
+		cmds = append(cmds, g.Command())
+	}
+	return fmt.Sprintf("run %s is waiting for approval; approve with: %s, then: pipeline resume %s",
+		e.RunID, strings.Join(cmds, "; "), e.RunID)
+}
+
+// Code returns 3.
+func (e *WaitingError) Code() int { return CodeWaiting }
+
+// Unwrap returns ErrGateWaiting.
+func (e *WaitingError) Unwrap() error { return ErrGateWaiting }
+
+// ConfigError carries error diagnostics from loading a config (a resume
+// at the recorded commit, the trusted ref); Files lets the CLI render
+// them with source snippets. Code() is 2.
+type ConfigError struct {
+	Diags hcl.Diagnostics
+	Files map[string]*hcl.File
+}
+
+func (e *ConfigError) Error() string { return e.Diags.Error() }
+
+// Code returns 2.
+func (e *ConfigError) Code() int { return CodeInvalid }

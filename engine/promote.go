@@ -1,0 +1,192 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/pipeline-cd/pipeline/dsl"
+	"github.com/pipeline-cd/pipeline/dsl/loader"
+	"github.com/pipeline-cd/pipeline/engine/state"
+)
+
+// DeployRequest promotes an existing release to an environment.
+type DeployRequest struct {
+	// Config is the loaded working-tree config; the environment's steps
+	// are taken from the config at the release's commit when in git.
+	Config      *loader.Result
+	Vars        []dsl.VarArg
+	Environment string
+	Version     string
+	Runner      string
+	Wait        bool
+	WaitLock    time.Duration
+	TrustedRef  string
+	Started     func(RunInfo)
+}
+
+// RollbackRequest rolls an environment back.
+type RollbackRequest struct {
+	DeployRequest
+	// To is the version to roll back to; "" picks the rollback target.
+	To string
+}
+
+// Deploy promotes release req.Version to req.Environment without
+// rebuilding: the trusted branches, requires and gates apply. It records a
+// run of kind "deploy" and a deployment of kind "promote".
+func (e *Engine) Deploy(ctx context.Context, req DeployRequest) (*RunResult, error) {
+	if req.Version == "" {
+		return nil, invalid(errors.New("name the release to deploy with --release VERSION; list them with `pipeline releases`"))
+	}
+	rel, err := e.releaseByVersion(ctx, req.Config, req.Version)
+	if err != nil {
+		return nil, err
+	}
+	return e.deployRelease(ctx, req, rel, "deploy")
+}
+
+// Rollback redeploys the rollback target of req.Environment (see
+// RollbackTarget), or the release req.To, with the release's own recorded
+// artifacts and images, and records it as a rollback in the deployments
+// and the audit trail. A rollback returns to a release that already passed
+// this environment's rules, so gates, branches and requires are not
+// applied again; it is audited instead. Without a target it fails with
+// ErrNoRollbackTarget.
+func (e *Engine) Rollback(ctx context.Context, req RollbackRequest) (*RunResult, error) {
+	var rel *state.Release
+	var err error
+	if req.To != "" {
+		rel, err = e.releaseByVersion(ctx, req.Config, req.To)
+	} else {
+		rel, err = e.rollbackRelease(ctx, req.Config.Config.Pipeline.Name, req.Environment)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return e.deployRelease(ctx, req.DeployRequest, rel, "rollback")
+}
+
+func (e *Engine) rollbackRelease(ctx context.Context, pipeline, env string) (*state.Release, error) {
+	deps, err := e.store.ListDeployments(ctx, state.DeploymentFilter{Pipeline: pipeline, Environment: env})
+	if err != nil {
+		return nil, failed(fmt.Errorf("reading deployments of %s: %w", env, err))
+	}
+	_, target, err := RollbackTarget(deps)
+	if err != nil {
+		return nil, failed(fmt.Errorf("%w for %s of %s", err, env, pipeline))
+	}
+	rel, err := e.store.GetRelease(ctx, target.ReleaseID)
+	if err != nil {
+		return nil, failed(fmt.Errorf("reading release %s: %w", target.Version, err))
+	}
+	return rel, nil
+}
+
+// RollbackTarget picks, from an environment's deployments (newest first),
+// the current deployment (the newest finished one) and the rollback target:
+// the newest successful deployment older than the current one that carried
+// a different release. Failed and cancelled deployments are never targets.
+// Without one it returns ErrNoRollbackTarget.
+func RollbackTarget(deps []*state.Deployment) (current, target *state.Deployment, err error) {
+	i := 0
+	for ; i < len(deps) && deps[i].Status == state.StatusRunning; i++ {
+	}
+	if i == len(deps) {
+		return nil, nil, fmt.Errorf("%w: nothing was deployed yet", ErrNoRollbackTarget)
+	}
+	current = deps[i]
+	for _, d := range deps[i+1:] {
+		if d.Status == state.StatusSucceeded && d.ReleaseID != "" && d.ReleaseID != current.ReleaseID {
+			return current, d, nil
+		}
+	}
+	return current, nil, fmt.Errorf("%w: no release other than %s has succeeded there before", ErrNoRollbackTarget, current.Version)
+}
+
+func (e *Engine) releaseByVersion(ctx context.Context, res *loader.Result, version string) (*state.Release, error) {
+	rel, err := e.store.ReleaseByVersion(ctx, res.Config.Pipeline.Name, version)
+	if errors.Is(err, state.ErrNotFound) {
+		return nil, invalid(fmt.Errorf("%w: %s has no release %q; list them with `pipeline releases`", ErrNoRelease, res.Config.Pipeline.Name, version))
+	}
+	if err != nil {
+		return nil, failed(fmt.Errorf("reading release %s: %w", version, err))
+	}
+	return rel, nil
+}
+
+// deployRelease runs the environment's part of the plan for rel.
+func (e *Engine) deployRelease(ctx context.Context, req DeployRequest, rel *state.Release, kind string) (*RunResult, error) {
+	if req.Config.Config.Stage(dsl.KindEnvironment, req.Environment) == nil {
+		return nil, invalid(fmt.Errorf("%w: %s has no environment %q", ErrUnknownEnvironment, req.Config.Config.Pipeline.Name, req.Environment))
+	}
+	if err := e.verifyArtifacts(rel); err != nil {
+		return nil, failed(err)
+	}
+	id := e.opts.NewID()
+	rec := &recorded{Dir: req.Config.AbsDir, Ref: rel.Commit, Vars: req.Vars, Runner: req.Runner,
+		TrustedRef: req.TrustedRef, Version: rel.Version, Environment: req.Environment, Kind: kind}
+	res := req.Config
+	if res.RepoRoot != "" && rel.Commit != "" {
+		var err error
+		if res, err = e.load(req.Config.AbsDir, rel.Commit, rec); err != nil {
+			return nil, err
+		}
+	}
+	if res.Config.Stage(dsl.KindEnvironment, req.Environment) == nil {
+		return nil, invalid(fmt.Errorf("%w: the config of release %s (commit %.12s) has no environment %q", ErrUnknownEnvironment, rel.Version, rel.Commit, req.Environment))
+	}
+	s, warnings, err := e.prepare(res, id, rec)
+	if err != nil {
+		return nil, err
+	}
+	s.wait, s.waitLock = req.Wait, req.WaitLock
+	s.deployKind = deployKindOf(kind)
+	s.run = &state.Run{ID: id, Pipeline: rel.Pipeline, Component: res.Component, Commit: rel.Commit, Branch: rel.Branch,
+		Author: rel.Author, ConfigDigest: rel.ConfigDigest, Kind: kind, Status: state.StatusRunning, ReleaseID: rel.ID,
+		Host: e.opts.Host, PID: e.opts.PID, StartedAt: e.now()}
+	s.setRelease(rel)
+	if err := s.record(ctx); err != nil {
+		return nil, err
+	}
+	if req.Started != nil {
+		req.Started(RunInfo{Run: s.run, TrustedRef: rec.TrustedRef, Warnings: warnings})
+	}
+	if kind == "rollback" {
+		s.audit(ctx, "rollback", req.Environment, fmt.Sprintf("rollback of %s to release %s (commit %.12s)", req.Environment, rel.Version, rel.Commit))
+		s.notify(ctx, "rollback", req.Environment, "")
+	}
+	return s.execute(ctx, nil, warnings)
+}
+
+// verifyArtifacts checks that every artifact blob of rel is intact.
+func (e *Engine) verifyArtifacts(rel *state.Release) error {
+	if len(rel.Artifacts) == 0 {
+		return nil
+	}
+	if e.cas == nil {
+		return errors.New("no artifact store is configured")
+	}
+	for _, a := range rel.Artifacts {
+		if err := e.cas.Verify(a.SHA256); err != nil {
+			return fmt.Errorf("release %s artifact %s: %w", rel.Version, a.Name, err)
+		}
+	}
+	return nil
+}
+
+// environmentOnly returns a copy of cfg that holds only environment env,
+// without its ordering edges (requires are checked from history by the
+// deploy node); for a rollback also without its gates.
+func environmentOnly(cfg *dsl.Config, env string, rollback bool) *dsl.Config {
+	out := *cfg
+	src := cfg.Stage(dsl.KindEnvironment, env)
+	st := *src
+	st.Needs, st.NeedsSet, st.Requires = nil, false, nil
+	if rollback {
+		st.Gates = nil
+	}
+	out.Stages = []*dsl.Stage{&st}
+	return &out
+}

@@ -1,0 +1,229 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/pipeline-cd/pipeline/engine/state"
+)
+
+// RunView is a recorded run with its display status: a run recorded as
+// running whose process is provably gone shows as "crashed".
+type RunView struct {
+	*state.Run
+	Display string
+}
+
+// Runs lists a pipeline's runs newest first ("" matches every pipeline).
+func (e *Engine) Runs(ctx context.Context, pipeline string, limit int) ([]RunView, error) {
+	runs, err := e.store.ListRuns(ctx, state.RunFilter{Pipeline: pipeline, Limit: limit})
+	if err != nil {
+		return nil, failed(fmt.Errorf("listing runs: %w", err))
+	}
+	out := make([]RunView, 0, len(runs))
+	for _, r := range runs {
+		out = append(out, RunView{Run: r, Display: e.displayStatus(r)})
+	}
+	return out, nil
+}
+
+func (e *Engine) displayStatus(r *state.Run) string {
+	if r.Status == state.StatusRunning && r.PID > 0 && e.holderGone(&state.Lock{Host: r.Host, PID: r.PID}) {
+		return "crashed"
+	}
+	return r.Status
+}
+
+// Run returns one run with its nodes.
+func (e *Engine) RunDetail(ctx context.Context, id string) (*RunView, []*state.Node, error) {
+	run, err := e.getRun(ctx, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	nodes, err := e.store.Nodes(ctx, id)
+	if err != nil {
+		return nil, nil, failed(fmt.Errorf("reading the nodes of run %s: %w", id, err))
+	}
+	return &RunView{Run: run, Display: e.displayStatus(run)}, nodes, nil
+}
+
+// Logs returns the masked log lines of a run, or of one of its nodes. step
+// is a node ID ("build.webapp.compile") or a unique suffix of one
+// ("compile", "webapp.compile").
+func (e *Engine) Logs(ctx context.Context, runID, step string) ([]state.LogLine, error) {
+	if _, err := e.getRun(ctx, runID); err != nil {
+		return nil, err
+	}
+	node := ""
+	if step != "" {
+		nodes, err := e.store.Nodes(ctx, runID)
+		if err != nil {
+			return nil, failed(fmt.Errorf("reading the nodes of run %s: %w", runID, err))
+		}
+		if node, err = matchNode(nodes, step); err != nil {
+			return nil, invalid(fmt.Errorf("run %s: %w", runID, err))
+		}
+	}
+	lines, err := e.store.Logs(ctx, runID, node)
+	if err != nil {
+		return nil, failed(fmt.Errorf("reading logs of run %s: %w", runID, err))
+	}
+	return lines, nil
+}
+
+func matchNode(nodes []*state.Node, step string) (string, error) {
+	var matches, all []string
+	for _, n := range nodes {
+		all = append(all, n.NodeID)
+		if n.NodeID == step {
+			return step, nil
+		}
+		if strings.HasSuffix(n.NodeID, "."+step) {
+			matches = append(matches, n.NodeID)
+		}
+	}
+	switch len(matches) {
+	case 1:
+		return matches[0], nil
+	case 0:
+		return "", fmt.Errorf("no step %q; its steps are %s", step, strings.Join(all, ", "))
+	}
+	return "", fmt.Errorf("step %q is ambiguous: %s; name one in full", step, strings.Join(matches, ", "))
+}
+
+// Releases lists a pipeline's releases newest first.
+func (e *Engine) Releases(ctx context.Context, pipeline string, limit int) ([]*state.Release, error) {
+	rs, err := e.store.ListReleases(ctx, pipeline, limit)
+	if err != nil {
+		return nil, failed(fmt.Errorf("listing releases: %w", err))
+	}
+	return rs, nil
+}
+
+// History is the deployment history of a pipeline.
+type History struct {
+	Deployments []*state.Deployment `json:"deployments"`
+	// RollbackTargets maps an environment to the version `pipeline
+	// rollback ENV` would deploy; environments without one are absent.
+	RollbackTargets map[string]string `json:"rollback_targets"`
+}
+
+// History lists a pipeline's deployments newest first, optionally of one
+// environment, with each environment's rollback target.
+func (e *Engine) History(ctx context.Context, pipeline, env string, limit int) (*History, error) {
+	deps, err := e.store.ListDeployments(ctx, state.DeploymentFilter{Pipeline: pipeline, Environment: env, Limit: limit})
+	if err != nil {
+		return nil, failed(fmt.Errorf("listing deployments: %w", err))
+	}
+	h := &History{Deployments: deps, RollbackTargets: map[string]string{}}
+	envs := map[string]bool{}
+	for _, d := range deps {
+		envs[d.Environment] = true
+	}
+	for name := range envs {
+		if v, err := e.rollbackVersion(ctx, pipeline, name); err == nil && v != "" {
+			h.RollbackTargets[name] = v
+		}
+	}
+	return h, nil
+}
+
+func (e *Engine) rollbackVersion(ctx context.Context, pipeline, env string) (string, error) {
+	all, err := e.store.ListDeployments(ctx, state.DeploymentFilter{Pipeline: pipeline, Environment: env})
+	if err != nil {
+		return "", err
+	}
+	_, t, err := RollbackTarget(all)
+	if errors.Is(err, ErrNoRollbackTarget) {
+		return "", nil
+	}
+	if err != nil {
+		return "", err
+	}
+	return t.Version, nil
+}
+
+// EnvStatus is one environment's row of Status.
+type EnvStatus struct {
+	Environment string `json:"environment"`
+	// Live is the newest successful deployment; nil when none.
+	Live *state.Deployment `json:"live,omitempty"`
+	// Latest is the newest deployment of any status; nil when none.
+	Latest *state.Deployment `json:"latest,omitempty"`
+	// Waiting lists the gates of the environment that wait for approval.
+	Waiting        []*state.Gate `json:"waiting,omitempty"`
+	RollbackTarget string        `json:"rollback_target,omitempty"`
+}
+
+// Status returns, for each environment (in the order given, then any
+// other environment with deployments), what is live, what waits at a gate
+// and the rollback target.
+func (e *Engine) Status(ctx context.Context, pipeline string, envs []string) ([]EnvStatus, error) {
+	gates, err := e.store.WaitingGates(ctx, pipeline)
+	if err != nil {
+		return nil, failed(fmt.Errorf("listing waiting gates: %w", err))
+	}
+	seen := map[string]bool{}
+	var order []string
+	for _, env := range envs {
+		if !seen[env] {
+			seen[env] = true
+			order = append(order, env)
+		}
+	}
+	var extra []string
+	for _, g := range gates {
+		if !seen[g.Environment] {
+			seen[g.Environment] = true
+			extra = append(extra, g.Environment)
+		}
+	}
+	sort.Strings(extra)
+	var out []EnvStatus
+	for _, env := range append(order, extra...) {
+		row, err := e.envStatus(ctx, pipeline, env, gates)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, row)
+	}
+	return out, nil
+}
+
+func (e *Engine) envStatus(ctx context.Context, pipeline, env string, gates []*state.Gate) (EnvStatus, error) {
+	row := EnvStatus{Environment: env}
+	deps, err := e.store.ListDeployments(ctx, state.DeploymentFilter{Pipeline: pipeline, Environment: env})
+	if err != nil {
+		return row, failed(fmt.Errorf("listing deployments of %s: %w", env, err))
+	}
+	if len(deps) > 0 {
+		row.Latest = deps[0]
+	}
+	for _, d := range deps {
+		if d.Status == state.StatusSucceeded {
+			row.Live = d
+			break
+		}
+	}
+	if _, t, err := RollbackTarget(deps); err == nil {
+		row.RollbackTarget = t.Version
+	}
+	for _, g := range gates {
+		if g.Environment == env {
+			row.Waiting = append(row.Waiting, g)
+		}
+	}
+	return row, nil
+}
+
+// Audit returns the audit trail oldest first; limit > 0 keeps the newest.
+func (e *Engine) Audit(ctx context.Context, pipeline string, limit int) ([]*state.AuditEvent, error) {
+	evs, err := e.store.Audit(ctx, pipeline, limit)
+	if err != nil {
+		return nil, failed(fmt.Errorf("reading the audit trail: %w", err))
+	}
+	return evs, nil
+}

@@ -1,0 +1,115 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/pipeline-cd/pipeline/dsl/loader"
+	"github.com/pipeline-cd/pipeline/engine/state"
+)
+
+// ResumeRequest names a run to continue.
+type ResumeRequest struct {
+	RunID    string
+	Wait     bool
+	WaitLock time.Duration
+	Started  func(RunInfo)
+}
+
+// Resume continues a run that waits at a gate, crashed (its process is
+// gone), failed or was cancelled. It reloads the config at the run's
+// recorded commit (the working tree outside git), re-plans with the run's
+// recorded options and executes it without re-running any node that
+// succeeded. A run that succeeded, was rejected or expired, or still runs
+// in a live process is refused with ErrNotResumable (code 2).
+func (e *Engine) Resume(ctx context.Context, req ResumeRequest) (*RunResult, error) {
+	run, err := e.getRun(ctx, req.RunID)
+	if err != nil {
+		return nil, err
+	}
+	if err := e.resumable(run); err != nil {
+		return nil, err
+	}
+	rec, err := decodeRecorded(run)
+	if err != nil {
+		return nil, failed(err)
+	}
+	res, err := e.load(rec.Dir, run.Commit, rec)
+	if err != nil {
+		return nil, err
+	}
+	s, warnings, err := e.prepare(res, run.ID, rec)
+	if err != nil {
+		return nil, err
+	}
+	s.run, s.wait, s.waitLock = run, req.Wait, req.WaitLock
+	s.deployKind = deployKindOf(run.Kind)
+	if run.ReleaseID != "" {
+		rel, err := e.store.GetRelease(ctx, run.ReleaseID)
+		if err != nil {
+			return nil, failed(fmt.Errorf("reading the release of run %s: %w", run.ID, err))
+		}
+		s.setRelease(rel)
+	}
+	nodes, err := e.store.Nodes(ctx, run.ID)
+	if err != nil {
+		return nil, failed(fmt.Errorf("reading the nodes of run %s: %w", run.ID, err))
+	}
+	done := map[string]bool{}
+	for _, n := range nodes {
+		if n.Status == state.StatusSucceeded && s.plan.Node(n.NodeID) != nil {
+			done[n.NodeID] = true
+		}
+	}
+	run.Status, run.Reason, run.Host, run.PID = state.StatusRunning, "", e.opts.Host, e.opts.PID
+	run.FinishedAt = time.Time{}
+	if err := e.store.UpdateRun(ctx, run); err != nil {
+		return nil, failed(fmt.Errorf("taking over run %s: %w", run.ID, err))
+	}
+	if req.Started != nil {
+		req.Started(RunInfo{Run: run, TrustedRef: rec.TrustedRef, Warnings: warnings})
+	}
+	return s.execute(ctx, done, warnings)
+}
+
+// resumable refuses runs that cannot be resumed.
+func (e *Engine) resumable(run *state.Run) error {
+	switch run.Status {
+	case state.StatusWaiting, state.StatusFailed, state.StatusCancelled:
+		return nil
+	case state.StatusRunning:
+		if run.PID == 0 || e.holderGone(&state.Lock{Host: run.Host, PID: run.PID}) {
+			return nil
+		}
+		return invalid(fmt.Errorf("%w: run %s is still running in process %d on %s", ErrNotResumable, run.ID, run.PID, run.Host))
+	}
+	return invalid(fmt.Errorf("%w: run %s is %s (%s)", ErrNotResumable, run.ID, run.Status, run.Reason))
+}
+
+// load loads the config of a recorded run at commit (the working tree
+// when not in git or commit is empty).
+func (e *Engine) load(dir, commit string, rec *recorded) (*loader.Result, error) {
+	res, diags := loader.Load(loader.Request{Dir: dir, Vars: rec.Vars, Getenv: e.opts.Getenv})
+	if !diags.HasErrors() && res.RepoRoot != "" && commit != "" {
+		res, diags = loader.Load(loader.Request{Dir: dir, Ref: commit, Vars: rec.Vars, Getenv: e.opts.Getenv})
+	}
+	if diags.HasErrors() {
+		ce := &ConfigError{Diags: diags}
+		if res != nil {
+			ce.Files = res.Parser.Files()
+		}
+		return nil, ce
+	}
+	return res, nil
+}
+
+func deployKindOf(runKind string) string {
+	switch runKind {
+	case "deploy":
+		return state.DeployKindPromote
+	case "rollback":
+		return state.DeployKindRollback
+	}
+	return state.DeployKindRun
+}

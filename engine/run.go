@@ -1,0 +1,223 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+
+	"github.com/pipeline-cd/pipeline/dsl"
+	"github.com/pipeline-cd/pipeline/dsl/gitsrc"
+	"github.com/pipeline-cd/pipeline/dsl/loader"
+	"github.com/pipeline-cd/pipeline/engine/exec"
+	"github.com/pipeline-cd/pipeline/engine/plan"
+	"github.com/pipeline-cd/pipeline/engine/rules"
+	"github.com/pipeline-cd/pipeline/engine/state"
+)
+
+// RunRequest says what to run. Config is the loaded config of the change
+// (working tree or --ref); the CLI loads it so that it can render
+// diagnostics.
+type RunRequest struct {
+	Config      *loader.Result
+	Vars        []dsl.VarArg
+	Only, Skip  []string
+	Until       string
+	Parallelism int
+	FailFast    bool
+	// Runner overrides Options.DefaultRunner for this run.
+	Runner string
+	// Wait makes a run that reaches a gate wait for the decision instead
+	// of stopping with a *WaitingError.
+	Wait bool
+	// WaitLock is how long to wait for a locked environment; 0 fails at once.
+	WaitLock time.Duration
+	// TrustedRef is the ref protection rules are read from; "" means the
+	// repository's default branch.
+	TrustedRef string
+	// Started, when set, is called once the run is recorded and before any
+	// step runs, so the CLI can print the run id first.
+	Started func(RunInfo)
+}
+
+// RunInfo describes a run that is about to execute.
+type RunInfo struct {
+	Run *state.Run
+	// TrustedRef is the ref the protection rules came from ("" when the
+	// working tree's config is the trusted one).
+	TrustedRef string
+	// Warnings lists the differences between the change's rules and the
+	// trusted ones, and other things the user should know.
+	Warnings []string
+}
+
+// RunResult is the outcome of Run, Resume, Deploy and Rollback.
+type RunResult struct {
+	Run         *state.Run
+	Exec        *exec.Result
+	Release     *state.Release
+	Deployments []*state.Deployment
+	Waiting     []GateWait
+	Warnings    []string
+}
+
+// recorded is what a run stores in state.Run.Options so that resume and
+// approve need nothing but the run id.
+type recorded struct {
+	Dir         string                `json:"dir"`
+	Ref         string                `json:"ref,omitempty"` // config ref ("" working tree)
+	Vars        []dsl.VarArg          `json:"vars,omitempty"`
+	Only        []string              `json:"only,omitempty"`
+	Skip        []string              `json:"skip,omitempty"`
+	Until       string                `json:"until,omitempty"`
+	Parallelism int                   `json:"parallelism,omitempty"`
+	FailFast    bool                  `json:"fail_fast,omitempty"`
+	Runner      string                `json:"runner,omitempty"`
+	TrustedRef  string                `json:"trusted_ref,omitempty"`
+	Version     string                `json:"version"`
+	Environment string                `json:"environment,omitempty"` // deploy and rollback runs
+	Kind        string                `json:"kind,omitempty"`
+	Gates       map[string]rules.Gate `json:"gates,omitempty"`
+	Groups      map[string][]string   `json:"groups,omitempty"`
+}
+
+// Run plans and executes the pipeline of req.Config and records it. It
+// returns the result and an error with Code(): a *WaitingError (3) when
+// the run stopped at a gate, an *Error with code 1 when a step or a
+// deployment failed, code 2 for an invalid selection.
+func (e *Engine) Run(ctx context.Context, req RunRequest) (*RunResult, error) {
+	if req.Config == nil || req.Config.Config == nil {
+		return nil, invalid(errors.New("no config loaded"))
+	}
+	id := e.opts.NewID()
+	rec := recorded{Dir: req.Config.AbsDir, Ref: req.Config.Config.Source.Ref, Vars: req.Vars, Only: req.Only,
+		Skip: req.Skip, Until: req.Until, Parallelism: req.Parallelism, FailFast: req.FailFast,
+		Runner: req.Runner, TrustedRef: req.TrustedRef}
+	s, warnings, err := e.prepare(req.Config, id, &rec)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.checkVersionFree(ctx); err != nil {
+		return nil, err
+	}
+	s.wait, s.waitLock = req.Wait, req.WaitLock
+	s.deployKind = state.DeployKindRun
+	cfg := req.Config.Config
+	s.run = &state.Run{ID: id, Pipeline: cfg.Pipeline.Name, Component: req.Config.Component,
+		Commit: cfg.Git.SHA, Branch: cfg.Git.Branch, Author: cfg.Git.Author, ConfigDigest: cfg.Source.Digest,
+		Kind: "run", Status: state.StatusRunning, Host: e.opts.Host, PID: e.opts.PID, StartedAt: e.now()}
+	if err := s.record(ctx); err != nil {
+		return nil, err
+	}
+	if req.Started != nil {
+		req.Started(RunInfo{Run: s.run, TrustedRef: rec.TrustedRef, Warnings: warnings})
+	}
+	s.notify(ctx, "run_started", "", "")
+	return s.execute(ctx, nil, warnings)
+}
+
+// prepare loads the trusted rules, applies them to the config, computes
+// the version and plans. rec is completed in place.
+func (e *Engine) prepare(res *loader.Result, runID string, rec *recorded) (*session, []string, error) {
+	cfg := res.Config
+	s := &session{e: e, res: res, cfg: cfg, rec: rec, deps: map[string]*state.Deployment{}, locks: map[string]*heldLock{}}
+	warnings, err := s.applyTrusted()
+	if err != nil {
+		return nil, nil, err
+	}
+	if rec.Version == "" {
+		if rec.Version, err = e.version(res, runID); err != nil {
+			return nil, nil, err
+		}
+	}
+	s.scope = dsl.Scope{RunID: runID, Release: &dsl.ReleaseValues{Version: rec.Version}}
+	if rec.Environment != "" {
+		cfg = environmentOnly(cfg, rec.Environment, rec.Kind == "rollback")
+		s.cfg = cfg
+	}
+	p, err := plan.New(cfg, plan.Options{Only: rec.Only, Skip: rec.Skip, Until: rec.Until, Scope: s.scope})
+	if err != nil {
+		return nil, nil, planError(err, res)
+	}
+	s.plan = p
+	rec.Gates = map[string]rules.Gate{}
+	for _, n := range p.Nodes {
+		if n.Kind == plan.KindGate {
+			rec.Gates[n.Gate.Name] = rules.Gate{Environment: n.Gate.Environment, Name: n.Gate.Name,
+				Approvers: n.Gate.Approvers, PreventSelfApproval: n.Gate.PreventSelfApproval}
+		}
+	}
+	return s, warnings, nil
+}
+
+func planError(err error, res *loader.Result) error {
+	var diags hcl.Diagnostics
+	if errors.As(err, &diags) {
+		return &ConfigError{Diags: diags, Files: res.Parser.Files()}
+	}
+	return invalid(fmt.Errorf("planning: %w", err))
+}
+
+// version returns the release version: pipeline.version when set, else
+// `git describe`, else "0.0.0-RUNID" outside git.
+func (e *Engine) version(res *loader.Result, runID string) (string, error) {
+	cfg := res.Config
+	if cfg.Pipeline.Version != nil {
+		t, diags := cfg.EvalText(cfg.Pipeline.Version, dsl.Scope{RunID: runID})
+		if diags.HasErrors() {
+			return "", &ConfigError{Diags: diags, Files: res.Parser.Files()}
+		}
+		if !t.Known || t.Value == "" {
+			return "", invalid(fmt.Errorf("pipeline.version %q is not known before the run; use git.* and var.* values only", t.Source))
+		}
+		return t.Value, nil
+	}
+	if res.RepoRoot != "" && cfg.Git.SHA != "" {
+		v, err := gitsrc.Describe(res.RepoRoot, cfg.Git.SHA)
+		if err != nil {
+			return "", failed(fmt.Errorf("computing the version with git describe: %w", err))
+		}
+		return v, nil
+	}
+	return "0.0.0-" + runID, nil
+}
+
+// record stores the new run with its plan and options.
+func (s *session) record(ctx context.Context) error {
+	var err error
+	if s.run.Plan, err = json.Marshal(s.plan); err != nil {
+		return failed(fmt.Errorf("encoding the plan: %w", err))
+	}
+	if s.run.Options, err = json.Marshal(s.rec); err != nil {
+		return failed(fmt.Errorf("encoding the run options: %w", err))
+	}
+	if err := s.e.store.CreateRun(ctx, s.run); err != nil {
+		return failed(fmt.Errorf("recording run %s: %w", s.run.ID, err))
+	}
+	return nil
+}
+
+// checkVersionFree fails early when the plan creates a release whose
+// version already exists.
+func (s *session) checkVersionFree(ctx context.Context) error {
+	if s.plan.Node(plan.ReleaseID) == nil {
+		return nil
+	}
+	r, err := s.e.store.ReleaseByVersion(ctx, s.cfg.Pipeline.Name, s.rec.Version)
+	if errors.Is(err, state.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return failed(fmt.Errorf("reading releases: %w", err))
+	}
+	return failed(releaseExists(r))
+}
+
+func releaseExists(r *state.Release) error {
+	return fmt.Errorf("%w: release %s %s was already created by run %s from commit %.12s; releases are immutable: "+
+		"change pipeline.version (or tag a new commit), or promote the existing release with `pipeline deploy ENV --release %s`",
+		ErrReleaseExists, r.Pipeline, r.Version, r.RunID, r.Commit, r.Version)
+}

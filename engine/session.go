@@ -1,0 +1,327 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+
+	"github.com/pipeline-cd/pipeline/dsl"
+	"github.com/pipeline-cd/pipeline/dsl/gitsrc"
+	"github.com/pipeline-cd/pipeline/dsl/loader"
+	"github.com/pipeline-cd/pipeline/engine/exec"
+	"github.com/pipeline-cd/pipeline/engine/notify"
+	"github.com/pipeline-cd/pipeline/engine/plan"
+	"github.com/pipeline-cd/pipeline/engine/rules"
+	"github.com/pipeline-cd/pipeline/engine/state"
+	"github.com/pipeline-cd/pipeline/runners"
+)
+
+// session is one execution of a run's plan in this process (a run, a
+// resume, a deploy or a rollback). It is the exec.Handler for gate,
+// release and deploy nodes.
+type session struct {
+	e       *Engine
+	res     *loader.Result
+	cfg     *dsl.Config
+	rec     *recorded
+	plan    *plan.Plan
+	run     *state.Run
+	trusted map[string]rules.Env
+	// deployKind is the kind of deployment records this session creates.
+	deployKind string
+	wait       bool
+	waitLock   time.Duration
+
+	mu       sync.Mutex
+	scope    dsl.Scope
+	rel      *state.Release
+	deps     map[string]*state.Deployment // environment -> this run's deployment
+	locks    map[string]*heldLock
+	waits    []GateWait
+	decision string // rejected or expired, when a gate ended the run
+}
+
+// applyTrusted reads the protection rules from the trusted ref, applies
+// them to the config and returns the differences as warnings.
+func (s *session) applyTrusted() ([]string, error) {
+	head := rules.FromConfig(s.cfg)
+	s.trusted = head
+	s.rec.Groups = groupsOf(s.cfg, nil)
+	root := s.res.RepoRoot
+	if root == "" {
+		s.e.logger.Debug("not in a git repository: the working tree's config is the trusted one")
+		return nil, nil
+	}
+	ref := s.rec.TrustedRef
+	explicit := ref != ""
+	if !explicit {
+		def, err := gitsrc.DefaultBranch(root)
+		if err != nil {
+			return []string{fmt.Sprintf("cannot find the default branch (%v); the protection rules of this change apply; pass --trusted-ref", err)}, nil
+		}
+		ref = def
+	}
+	s.rec.TrustedRef = ref
+	tres, diags := loader.Load(loader.Request{Dir: s.res.AbsDir, Ref: ref, Vars: s.rec.Vars})
+	if diags.HasErrors() {
+		if explicit {
+			var files map[string]*hcl.File
+			if tres != nil {
+				files = tres.Parser.Files()
+			}
+			return nil, &ConfigError{Diags: diags, Files: files}
+		}
+		return []string{fmt.Sprintf("the config at the trusted ref %s does not load (%s); the protection rules of this change apply", ref, firstSummary(diags))}, nil
+	}
+	var warnings []string
+	for _, d := range rules.Compare(rules.FromConfig(tres.Config), head) {
+		if d.What == "environment" && d.Head == "(none)" {
+			continue
+		}
+		warnings = append(warnings, d.String())
+	}
+	rules.Apply(s.cfg, tres.Config)
+	s.trusted = rules.FromConfig(s.cfg)
+	for name, env := range rules.FromConfig(tres.Config) {
+		s.trusted[name] = env // keep the full trusted requires for history checks
+	}
+	s.rec.Groups = groupsOf(tres.Config, s.cfg)
+	return warnings, nil
+}
+
+// groupsOf returns the groups of trusted, plus those of head that trusted
+// does not define.
+func groupsOf(trusted, head *dsl.Config) map[string][]string {
+	out := map[string][]string{}
+	for _, c := range []*dsl.Config{head, trusted} {
+		if c == nil {
+			continue
+		}
+		for name, g := range c.Groups {
+			out[name] = g.Members
+		}
+	}
+	return out
+}
+
+// execute runs the plan (skipping done nodes) and records the outcome.
+func (s *session) execute(ctx context.Context, done map[string]bool, warnings []string) (*RunResult, error) {
+	e := s.e
+	name := s.rec.Runner
+	if name == "" {
+		name = e.opts.DefaultRunner
+	}
+	def := e.opts.Runners[name]
+	if def == nil {
+		return nil, s.abort(ctx, invalid(fmt.Errorf("runner %q is not available; use --runner local or --runner docker", name)))
+	}
+	e.cleanupContainers(ctx)
+	res, err := exec.Run(ctx, s.plan, exec.Options{
+		Parallelism: s.rec.Parallelism, FailFast: s.rec.FailFast,
+		Runner: def, Runners: e.opts.Runners, Workspace: s.res.AbsDir, Secrets: s.secrets(),
+		Store: e.store, RunID: s.run.ID, Done: done, Resolve: s.resolve, Handler: s,
+		Output: e.opts.Output, Clock: e.opts.Clock, Logger: e.logger.Named("exec"),
+	})
+	if res == nil {
+		return nil, s.abort(ctx, failed(fmt.Errorf("run %s could not start: %w", s.run.ID, err)))
+	}
+	if err != nil {
+		e.logger.Warn("recording the run was incomplete", "run", s.run.ID, "error", err)
+	}
+	return s.finish(ctx, res, warnings)
+}
+
+// abort marks a run that could not start as failed and returns err.
+func (s *session) abort(ctx context.Context, err error) error {
+	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	s.run.Status, s.run.Reason, s.run.FinishedAt, s.run.PID = state.StatusFailed, err.Error(), s.e.now(), 0
+	if uerr := s.e.store.UpdateRun(wctx, s.run); uerr != nil {
+		s.e.logger.Warn("recording the failed run", "run", s.run.ID, "error", uerr)
+	}
+	return err
+}
+
+// secrets reads the values of the config's secret blocks from the
+// environment; missing ones are left out (exec refuses steps that list them).
+func (s *session) secrets() map[string]string {
+	out := map[string]string{}
+	for name, sec := range s.cfg.Secrets {
+		if v, ok := s.e.opts.Getenv(sec.Env); ok {
+			out[name] = v
+		}
+	}
+	return out
+}
+
+// resolve evaluates a step just before it runs, with the release values
+// known by then.
+func (s *session) resolve(n *plan.Node) (*runners.Step, error) {
+	s.mu.Lock()
+	scope := s.scope
+	s.mu.Unlock()
+	v, diags := s.cfg.EvalStep(n.StageDef, n.Step.Def, scope)
+	if diags.HasErrors() {
+		return nil, fmt.Errorf("evaluating step %s: %w", n.ID, diags)
+	}
+	return stepFromValues(n.ID, v)
+}
+
+func stepFromValues(id string, v *dsl.StepValues) (*runners.Step, error) {
+	var unknown []string
+	text := func(what string, t dsl.Text) string {
+		if !t.Known {
+			unknown = append(unknown, what+" = "+t.Display())
+		}
+		return t.Value
+	}
+	if v.When.Known && !v.When.Value {
+		return nil, fmt.Errorf("%w: %s", exec.ErrWhenFalse, v.When.Source)
+	}
+	if !v.When.Known {
+		unknown = append(unknown, "when = "+v.When.Source)
+	}
+	st := &runners.Step{Env: map[string]string{}}
+	if v.Run != nil {
+		st.Script = text("run", *v.Run)
+	}
+	for i, c := range v.Command {
+		st.Command = append(st.Command, text(fmt.Sprintf("command[%d]", i), c))
+	}
+	st.Image = text("image", v.Image)
+	keys := make([]string, 0, len(v.Env))
+	for k := range v.Env {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		st.Env[k] = text("env."+k, v.Env[k])
+	}
+	if v.Workdir != nil {
+		st.Workdir = text("workdir", *v.Workdir)
+	}
+	if len(unknown) > 0 {
+		return nil, fmt.Errorf("step %s: %w: %v", id, exec.ErrUnknownValue, unknown)
+	}
+	if !v.Image.Known {
+		st.Image = ""
+	}
+	return st, nil
+}
+
+// RunNode runs the release, deploy and gate nodes of the plan.
+func (s *session) RunNode(ctx context.Context, n *plan.Node) error {
+	switch n.Kind {
+	case plan.KindRelease:
+		return s.createRelease(ctx, n)
+	case plan.KindDeploy:
+		return s.startEnvironment(ctx, n)
+	case plan.KindGate:
+		return s.gate(ctx, n)
+	}
+	return nil
+}
+
+// finish settles deployments and locks and records the run's outcome.
+func (s *session) finish(ctx context.Context, res *exec.Result, warnings []string) (*RunResult, error) {
+	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	s.settleDeployments(wctx, res)
+	s.releaseLocks(wctx)
+
+	run := s.run
+	run.PID, run.FinishedAt = 0, s.e.now()
+	var err error
+	switch res.Status {
+	case exec.StatusSucceeded:
+		run.Status, run.Reason = state.StatusSucceeded, ""
+	case exec.StatusStopped:
+		run.Status, run.FinishedAt = state.StatusWaiting, time.Time{}
+		run.Reason = "waiting for approval at " + gateNames(s.waits)
+		err = &WaitingError{RunID: run.ID, Gates: s.waits}
+	case exec.StatusCancelled:
+		run.Status, run.Reason = state.StatusCancelled, "cancelled"
+		err = failed(fmt.Errorf("run %s was cancelled", run.ID))
+	default:
+		run.Status, run.Reason = state.StatusFailed, failureReason(res)
+		if s.decision != "" {
+			run.Status = s.decision
+		}
+		err = failed(fmt.Errorf("%w: run %s %s: %s", ErrRunFailed, run.ID, run.Status, run.Reason))
+	}
+	if uerr := s.e.store.UpdateRun(wctx, run); uerr != nil {
+		err = errors.Join(err, failed(fmt.Errorf("recording the outcome of run %s: %w", run.ID, uerr)))
+	}
+	switch run.Status {
+	case state.StatusSucceeded:
+		s.notify(wctx, "run_succeeded", "", "")
+	case state.StatusFailed, state.StatusRejected, state.StatusExpired:
+		s.notify(wctx, "run_failed", "", "")
+	}
+	out := &RunResult{Run: run, Exec: res, Release: s.rel, Waiting: s.waits, Warnings: warnings}
+	for _, d := range s.deps {
+		out.Deployments = append(out.Deployments, d)
+	}
+	sort.Slice(out.Deployments, func(i, j int) bool { return out.Deployments[i].StartedAt.Before(out.Deployments[j].StartedAt) })
+	return out, err
+}
+
+func gateNames(ws []GateWait) string {
+	var names []string
+	for _, w := range ws {
+		names = append(names, w.Environment+"/"+w.Gate)
+	}
+	return fmt.Sprint(names)
+}
+
+// failureReason names the first failed node and why.
+func failureReason(res *exec.Result) string {
+	for _, id := range res.Order {
+		n := res.Nodes[id]
+		if n.Status == exec.StatusFailed || n.Status == exec.StatusTimedOut {
+			if n.Reason != "" {
+				return fmt.Sprintf("%s %s: %s", id, n.Status, n.Reason)
+			}
+			return fmt.Sprintf("%s failed with exit code %d", id, n.ExitCode)
+		}
+	}
+	return "failed"
+}
+
+// notify sends a notification to the config's notify blocks; failures are
+// logged by the notifier and never fail the run.
+func (s *session) notify(ctx context.Context, kind, env, gate string) {
+	var hooks []notify.Hook
+	for _, nb := range s.cfg.Notifies {
+		t, diags := s.cfg.EvalText(nb.Webhook, s.scope)
+		if diags.HasErrors() || !t.Known {
+			s.e.logger.Warn("notify: webhook URL cannot be evaluated", "notify", nb.Name)
+			continue
+		}
+		hooks = append(hooks, notify.Hook{Name: nb.Name, URL: t.Value, On: nb.On})
+	}
+	if len(hooks) == 0 {
+		return
+	}
+	version := s.rec.Version
+	n := &notify.Notifier{Hooks: hooks, Logger: s.e.logger}
+	n.Send(ctx, notify.Event{Kind: kind, Pipeline: s.cfg.Pipeline.Name, Environment: env,
+		Version: version, RunID: s.run.ID, Gate: gate})
+}
+
+func firstSummary(diags hcl.Diagnostics) string {
+	for _, d := range diags {
+		if d.Severity == hcl.DiagError {
+			if d.Subject != nil {
+				return d.Subject.String() + ": " + d.Summary
+			}
+			return d.Summary
+		}
+	}
+	return "errors"
+}
