@@ -179,11 +179,13 @@ func (p *Plan) writeStep(w io.Writer, s *StepNode) {
 	}
 }
 
+// imageText is the image a step runs in; steps with runner = "local" run
+// on the host, whatever the pipeline's default image.
 func imageText(t dsl.Text, runner string) string {
-	if t.Known && t.Value == "" {
-		if runner == "local" {
-			return "(none: runs on the host)"
-		}
+	switch {
+	case runner == "local":
+		return "(none: runs on the host)"
+	case t.Known && t.Value == "":
 		return "(none)"
 	}
 	return t.Display()
