@@ -21,6 +21,9 @@ import (
 // migrations of concurrent openers (an arbitrary constant).
 const migrationLockKey = 7_406_310_112
 
+// MaxConns caps the connections one store opens.
+const MaxConns = 8
+
 // Dialect is the PostgreSQL dialect of the shared SQL store. Text columns
 // use the "C" collation so that they sort byte-wise, as in SQLite.
 var Dialect = &sqlstore.Dialect{
@@ -59,6 +62,9 @@ func Open(ctx context.Context, dsn string, logger hclog.Logger) (*sqlstore.Store
 	if err != nil {
 		return nil, fmt.Errorf("postgres state store %s: %w; check the URL, e.g. postgres://user:password@host:5432/db?sslmode=disable", shown, err)
 	}
+	// A CLI process needs few connections; many CI jobs share one server.
+	db.SetMaxOpenConns(MaxConns)
+	db.SetMaxIdleConns(2)
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("postgres state store %s: connect: %w; check that the server is running and the user, password and database exist", shown, err)

@@ -38,6 +38,7 @@ func Run(t *testing.T, open func(t *testing.T) state.Store) {
 		{"Audit", testAudit},
 		{"Groups", testGroups},
 		{"NotFound", testNotFound},
+		{"ConcurrentWrites", testConcurrentWrites},
 		{"Locks", testLocks},
 		{"LockContention", func(t *testing.T, s state.Store) { LockContention(t, s, s, s) }},
 	}
