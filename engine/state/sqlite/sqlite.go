@@ -56,11 +56,11 @@ func errorCode(err error) int {
 }
 
 // DSN returns the driver data source name for the database file at path,
-// with the pragmas the store relies on.
+// with the per-connection pragmas the store relies on. The journal mode is
+// a property of the file, set once by Open.
 func DSN(path string) string {
 	q := url.Values{}
 	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", BusyTimeout.Milliseconds()))
-	q.Add("_pragma", "journal_mode(WAL)")
 	q.Add("_pragma", "synchronous(NORMAL)")
 	q.Add("_pragma", "foreign_keys(1)")
 	q.Set("_txlock", "immediate")
@@ -92,10 +92,39 @@ func Open(ctx context.Context, path string, logger hclog.Logger) (*sqlstore.Stor
 		db.Close()
 		return nil, fmt.Errorf("sqlite state store %s: open: %w; check that the file is a SQLite database and its directory is writable", path, err)
 	}
+	if err := enableWAL(ctx, db); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("sqlite state store %s: enable WAL mode: %w", path, err)
+	}
 	s, err := sqlstore.New(ctx, db, Dialect, logger.Named("sqlite").With("path", path))
 	if err != nil {
 		db.Close()
 		return nil, fmt.Errorf("sqlite state store %s: %w", path, err)
 	}
 	return s, nil
+}
+
+// enableWAL switches the file to write-ahead logging, which persists in the
+// file. The switch needs an exclusive lock and SQLite reports SQLITE_BUSY
+// at once, without its busy handler, when another process opens the same
+// new file at that moment; so it retries until BusyTimeout.
+func enableWAL(ctx context.Context, db *sql.DB) error {
+	deadline := time.Now().Add(BusyTimeout)
+	for delay := time.Millisecond; ; delay = min(2*delay, 100*time.Millisecond) {
+		var mode string
+		err := db.QueryRowContext(ctx, `PRAGMA journal_mode = WAL`).Scan(&mode)
+		switch {
+		case err == nil && strings.EqualFold(mode, "wal"):
+			return nil
+		case err == nil:
+			return fmt.Errorf("the journal mode stayed %q", mode)
+		case errorCode(err)&0xff != sqlite3.SQLITE_BUSY || time.Now().After(deadline):
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(delay):
+		}
+	}
 }
