@@ -1,0 +1,114 @@
+package main
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/pipeline-cd/pipeline/engine"
+)
+
+func init() {
+	extraCommands = append(extraCommands, newDeployCommand, newRollbackCommand, newGCCommand)
+}
+
+func newDeployCommand(g *globals) *cobra.Command {
+	var rf runnerFlags
+	var version string
+	cmd := &cobra.Command{
+		Use:   "deploy ENV --release VERSION",
+		Short: "Promote an existing release to an environment without rebuilding",
+		Long: `deploy runs the environment's steps for a release that already exists. The
+environment's trusted branches, requires and gates apply: a release reaches
+production only after it succeeded in the environments production requires.`,
+		Example: `  pipeline deploy production --release 1.0.42`,
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			res, err := g.loadConfig()
+			if err != nil {
+				return err
+			}
+			ctx, stop := signalContext()
+			defer stop()
+			eng, closeAll, err := g.openEngine(ctx, wiring{res: res, flags: &rf})
+			if err != nil {
+				return err
+			}
+			defer closeAll()
+			out, err := eng.Deploy(ctx, engine.DeployRequest{Config: res, Vars: varArgsOf(g), Environment: args[0], Version: version,
+				Runner: rf.runner, Wait: rf.wait, WaitLock: rf.waitLock, TrustedRef: rf.trustedRef, Started: g.printStarted})
+			return g.reportRun(out, err)
+		},
+	}
+	rf.addFlags(cmd.Flags())
+	cmd.Flags().StringVar(&version, "release", "", "the release `VERSION` to deploy")
+	return cmd
+}
+
+func newRollbackCommand(g *globals) *cobra.Command {
+	var rf runnerFlags
+	var to string
+	cmd := &cobra.Command{
+		Use:   "rollback ENV [--to VERSION]",
+		Short: "Redeploy the last release that succeeded in an environment before the current one",
+		Long: `rollback redeploys, with its own recorded artifacts and images, the last
+release whose deployment to ENV succeeded before the current one (failed
+deployments are never targets), or the release --to VERSION. It is recorded
+as a rollback in the history and the audit trail. Gates are not applied
+again: the target already passed them.`,
+		Example: `  pipeline rollback production
+  pipeline rollback production --to 1.0.40`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			res, err := g.loadConfig()
+			if err != nil {
+				return err
+			}
+			ctx, stop := signalContext()
+			defer stop()
+			eng, closeAll, err := g.openEngine(ctx, wiring{res: res, flags: &rf})
+			if err != nil {
+				return err
+			}
+			defer closeAll()
+			out, err := eng.Rollback(ctx, engine.RollbackRequest{To: to, DeployRequest: engine.DeployRequest{Config: res,
+				Vars: varArgsOf(g), Environment: args[0], Runner: rf.runner, Wait: rf.wait, WaitLock: rf.waitLock,
+				TrustedRef: rf.trustedRef, Started: g.printStarted}})
+			return g.reportRun(out, err)
+		},
+	}
+	rf.addFlags(cmd.Flags())
+	cmd.Flags().StringVar(&to, "to", "", "roll back to this release `VERSION` instead of the rollback target")
+	return cmd
+}
+
+func newGCCommand(g *globals) *cobra.Command {
+	var all bool
+	var rf runnerFlags
+	cmd := &cobra.Command{
+		Use:   "gc",
+		Short: "Remove containers and partial artifacts left by killed pipeline processes",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := context.Background()
+			rf.runner = "docker"
+			eng, closeAll, err := g.openEngine(ctx, wiring{flags: &rf})
+			if err != nil {
+				return err
+			}
+			defer closeAll()
+			res, err := eng.GC(ctx, all)
+			if g.json && res != nil {
+				if jerr := printDataJSON(g.stdout, res); jerr != nil {
+					return jerr
+				}
+			} else if res != nil {
+				fmt.Fprintf(g.stdout, "removed %d containers and %d partial artifact files\n", res.Containers, res.TempFiles)
+			}
+			return err
+		},
+	}
+	cmd.Flags().BoolVar(&all, "all", false, "also remove containers of pipeline processes that are still running")
+	return cmd
+}

@@ -1,0 +1,253 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/docker/docker/client"
+	"github.com/hashicorp/go-hclog"
+
+	"github.com/pipeline-cd/pipeline/dsl"
+	"github.com/pipeline-cd/pipeline/dsl/gitsrc"
+	"github.com/pipeline-cd/pipeline/dsl/loader"
+	"github.com/pipeline-cd/pipeline/engine"
+	"github.com/pipeline-cd/pipeline/engine/state/backend"
+	"github.com/pipeline-cd/pipeline/engine/ui"
+	"github.com/pipeline-cd/pipeline/runners"
+	"github.com/pipeline-cd/pipeline/runners/docker"
+	"github.com/pipeline-cd/pipeline/runners/local"
+)
+
+// runnerFlags are the flags of commands that execute steps.
+type runnerFlags struct {
+	runner          string
+	allowPrivileged bool
+	plain           bool
+	wait            bool
+	waitLock        time.Duration
+	trustedRef      string
+}
+
+func (r *runnerFlags) addFlags(f interface {
+	StringVar(*string, string, string, string)
+	BoolVar(*bool, string, bool, string)
+	DurationVar(*time.Duration, string, time.Duration, string)
+}) {
+	f.StringVar(&r.runner, "runner", "docker", "default runner for steps that name none: docker or local")
+	f.BoolVar(&r.allowPrivileged, "allow-privileged", false, "let steps ask for privileged mode and host mounts")
+	f.BoolVar(&r.plain, "plain", false, "plain line-by-line output even in a terminal")
+	f.BoolVar(&r.wait, "wait", false, "wait at gates for a decision instead of exiting with code 3")
+	f.DurationVar(&r.waitLock, "wait-lock", 0, "how long to wait for an environment locked by another deployment (0: fail at once)")
+	f.StringVar(&r.trustedRef, "trusted-ref", "", "git ref to read protection rules (gates, branches, requires) from (default: the repository's default branch)")
+}
+
+// stateLocation returns the state URL and the artifact directory for the
+// pipeline in dir.
+func (g *globals) stateLocation() (url, artifacts string, err error) {
+	abs, err := filepath.Abs(g.dir)
+	if err != nil {
+		return "", "", &usageError{fmt.Errorf("resolving -C %s: %w", g.dir, err)}
+	}
+	root, rerr := gitsrc.RepoRoot(abs)
+	if rerr != nil {
+		root = ""
+	}
+	def := engine.DefaultStatePath(root, abs)
+	url = g.stateURL
+	if url == "" {
+		url = os.Getenv("PIPELINE_STATE")
+	}
+	if url == "" {
+		url = "sqlite:" + def
+	}
+	artifacts = engine.DefaultArtifactDir(def)
+	if p, ok := strings.CutPrefix(strings.TrimPrefix(url, "sqlite://"), "sqlite:"); ok || !strings.Contains(url, ":") {
+		if !ok {
+			p = url
+		}
+		artifacts = engine.DefaultArtifactDir(p)
+	}
+	return url, artifacts, nil
+}
+
+// logger returns the CLI's logger: warnings to stderr, everything with -v.
+func (g *globals) logger() hclog.Logger {
+	level := hclog.Warn
+	if g.verbose {
+		level = hclog.Debug
+	}
+	return hclog.New(&hclog.LoggerOptions{Name: "pipeline", Output: g.stderr, Level: level, Color: hclog.ColorOff})
+}
+
+// wiring is what a command needs from the engine.
+type wiring struct {
+	res     *loader.Result // nil for commands that need no config
+	flags   *runnerFlags   // nil for commands that run no steps
+	noStore bool           // dry run: never open the state store
+}
+
+// openEngine opens the state store and the runners and returns the engine
+// and a function that closes them. When the run needs Docker and no
+// engine answers, it fails before anything is recorded.
+func (g *globals) openEngine(ctx context.Context, w wiring) (*engine.Engine, func(), error) {
+	logger := g.logger()
+	opts := engine.Options{Logger: logger, Output: g.sink(w.flags), Runners: map[string]runners.Runner{}}
+	closers := []func(){}
+	closeAll := func() {
+		for i := len(closers) - 1; i >= 0; i-- {
+			closers[i]()
+		}
+	}
+	if !w.noStore {
+		url, artifacts, err := g.stateLocation()
+		if err != nil {
+			return nil, nil, err
+		}
+		st, err := backend.Open(ctx, url, logger)
+		if err != nil {
+			if errors.Is(err, backend.ErrBadURL) {
+				return nil, nil, &usageError{err}
+			}
+			return nil, nil, fmt.Errorf("opening the state store: %w", err)
+		}
+		closers = append(closers, func() { _ = st.Close() })
+		opts.Store, opts.ArtifactDir = st, artifacts
+	}
+	if w.flags != nil {
+		opts.DefaultRunner = w.flags.runner
+		opts.Runners["local"] = local.New(local.Options{AllowPrivileged: w.flags.allowPrivileged}, logger)
+		if needsDocker(w.res, w.flags.runner) && !w.noStore {
+			cli, err := client.NewClientWithOpts(client.FromEnv, client.WithAPIVersionNegotiation())
+			if err == nil {
+				closers = append(closers, func() { _ = cli.Close() })
+				dr := docker.New(cli, docker.Options{AllowPrivileged: w.flags.allowPrivileged}, logger)
+				pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+				err = dr.Ping(pctx)
+				cancel()
+				opts.Runners["docker"], opts.Images = dr, cli
+			}
+			if err != nil {
+				closeAll()
+				return nil, nil, fmt.Errorf("%w\nThis run needs Docker (steps without runner = \"local\", or image blocks); start dockerd, fix DOCKER_HOST, or pass --runner local", err)
+			}
+		}
+	}
+	return engine.New(opts), closeAll, nil
+}
+
+// needsDocker reports whether any step of the config runs in Docker with
+// the given default runner, or the config builds images.
+func needsDocker(res *loader.Result, def string) bool {
+	if res == nil || res.Config == nil {
+		return def == "docker"
+	}
+	for _, s := range res.Config.Stages {
+		if len(s.Images) > 0 {
+			return true
+		}
+		for _, st := range s.Steps {
+			r := st.Runner
+			if r == "" {
+				r = def
+			}
+			if r == "docker" {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// sink picks the progress output: the live view in a terminal, plain
+// lines in CI, pipes or with --plain.
+func (g *globals) sink(f *runnerFlags) ui.Sink {
+	if f == nil {
+		return ui.Discard
+	}
+	if file, ok := g.stdout.(*os.File); ok {
+		return ui.Auto(file, f.plain)
+	}
+	return ui.NewPlain(g.stdout)
+}
+
+// signalContext returns a context cancelled by SIGINT or SIGTERM.
+func signalContext() (context.Context, context.CancelFunc) {
+	return signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+}
+
+// renderEngineError prints config diagnostics carried by an engine error
+// and returns the error to exit with.
+func (g *globals) renderEngineError(err error) error {
+	var ce *engine.ConfigError
+	if errors.As(err, &ce) {
+		if werr := g.writeDiagnostics(ce.Files, ce.Diags); werr != nil {
+			return werr
+		}
+		return exitWith(exitUsage)
+	}
+	return err
+}
+
+// identity returns who approves: --as, else PIPELINE_USER, else git's
+// user.email.
+func (g *globals) identity(as string) string {
+	if as != "" {
+		return as
+	}
+	if u := os.Getenv("PIPELINE_USER"); u != "" {
+		return u
+	}
+	abs, _ := filepath.Abs(g.dir)
+	if root, err := gitsrc.RepoRoot(abs); err == nil {
+		return gitsrc.UserEmail(root)
+	}
+	return ""
+}
+
+// pipelineName loads the config quietly and returns its pipeline name, or
+// "" when it does not load (then queries cover every pipeline).
+func (g *globals) pipelineName() string {
+	if res, ok := g.quietConfig(); ok {
+		return res.Config.Pipeline.Name
+	}
+	return ""
+}
+
+func varArgsOf(g *globals) []dsl.VarArg {
+	v, _ := g.varArgs()
+	return v
+}
+
+// printStarted prints the run id first, then warnings.
+func (g *globals) printStarted(i engine.RunInfo) {
+	r := i.Run
+	fmt.Fprintf(g.stdout, "run %s  (%s %s, commit %.12s", r.ID, r.Kind, r.Pipeline, r.Commit)
+	if r.Branch != "" {
+		fmt.Fprintf(g.stdout, " on %s", r.Branch)
+	}
+	fmt.Fprintln(g.stdout, ")")
+	if i.TrustedRef != "" && g.verbose {
+		fmt.Fprintf(g.stderr, "protection rules from the trusted ref %s\n", i.TrustedRef)
+	}
+	for _, w := range i.Warnings {
+		fmt.Fprintf(g.stderr, "Warning: %s\n", w)
+	}
+}
+
+// quietConfig loads the config without printing diagnostics; commands
+// that can work without it (resume, approve) use it to pick runners.
+func (g *globals) quietConfig() (*loader.Result, bool) {
+	vars, _ := g.varArgs()
+	res, diags := loader.Load(loader.Request{Dir: g.dir, Ref: g.ref, Vars: vars})
+	if diags.HasErrors() || res == nil || res.Config == nil || res.Config.Pipeline == nil {
+		return nil, false
+	}
+	return res, true
+}

@@ -1,0 +1,72 @@
+package main
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/pipeline-cd/pipeline/engine"
+)
+
+func init() {
+	extraCommands = append(extraCommands, newApproveCommand, newRejectCommand)
+}
+
+func newApproveCommand(g *globals) *cobra.Command { return newDecisionCommand(g, "approve") }
+func newRejectCommand(g *globals) *cobra.Command  { return newDecisionCommand(g, "reject") }
+
+func newDecisionCommand(g *globals, verb string) *cobra.Command {
+	var as, comment string
+	short := "Approve a gate a run is waiting at"
+	long := `approve records an approval of a gate of a waiting run, after checking the
+gate's approvers (names, "author", "group:NAME") and prevent_self_approval as
+read from the trusted ref. The approval is bound to the digest of the run's
+release: if the release changes, it no longer counts. Continue the run with
+pipeline resume RUN.
+
+The identity is --as, else $PIPELINE_USER, else git config user.email.`
+	if verb == "reject" {
+		short = "Reject a gate a run is waiting at, ending the run"
+		long = `reject records a rejection of a gate of a waiting run and ends the run with
+status rejected. The same approver rules as for approve apply.`
+	}
+	cmd := &cobra.Command{
+		Use:     verb + " RUN GATE",
+		Short:   short,
+		Long:    long,
+		Example: fmt.Sprintf("  pipeline %s r-20261125-ab12cd go-live --as carol@example.com --comment \"checked the canary\"", verb),
+		Args:    cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := context.Background()
+			eng, closeAll, err := g.openEngine(ctx, wiring{})
+			if err != nil {
+				return err
+			}
+			defer closeAll()
+			d := engine.Decision{RunID: args[0], Gate: args[1], By: g.identity(as), Comment: comment}
+			var res *engine.DecisionResult
+			if verb == "approve" {
+				res, err = eng.Approve(ctx, d)
+			} else {
+				res, err = eng.Reject(ctx, d)
+			}
+			if err != nil {
+				return err
+			}
+			if g.json {
+				return printDataJSON(g.stdout, res.Approval)
+			}
+			if verb == "approve" {
+				fmt.Fprintf(g.stdout, "gate %s of run %s approved by %s (release digest %s)\ncontinue with: %s resume %s\n",
+					res.Gate.Name, res.Run.ID, d.By, res.Approval.ReleaseDigest, g.cmdPrefix(), res.Run.ID)
+				return nil
+			}
+			fmt.Fprintf(g.stdout, "gate %s of run %s rejected by %s; the run is %s\n", res.Gate.Name, res.Run.ID, d.By, res.Run.Status)
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&as, "as", "", "who decides (default: $PIPELINE_USER, else git config user.email)")
+	cmd.Flags().StringVar(&comment, "comment", "", "why, recorded in the audit trail")
+	return cmd
+}

@@ -1,0 +1,152 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"runtime"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/pipeline-cd/pipeline/engine"
+)
+
+func init() {
+	extraCommands = append(extraCommands, newRunCommand, newResumeCommand)
+}
+
+func newRunCommand(g *globals) *cobra.Command {
+	var sel selection
+	var rf runnerFlags
+	var dryRun, failFast bool
+	var parallelism int
+	cmd := &cobra.Command{
+		Use:   "run",
+		Short: "Run the pipeline: build, test, package a release and deploy it through the environments",
+		Long: `run plans the pipeline and executes it: steps run in containers (or on the
+host with runner = "local"), a release is recorded when every package stage
+succeeded, and each environment records a deployment. The run id is printed
+first. A run that reaches a gate prints the exact approve command and exits
+with code 3 (or waits with --wait).
+
+Protection rules (gates, branches, requires) come from the config at
+--trusted-ref (default: the repository's default branch), not from the change.
+
+Exit codes: 0 success, 1 a step or deployment failed, 2 bad usage or invalid
+config, 3 stopped at a gate.`,
+		Example: `  pipeline run
+  pipeline run --dry-run
+  pipeline run --only test --runner local
+  pipeline run --until beta --parallelism 4 --fail-fast`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			res, err := g.loadConfig()
+			if err != nil {
+				return err
+			}
+			ctx, stop := signalContext()
+			defer stop()
+			eng, closeAll, err := g.openEngine(ctx, wiring{res: res, flags: &rf, noStore: dryRun})
+			if err != nil {
+				return err
+			}
+			defer closeAll()
+			req := engine.RunRequest{Config: res, Vars: varArgsOf(g), Only: sel.only, Skip: sel.skip, Until: sel.until,
+				Parallelism: parallelism, FailFast: failFast, Runner: rf.runner, Wait: rf.wait, WaitLock: rf.waitLock,
+				TrustedRef: rf.trustedRef, Started: g.printStarted}
+			if dryRun {
+				fmt.Fprintf(g.stdout, "dry run of %s: nothing runs, nothing is recorded\n", res.Config.Pipeline.Name)
+				out, err := eng.DryRun(ctx, req)
+				if err != nil {
+					return g.renderEngineError(err)
+				}
+				fmt.Fprintf(g.stdout, "dry run %s\n", out.Status)
+				return nil
+			}
+			out, err := eng.Run(ctx, req)
+			return g.reportRun(out, err)
+		},
+	}
+	sel.addFlags(cmd)
+	rf.addFlags(cmd.Flags())
+	f := cmd.Flags()
+	f.BoolVar(&dryRun, "dry-run", false, "walk the plan, evaluate when conditions and print what would run, without Docker or the state store")
+	f.IntVar(&parallelism, "parallelism", runtime.NumCPU(), "run at most `N` steps at once")
+	f.BoolVar(&failFast, "fail-fast", false, "stop every running step as soon as one fails")
+	return cmd
+}
+
+func newResumeCommand(g *globals) *cobra.Command {
+	var rf runnerFlags
+	cmd := &cobra.Command{
+		Use:   "resume RUN",
+		Short: "Continue a run from its gate, or from a crash, without re-running what succeeded",
+		Long: `resume continues a run that stopped at a gate, crashed (its process was killed)
+or failed: it reloads the config at the run's recorded commit, plans it with
+the run's recorded options and runs every node that has not succeeded yet.`,
+		Example: `  pipeline approve r-20261125-ab12cd go-live && pipeline resume r-20261125-ab12cd`,
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx, stop := signalContext()
+			defer stop()
+			res, _ := g.quietConfig()
+			eng, closeAll, err := g.openEngine(ctx, wiring{res: res, flags: &rf})
+			if err != nil {
+				return err
+			}
+			defer closeAll()
+			out, err := eng.Resume(ctx, engine.ResumeRequest{RunID: args[0], Wait: rf.wait, WaitLock: rf.waitLock, Started: g.printStarted})
+			return g.reportRun(out, err)
+		},
+	}
+	rf.addFlags(cmd.Flags())
+	return cmd
+}
+
+// reportRun prints the outcome of a run and returns the error to exit with.
+func (g *globals) reportRun(out *engine.RunResult, err error) error {
+	var we *engine.WaitingError
+	if errors.As(err, &we) {
+		for _, w := range we.Gates {
+			fmt.Fprintf(g.stdout, "\nrun %s is waiting at gate %s of %s (approvers: %s)\n", we.RunID, w.Gate, w.Environment, strings.Join(w.Approvers, ", "))
+			fmt.Fprintf(g.stdout, "  approve: %s approve %s %s\n", g.cmdPrefix(), we.RunID, w.Gate)
+			fmt.Fprintf(g.stdout, "  reject:  %s reject %s %s\n", g.cmdPrefix(), we.RunID, w.Gate)
+		}
+		fmt.Fprintf(g.stdout, "  then:    %s resume %s\n", g.cmdPrefix(), we.RunID)
+		return exitWith(exitStopped)
+	}
+	if out != nil && out.Run != nil {
+		if out.Release != nil && out.Run.Kind == "run" {
+			fmt.Fprintf(g.stdout, "release %s %s (%s)\n", out.Release.Pipeline, out.Release.Version, out.Release.Digest)
+		}
+		for _, d := range out.Deployments {
+			fmt.Fprintf(g.stdout, "deployment of %s to %s: %s\n", d.Version, d.Environment, d.Status)
+		}
+		if err == nil {
+			fmt.Fprintf(g.stdout, "run %s %s\n", out.Run.ID, out.Run.Status)
+		}
+	}
+	if err != nil {
+		return g.renderEngineError(err)
+	}
+	return nil
+}
+
+// cmdPrefix is "pipeline" plus the global flags a follow-up command needs.
+func (g *globals) cmdPrefix() string {
+	s := "pipeline"
+	if g.dir != "." && g.dir != "" {
+		s += " -C " + shellQuote(g.dir)
+	}
+	if g.stateURL != "" {
+		s += " --state " + shellQuote(g.stateURL)
+	}
+	return s
+}
+
+func shellQuote(s string) string {
+	if s != "" && !strings.ContainsAny(s, " \t\n'\"$`\\!*?[]{}()<>|&;#~") {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
