@@ -319,7 +319,8 @@ func (r *Runner) remove(id string, logger hclog.Logger) {
 }
 
 // Wait blocks until the background removals of finished steps' containers
-// are done or ctx is done.
+// are done or ctx is done. Call it once every Run has returned: a Run
+// still in progress may start a removal Wait does not see.
 func (r *Runner) Wait(ctx context.Context) error {
 	done := make(chan struct{})
 	go func() {
@@ -335,7 +336,7 @@ func (r *Runner) Wait(ctx context.Context) error {
 }
 
 // Close waits like Wait, then closes the client when NewFromEnv made it.
-// The Runner must not be used after Close.
+// Call it once every Run has returned; the Runner must not be used after.
 func (r *Runner) Close(ctx context.Context) error {
 	err := r.Wait(ctx)
 	if r.closer != nil {

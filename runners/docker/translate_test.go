@@ -1,8 +1,10 @@
 package docker
 
 import (
+	"context"
 	"errors"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/hashicorp/go-hclog"
@@ -102,5 +104,14 @@ func TestProcessAlive(t *testing.T) {
 		if got := processAlive(tt.pid); got != tt.want {
 			t.Errorf("processAlive(%q) = %v; want %v", tt.pid, got, tt.want)
 		}
+	}
+}
+
+func TestUnknownPullPolicy(t *testing.T) {
+	r := New(nil, Options{}, nil)
+	step := &runners.Step{ID: "s", Image: "img", Script: "true", Pull: "sometimes"}
+	err := r.ensureImage(context.Background(), step, hclog.NewNullLogger())
+	if !errors.Is(err, runners.ErrInvalidStep) || !strings.Contains(err.Error(), `"sometimes"`) {
+		t.Errorf("ensureImage(pull %q) = %v; want ErrInvalidStep naming the policy", step.Pull, err)
 	}
 }
