@@ -92,9 +92,9 @@ func newFixture(t *testing.T, r *repo) *fixture {
 	t.Cleanup(func() { _ = f.store.Close() })
 	f.eng = engine.New(engine.Options{
 		Store:         f.store,
-		Runners:       map[string]runners.Runner{"local": local.New(local.Options{}, nil)},
+		Runners:       f.runners(),
 		DefaultRunner: "local",
-		ArtifactDir:   filepath.Join(r.dir, ".pipeline", "artifacts"),
+		ArtifactDir:   f.artifacts(),
 		Logger:        hclog.NewNullLogger(),
 		PollInterval:  20 * time.Millisecond,
 		Getenv: func(k string) (string, bool) {
@@ -120,4 +120,18 @@ func exitCode(err error) int {
 		return c.Code()
 	}
 	return -1
+}
+
+func (f *fixture) runners() map[string]runners.Runner {
+	return map[string]runners.Runner{"local": local.New(local.Options{}, nil)}
+}
+
+func (f *fixture) artifacts() string { return filepath.Join(f.repo.dir, ".pipeline", "artifacts") }
+
+func hostName(t *testing.T) string {
+	h, err := os.Hostname()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
 }

@@ -44,6 +44,7 @@ type session struct {
 	locks    map[string]*heldLock
 	waits    []GateWait
 	decision string // rejected or expired, when a gate ended the run
+	nodeErr  error  // the first error of a release, deploy or gate node
 }
 
 // applyTrusted reads the protection rules from the trusted ref, applies
@@ -216,15 +217,23 @@ func stepFromValues(id string, v *dsl.StepValues) (*runners.Step, error) {
 
 // RunNode runs the release, deploy and gate nodes of the plan.
 func (s *session) RunNode(ctx context.Context, n *plan.Node) error {
+	var err error
 	switch n.Kind {
 	case plan.KindRelease:
-		return s.createRelease(ctx, n)
+		err = s.createRelease(ctx, n)
 	case plan.KindDeploy:
-		return s.startEnvironment(ctx, n)
+		err = s.startEnvironment(ctx, n)
 	case plan.KindGate:
-		return s.gate(ctx, n)
+		err = s.gate(ctx, n)
 	}
-	return nil
+	if err != nil && !errors.Is(err, exec.ErrStop) && ctx.Err() == nil {
+		s.mu.Lock()
+		if s.nodeErr == nil {
+			s.nodeErr = fmt.Errorf("%s: %w", n.ID, err)
+		}
+		s.mu.Unlock()
+	}
+	return err
 }
 
 // finish settles deployments and locks and records the run's outcome.
@@ -252,7 +261,11 @@ func (s *session) finish(ctx context.Context, res *exec.Result, warnings []strin
 		if s.decision != "" {
 			run.Status = s.decision
 		}
-		err = failed(fmt.Errorf("%w: run %s %s: %s", ErrRunFailed, run.ID, run.Status, run.Reason))
+		if s.nodeErr != nil {
+			err = failed(fmt.Errorf("%w: run %s %s: %w", ErrRunFailed, run.ID, run.Status, s.nodeErr))
+		} else {
+			err = failed(fmt.Errorf("%w: run %s %s: %s", ErrRunFailed, run.ID, run.Status, run.Reason))
+		}
 	}
 	if uerr := s.e.store.UpdateRun(wctx, run); uerr != nil {
 		err = errors.Join(err, failed(fmt.Errorf("recording the outcome of run %s: %w", run.ID, uerr)))
