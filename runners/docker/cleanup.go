@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	cerrdefs "github.com/containerd/errdefs"
 	"os"
 	"strconv"
 	"syscall"
@@ -44,7 +45,10 @@ func (r *Runner) Cleanup(ctx context.Context, all bool) (int, error) {
 			removed++
 			r.logger.Info("removed leftover container", "id", c.ID,
 				"run", c.Labels[runners.LabelRun], "step", c.Labels[runners.LabelStep])
-		case isNotFound(err):
+		case isNotFound(err), cerrdefs.IsConflict(err):
+			// Gone already, or another pipeline process (a concurrent
+			// gc) is removing it right now: either way it is not ours
+			// to report.
 		default:
 			errs = append(errs, fmt.Errorf("remove container %s: %w", c.ID, err))
 		}

@@ -263,12 +263,10 @@ func TestCleanupRemovesOrphans(t *testing.T) {
 	orphan := create(child.Process.Pid)
 	live := create(os.Getpid())
 
-	n, err := r.Cleanup(ctx, false)
-	if err != nil {
+	// Another test process may run a gc at the same moment and remove the
+	// orphan first, so the count is not asserted; what is left is.
+	if n, err := r.Cleanup(ctx, false); err != nil {
 		t.Fatalf("Cleanup(false) = %d, %v", n, err)
-	}
-	if n < 1 {
-		t.Errorf("Cleanup(false) removed %d containers; want at least 1", n)
 	}
 	left := map[string]bool{}
 	for _, c := range containersOf(t, cli, run) {
