@@ -370,10 +370,14 @@ func (e *evaluator) command(expr hcl.Expression, ctx *hcl.EvalContext) ([]Text, 
 }
 
 // env evaluates a step's env map. Keys must be known when the config is
-// loaded; values may be unknown until run time.
+// loaded; values may be unknown until run time. A map written out as
+// { NAME = value } is evaluated entry by entry, so that each diagnostic and
+// each unknown value points at its own entry.
 func (e *evaluator) env(expr hcl.Expression, ctx *hcl.EvalContext) (map[string]Text, hcl.Diagnostics) {
-	ty := cty.Map(cty.String)
-	v, diags := e.evalValue(expr, ctx, "env", ty, true)
+	if pairs, d := hcl.ExprMap(expr); !d.HasErrors() {
+		return e.envPairs(pairs, ctx)
+	}
+	v, diags := e.evalValue(expr, ctx, "env", cty.Map(cty.String), true)
 	if diags.HasErrors() {
 		return nil, diags
 	}
@@ -385,30 +389,62 @@ func (e *evaluator) env(expr hcl.Expression, ctx *hcl.EvalContext) (map[string]T
 			Subject:  expr.Range().Ptr(),
 		})
 	}
-	pairs, _ := hcl.ExprMap(expr)
-	valueExpr := make(map[string]hcl.Expression, len(pairs))
-	for _, p := range pairs {
-		if k, d := p.Key.Value(nil); !d.HasErrors() && k.Type() == cty.String && k.IsKnown() && !k.IsNull() {
-			valueExpr[k.AsString()] = p.Value
-		}
-	}
 	out := make(map[string]Text, v.LengthInt())
-	for k, ev := range v.AsValueMap() {
-		src := expr
-		if x, ok := valueExpr[k]; ok {
-			src = x
+	for it := v.ElementIterator(); it.Next(); {
+		k, ev := it.Element()
+		name := k.AsString()
+		if !validEnvName(name) {
+			diags = append(diags, invalidEnvName(name, expr.Range()))
 		}
-		if !validEnvName(k) {
-			diags = append(diags, &hcl.Diagnostic{
-				Severity: hcl.DiagError,
-				Summary:  "Invalid Environment Variable Name",
-				Detail:   fmt.Sprintf("%q is not a valid environment variable name. Use letters, digits and underscores, not starting with a digit.", k),
-				Subject:  src.Range().Ptr(),
-			})
-		}
-		out[k] = e.toText(ev, src)
+		out[name] = e.toText(ev, expr)
 	}
 	return out, diags
+}
+
+func (e *evaluator) envPairs(pairs []hcl.KeyValuePair, ctx *hcl.EvalContext) (map[string]Text, hcl.Diagnostics) {
+	var diags hcl.Diagnostics
+	out := make(map[string]Text, len(pairs))
+	for _, p := range pairs {
+		k, d := e.evalValue(p.Key, ctx, "env name", cty.String, false)
+		diags = append(diags, d...)
+		if d.HasErrors() {
+			continue
+		}
+		if !k.IsKnown() {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Environment Names Not Known",
+				Detail:   "The names of the env entries must be known when the config is loaded. Use a literal name.",
+				Subject:  p.Key.Range().Ptr(),
+			})
+			continue
+		}
+		name := k.AsString()
+		if !validEnvName(name) {
+			diags = append(diags, invalidEnvName(name, p.Key.Range()))
+		}
+		if _, dup := out[name]; dup {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Duplicate Environment Variable",
+				Detail:   fmt.Sprintf("%s is set twice in this env map. Remove one of the entries.", name),
+				Subject:  p.Key.Range().Ptr(),
+			})
+		}
+		v, d := e.evalValue(p.Value, ctx, "env value "+name, cty.String, true)
+		diags = append(diags, d...)
+		out[name] = e.toText(v, p.Value)
+	}
+	return out, diags
+}
+
+func invalidEnvName(name string, rng hcl.Range) *hcl.Diagnostic {
+	return &hcl.Diagnostic{
+		Severity: hcl.DiagError,
+		Summary:  "Invalid Environment Variable Name",
+		Detail:   fmt.Sprintf("%q is not a valid environment variable name. Use letters, digits and underscores, not starting with a digit.", name),
+		Subject:  rng.Ptr(),
+	}
 }
 
 func validEnvName(s string) bool {

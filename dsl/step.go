@@ -41,15 +41,12 @@ func (l *loader) decodeStepBlock(b *hcl.Block) (*Step, hcl.Diagnostics) {
 	content, d := b.Body.Content(stepBlockSchema)
 	diags = append(diags, d...)
 	attrs := content.Attributes
-	exprs := map[string]*hcl.Expression{
-		"run": &st.Run, "command": &st.Command, "image": &st.Image,
-		"env": &st.Env, "workdir": &st.Workdir, "when": &st.When,
-	}
-	for name, into := range exprs {
-		if a, ok := attrs[name]; ok {
-			*into = a.Expr
-		}
-	}
+	st.Run = exprOf(attrs, "run")
+	st.Command = exprOf(attrs, "command")
+	st.Image = exprOf(attrs, "image")
+	st.Env = exprOf(attrs, "env")
+	st.Workdir = exprOf(attrs, "workdir")
+	st.When = exprOf(attrs, "when")
 	switch {
 	case st.Run != nil && st.Command != nil:
 		diags = append(diags, &hcl.Diagnostic{
@@ -91,6 +88,14 @@ func (l *loader) decodeStepBlock(b *hcl.Block) (*Step, hcl.Diagnostics) {
 		diags = append(diags, l.stepRefs(a, st, "secret", &st.Secrets)...)
 	}
 	return st, diags
+}
+
+// exprOf returns the expression of an attribute, or nil when it is absent.
+func exprOf(attrs hcl.Attributes, name string) hcl.Expression {
+	if a, ok := attrs[name]; ok {
+		return a.Expr
+	}
+	return nil
 }
 
 // stepRefs decodes needs = [step.x] or secrets = [secret.y].
