@@ -26,8 +26,8 @@ import (
 	"github.com/zclconf/go-cty/cty/function/stdlib"
 )
 
-// ErrFileNotFound is wrapped by the error file() returns when the named file
-// does not exist in the config directory.
+// ErrFileNotFound is wrapped by the error that reading a missing file for
+// file() produces; cty reports it to HCL as an argument error.
 var ErrFileNotFound = errors.New("file not found")
 
 // Functions returns the functions available in expressions, keyed by the
