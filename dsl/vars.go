@@ -8,6 +8,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/ext/typeexpr"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
+	hcljson "github.com/hashicorp/hcl/v2/json"
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/convert"
 )
@@ -183,8 +184,8 @@ func (l *loader) validateVariable(v *Variable, val cty.Value, subject *hcl.Range
 	return diags
 }
 
-// readVarFile reads a -var-file into raw, later attributes replacing
-// earlier values.
+// readVarFile reads a -var-file (HCL attributes, or a JSON object when the
+// name ends in .json) into raw, replacing earlier values.
 func (l *loader) readVarFile(path string, raw map[string]rawValue) hcl.Diagnostics {
 	b, err := l.opts.ReadFile(path)
 	if err != nil {
@@ -194,7 +195,13 @@ func (l *loader) readVarFile(path string, raw map[string]rawValue) hcl.Diagnosti
 			Detail:   fmt.Sprintf("The file %q given with -var-file could not be read: %s. Check the path.", path, err),
 		}}
 	}
-	f, diags := hclsyntax.ParseConfig(b, path, hcl.InitialPos)
+	var f *hcl.File
+	var diags hcl.Diagnostics
+	if strings.HasSuffix(path, ".json") {
+		f, diags = hcljson.Parse(b, path)
+	} else {
+		f, diags = hclsyntax.ParseConfig(b, path, hcl.InitialPos)
+	}
 	if f == nil || diags.HasErrors() {
 		return diags
 	}

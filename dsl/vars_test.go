@@ -62,8 +62,9 @@ func loadVars(t *testing.T, env map[string]string, files map[string]string, args
 
 func TestVariablePrecedence(t *testing.T) {
 	files := map[string]string{
-		"a.vars": "name = \"from-file-a\"\ncount = 5\n",
-		"b.vars": "name = \"from-file-b\"\ntags = [\"x\", \"y\"]\n",
+		"a.vars":      "name = \"from-file-a\"\ncount = 5\n",
+		"b.vars":      "name = \"from-file-b\"\ntags = [\"x\", \"y\"]\n",
+		"c.vars.json": `{"name": "from-json", "count": 9}`,
 	}
 	baseEnv := map[string]string{"PIPELINE_VAR_region": "eu-west-1"}
 	tests := []struct {
@@ -92,6 +93,11 @@ func TestVariablePrecedence(t *testing.T) {
 			args: []VarArg{{File: "a.vars"}, {File: "b.vars"}},
 			want: map[string]cty.Value{"name": cty.StringVal("from-file-b"), "count": cty.NumberIntVal(5),
 				"tags": cty.ListVal([]cty.Value{cty.StringVal("x"), cty.StringVal("y")})},
+		},
+		{
+			name: "JSON var-file",
+			args: []VarArg{{File: "c.vars.json"}},
+			want: map[string]cty.Value{"name": cty.StringVal("from-json"), "count": cty.NumberIntVal(9)},
 		},
 		{
 			name: "var after var-file wins",
@@ -250,3 +256,38 @@ func TestLoadDirUnreadable(t *testing.T) {
 type errFS struct{}
 
 func (errFS) Open(string) (fs.File, error) { return nil, errors.New("permission denied") }
+
+func TestSourceDigest(t *testing.T) {
+	load := func(files fstest.MapFS, prefix string) Source {
+		t.Helper()
+		cfg, diags := NewParser().LoadDir(files, LoadOptions{FilenamePrefix: prefix, Source: Source{Ref: "main", Commit: "abc"}})
+		if cfg == nil {
+			t.Fatalf("LoadDir: %s", diags.Error())
+		}
+		return cfg.Source
+	}
+	a := fstest.MapFS{"pipeline.hcl": {Data: []byte("pipeline \"x\" {}\n")}, "b.pipeline.hcl": {Data: []byte("# b\n")}, "notes.txt": {Data: []byte("ignored")}}
+	b := fstest.MapFS{"pipeline.hcl": {Data: []byte("pipeline \"x\" {}\n")}, "b.pipeline.hcl": {Data: []byte("# b\n")}}
+	c := fstest.MapFS{"pipeline.hcl": {Data: []byte("pipeline \"y\" {}\n")}, "b.pipeline.hcl": {Data: []byte("# b\n")}}
+	d := fstest.MapFS{"pipeline.hcl": {Data: []byte("pipeline \"x\" {}\n")}, "c.pipeline.hcl": {Data: []byte("# b\n")}}
+
+	sa, sb := load(a, "main:dir/"), load(b, "")
+	if !strings.HasPrefix(sa.Digest, "sha256:") || len(sa.Digest) != len("sha256:")+64 {
+		t.Errorf("Digest = %q; want sha256: and 64 hex digits", sa.Digest)
+	}
+	if sa.Digest != sb.Digest {
+		t.Errorf("Digest differs with prefix or non-pipeline files: %q vs %q", sa.Digest, sb.Digest)
+	}
+	if got := load(c, "").Digest; got == sa.Digest {
+		t.Errorf("Digest unchanged when a file's contents change")
+	}
+	if got := load(d, "").Digest; got == sa.Digest {
+		t.Errorf("Digest unchanged when a file is renamed")
+	}
+	if diff := cmp.Diff([]string{"main:dir/b.pipeline.hcl", "main:dir/pipeline.hcl"}, sa.Files); diff != "" {
+		t.Errorf("Source.Files (-want +got):\n%s", diff)
+	}
+	if sa.Ref != "main" || sa.Commit != "abc" {
+		t.Errorf("Source = %+v; want the caller's Ref and Commit kept", sa)
+	}
+}
