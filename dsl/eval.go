@@ -364,6 +364,15 @@ func (e *evaluator) command(expr hcl.Expression, ctx *hcl.EvalContext) ([]Text, 
 		if len(elems) == v.LengthInt() {
 			src = elems[i]
 		}
+		if ev.IsNull() {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Null Value",
+				Detail:   "The elements of command must be strings, not null. Remove the null element or give it a value.",
+				Subject:  src.Range().Ptr(),
+			})
+			continue
+		}
 		out = append(out, e.toText(ev, src))
 	}
 	return out, diags
@@ -395,6 +404,15 @@ func (e *evaluator) env(expr hcl.Expression, ctx *hcl.EvalContext) (map[string]T
 		name := k.AsString()
 		if !validEnvName(name) {
 			diags = append(diags, invalidEnvName(name, expr.Range()))
+		}
+		if ev.IsNull() {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Null Value",
+				Detail:   fmt.Sprintf("The env value %s is null. Give it a string value or remove it.", name),
+				Subject:  expr.Range().Ptr(),
+			})
+			continue
 		}
 		out[name] = e.toText(ev, expr)
 	}

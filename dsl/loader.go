@@ -49,6 +49,9 @@ type loader struct {
 	imageRange    map[string]hcl.Range
 	// refRanges remembers where each resolved-later reference was written.
 	refRanges map[refKey]hcl.Range
+	// valueErrors is true when a variable or local had errors, so that
+	// the unknown values they leave behind are not reported again.
+	valueErrors bool
 	// brokenVars holds variables whose block had errors; they are not
 	// reported again as missing.
 	brokenVars map[string]bool
@@ -124,9 +127,10 @@ func (l *loader) load(files []*hcl.File) hcl.Diagnostics {
 	}
 	l.eval.artifacts = sortedKeys(l.artifactRange)
 	l.eval.images = sortedKeys(l.imageRange)
-	diags = append(diags, l.assignVariables()...)
-	localValues, d := l.evalLocals(localAttrs)
-	diags = append(diags, d...)
+	vDiags := l.assignVariables()
+	localValues, lDiags := l.evalLocals(localAttrs)
+	diags = append(append(diags, vDiags...), lDiags...)
+	l.valueErrors = vDiags.HasErrors() || lDiags.HasErrors()
 	l.ctx = newBaseContext(l.cfg.VarValues, localValues, l.opts.Git, l.funcs)
 	l.eval.base = l.ctx
 
@@ -260,6 +264,12 @@ func (l *loader) evalStatic(attr *hcl.Attribute, ty cty.Type) (cty.Value, hcl.Di
 		return cty.NullVal(ty), diags
 	}
 	if !v.IsWhollyKnown() {
+		if l.opts.Git.Known || l.valueErrors {
+			// Only git.* values and the values of variables and locals
+			// that had errors can be unknown at load time: in the latter
+			// case the cause was already reported.
+			return cty.NullVal(ty), diags
+		}
 		return cty.NullVal(ty), append(diags, &hcl.Diagnostic{
 			Severity: hcl.DiagError,
 			Summary:  "Value Not Known at Load Time",

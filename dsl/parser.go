@@ -70,8 +70,12 @@ func IsConfigFile(name string) bool {
 //
 // It returns the Config, which is partial when the diagnostics hold errors,
 // and every diagnostic found (not only the first). The Config is nil only
-// when no file could be read. A directory with no pipeline files is an
-// error diagnostic ("No Pipeline Files").
+// when the directory cannot be read or holds no pipeline files; the latter
+// is an error diagnostic ("No Pipeline Files") with a hint. Variable values
+// come from defaults, then PIPELINE_VAR_NAME environment variables, then
+// opts.Vars in order, the last one winning, as in Terraform.
+//
+// The returned Config is safe for concurrent use by EvalStep and EvalText.
 func (p *Parser) LoadDir(fsys fs.FS, opts LoadOptions) (*Config, hcl.Diagnostics) {
 	if opts.Getenv == nil {
 		opts.Getenv = os.LookupEnv
