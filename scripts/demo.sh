@@ -18,6 +18,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT="$(pwd)"
 BIN="${PIPELINE_BIN:-$ROOT/bin/pipeline}"
+SHOW_BIN="${PIPELINE_BIN:-bin/pipeline}" # how the closing hints name the binary
 DIR=examples/webapp
 PORTS=(internal:18081 beta:18082 production:18083)
 
@@ -112,7 +113,7 @@ bold "pipeline status -C $DIR"
 cat <<EOT
 
 Next steps:
-  $BIN history -C $DIR --env production --limit 5   the latest deployments to production
-  $BIN rollback production -C $DIR    bring back the previous release (after a second release)
+  $SHOW_BIN history -C $DIR --env production --limit 5   the latest deployments to production
+  $SHOW_BIN rollback production -C $DIR    bring back the previous release (after a second release)
   docker rm -f \$(docker ps -aq --filter label=dev.pipeline.example=webapp)   remove the demo's containers
 EOT
