@@ -1,0 +1,224 @@
+package e2e
+
+import (
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/pipeline-cd/pipeline/engine"
+	"github.com/pipeline-cd/pipeline/engine/state"
+)
+
+const crashy = `
+pipeline "svc" {
+  version = "3.0.${git.commit_count}"
+  image   = "busybox"
+}
+
+build "app" {
+  step "compile" {
+    run = "mkdir -p dist counts && echo x >> counts/compile && cp src.txt dist/app && truncate -s ${var.big} dist/big"
+  }
+}
+
+variable "big" {
+  type    = string
+  default = "1K"
+}
+
+test "unit" {
+  step "slow" {
+    run = "echo x >> counts/slow && if [ ! -f counts/slow.started ]; then touch counts/slow.started; sleep ${var.test_sleep}; fi"
+  }
+}
+
+variable "test_sleep" {
+  type    = string
+  default = "0"
+}
+
+variable "deploy_sleep" {
+  type    = string
+  default = "0"
+}
+
+package "app" {
+  artifact "bin" { path = "dist/app" }
+  artifact "big" { path = "dist/big" }
+}
+
+environment "internal" {
+  step "rollout" {
+    run = "echo x >> counts/rollout && if [ ! -f counts/rollout.started ]; then touch counts/rollout.started; sleep ${var.deploy_sleep}; fi; mkdir -p deployed && cp ${release.artifacts.bin} deployed/internal"
+  }
+}
+`
+
+type runView struct {
+	ID      string
+	Status  string
+	Display string
+}
+
+// kill9 starts `pipeline run`, waits for marker, kills the process with
+// SIGKILL and returns the run id it printed.
+func kill9(t *testing.T, r *repo, marker string, args ...string) string {
+	t.Helper()
+	cmd, out := r.start(nil, append([]string{"run", "--runner", "local", "--plain"}, args...)...)
+	r.waitFor(marker, 30*time.Second)
+	if err := cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	_ = cmd.Wait()
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return runID(t, string(b))
+}
+
+func crashed(t *testing.T, r *repo, id string) {
+	t.Helper()
+	runs := decode[[]runView](t, r.must(0, nil, "runs", "--json").stdout)
+	for _, run := range runs {
+		if run.ID == id {
+			if run.Display != "crashed" || run.Status != state.StatusRunning {
+				t.Errorf("killed run %s shows %s (%s); want crashed (running)", id, run.Display, run.Status)
+			}
+			return
+		}
+	}
+	t.Fatalf("killed run %s is not in `pipeline runs`", id)
+}
+
+func TestKillDuringStep(t *testing.T) {
+	r := newRepo(t)
+	r.commit("one", map[string]string{"pipeline.hcl": crashy, "src.txt": "good\n"})
+	id := kill9(t, r, "counts/slow.started", "-var", "test_sleep=30")
+	crashed(t, r, id)
+	r.must(0, nil, "resume", id, "--runner", "local", "--plain")
+	if c, s := r.count("compile"), r.count("slow"); c != 1 || s != 2 {
+		t.Errorf("after kill and resume compile ran %d times, slow %d; want 1 and 2 (only the killed step runs again)", c, s)
+	}
+	rels := decode[[]state.Release](t, r.must(0, nil, "releases", "--json").stdout)
+	if len(rels) != 1 || rels[0].RunID != id {
+		t.Errorf("releases = %+v; want one, created by run %s", rels, id)
+	}
+}
+
+func TestKillDuringReleaseCreation(t *testing.T) {
+	r := newRepo(t)
+	r.commit("one", map[string]string{"pipeline.hcl": crashy, "src.txt": "good\n"})
+	// A big artifact makes the copy into the artifact store take long
+	// enough to kill the process in the middle of it.
+	id := kill9(t, r, ".pipeline/artifacts/tmp/blob-*", "-var", "big=400M")
+	if rels := decode[[]state.Release](t, r.must(0, nil, "releases", "--json").stdout); len(rels) != 0 {
+		t.Fatalf("a release exists after a kill during release creation: %+v", rels)
+	}
+	crashed(t, r, id)
+	r.must(0, nil, "resume", id, "--runner", "local", "--plain", "-var", "big=400M")
+	rels := decode[[]state.Release](t, r.must(0, nil, "releases", "--json").stdout)
+	if len(rels) != 1 || len(rels[0].Artifacts) != 2 {
+		t.Fatalf("releases after resume = %+v; want one with two artifacts", rels)
+	}
+	for _, a := range rels[0].Artifacts {
+		p := filepath.Join(r.dir, ".pipeline", "artifacts", "sha256", a.SHA256[:2], a.SHA256)
+		if st, err := os.Stat(p); err != nil || st.Size() != a.Size {
+			t.Errorf("artifact %s blob %s: %v; want %d bytes", a.Name, p, err, a.Size)
+		}
+	}
+	if c := r.count("compile"); c != 1 {
+		t.Errorf("compile ran %d times; want 1 (it had succeeded before the kill)", c)
+	}
+	res := r.must(0, nil, "gc")
+	if !strings.Contains(res.stdout, "1 partial artifact files") {
+		t.Errorf("gc output %q; want the killed writer's partial blob removed", res.stdout)
+	}
+}
+
+func TestKillWhileHoldingLock(t *testing.T) {
+	r := newRepo(t)
+	r.commit("one", map[string]string{"pipeline.hcl": crashy, "src.txt": "good\n"})
+	id := kill9(t, r, "counts/rollout.started", "-var", "deploy_sleep=30")
+	crashed(t, r, id)
+
+	// Another run deploys the same environment: the dead holder's lock is
+	// taken over, not waited for.
+	r.commit("two", map[string]string{"src.txt": "good 2\n"})
+	start := time.Now()
+	r.must(0, nil, "run", "--runner", "local", "--plain")
+	if d := time.Since(start); d > 20*time.Second {
+		t.Errorf("the second run took %s; it should take the dead holder's lock over at once", d)
+	}
+	audit := r.must(0, nil, "audit").stdout
+	if !strings.Contains(audit, "lock_takeover") || !strings.Contains(audit, id) {
+		t.Errorf("audit does not record the takeover of %s's lock:\n%s", id, audit)
+	}
+	r.must(0, nil, "resume", id, "--runner", "local", "--plain")
+	if c := r.count("compile"); c != 2 {
+		t.Errorf("compile ran %d times over two runs; want 2", c)
+	}
+}
+
+func TestConcurrentDeploys(t *testing.T) {
+	r := newRepo(t)
+	cfg := strings.Replace(crashy, `version = "3.0.${git.commit_count}"`, `version = "3.0.${var.n}"`, 1) + `
+variable "n" {
+  type = string
+}
+`
+	r.commit("one", map[string]string{"pipeline.hcl": cfg, "src.txt": "good\n"})
+	run := func(extra ...string) []result {
+		var wg sync.WaitGroup
+		results := make([]result, 2)
+		for i := range results {
+			wg.Add(1)
+			go func(i int) {
+				defer wg.Done()
+				args := append([]string{"run", "--runner", "local", "--plain", "-var", "deploy_sleep=2",
+					"-var", "n=" + extra[0] + string(rune('a'+i))}, extra[1:]...)
+				results[i] = r.pipeline(nil, args...)
+			}(i)
+		}
+		wg.Wait()
+		return results
+	}
+
+	res := run("1")
+	codes := []int{res[0].code, res[1].code}
+	sort.Ints(codes)
+	if codes[0] != 0 || codes[1] != 1 {
+		t.Fatalf("two concurrent runs exited %v; want one 0 and one 1\n%s\n%s", codes, res[0].stderr, res[1].stderr)
+	}
+	loser := res[0]
+	if loser.code == 0 {
+		loser = res[1]
+	}
+	if !strings.Contains(loser.stderr, "svc/internal is being deployed by run") {
+		t.Errorf("the losing run's error does not name the lock holder:\n%s\n%s", loser.stdout, loser.stderr)
+	}
+
+	// With --wait-lock both deploy, one after the other.
+	res = run("2", "--wait-lock", "60s")
+	if res[0].code != 0 || res[1].code != 0 {
+		t.Fatalf("two runs with --wait-lock exited %d and %d; want both 0\n%s\n%s", res[0].code, res[1].code, res[0].stderr, res[1].stderr)
+	}
+	h := decode[engine.History](t, r.must(0, nil, "history", "--env", "internal", "--json", "-var", "n=x").stdout)
+	var ok []*state.Deployment
+	for _, d := range h.Deployments {
+		if d.Status == state.StatusSucceeded && strings.HasPrefix(d.Version, "3.0.2") {
+			ok = append(ok, d)
+		}
+	}
+	if len(ok) != 2 {
+		t.Fatalf("succeeded --wait-lock deployments = %d; want 2", len(ok))
+	}
+	first, second := ok[1], ok[0]
+	if second.StartedAt.Before(first.FinishedAt) {
+		t.Errorf("deployments overlap: %s ran %s..%s and %s started at %s", first.Version, first.StartedAt, first.FinishedAt, second.Version, second.StartedAt)
+	}
+}
