@@ -1,6 +1,7 @@
 package dsl
 
 import (
+	"fmt"
 	"testing"
 	"testing/fstest"
 
@@ -194,5 +195,33 @@ func TestEvalStepErrors(t *testing.T) {
 	var empty Config
 	if _, diags := empty.EvalStep(stage, stage.Steps[0], Scope{}); !diags.HasErrors() || diags[0].Summary != "Config Not Loaded" {
 		t.Errorf("EvalStep on a Config not from LoadDir = %v; want Config Not Loaded", diags)
+	}
+}
+
+// TestEvalStepConcurrent backs the promise that a loaded Config may be
+// evaluated from several goroutines; run it with -race.
+func TestEvalStepConcurrent(t *testing.T) {
+	cfg := loadEval(t, GitInfo{ShortSHA: "abc", Branch: "main", CommitCount: 1, Known: true})
+	stage := cfg.Stage(KindEnvironment, "prod")
+	done := make(chan string, 8)
+	for i := range 8 {
+		go func() {
+			scope := Scope{RunID: fmt.Sprint("r", i), Release: &ReleaseValues{Version: "1"}}
+			v, diags := cfg.EvalStep(stage, stage.Steps[0], scope)
+			if diags.HasErrors() {
+				done <- diags.Error()
+				return
+			}
+			done <- v.Env["RUN"].Value
+		}()
+	}
+	seen := map[string]bool{}
+	for range 8 {
+		seen[<-done] = true
+	}
+	for i := range 8 {
+		if want := fmt.Sprint("r", i); !seen[want] {
+			t.Errorf("concurrent EvalStep results %v lack %q", seen, want)
+		}
 	}
 }

@@ -115,3 +115,102 @@ func undeclared(what, addr, name string, candidates []string, rng hcl.Range, fix
 		Subject:  rng.Ptr(),
 	}
 }
+
+// checkRefs checks every reference of expr against the namespaces. When
+// runtime is false, run.* and release.* are not allowed: attr names the
+// attribute for the diagnostic.
+func (e *evaluator) checkRefs(expr hcl.Expression, attr string, runtime bool) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	for _, tr := range expr.Variables() {
+		if d := e.checkTraversal(tr, attr, runtime); d != nil {
+			diags = append(diags, d)
+		}
+	}
+	return diags
+}
+
+func (e *evaluator) checkTraversal(tr hcl.Traversal, attr string, runtime bool) *hcl.Diagnostic {
+	root := tr.RootName()
+	rng := tr.SourceRange()
+	var name string
+	var nameOK bool
+	if len(tr) > 1 {
+		name, nameOK = traversalStep(tr[1])
+	}
+	attrDiag := func(ns string, valid []string) *hcl.Diagnostic {
+		if len(tr) < 2 || !nameOK || contains(valid, name) {
+			return nil
+		}
+		return &hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  "Unsupported Attribute",
+			Detail: fmt.Sprintf("%s has no attribute %q.%s The %s namespace has: %s.",
+				ns, name, didYouMean(name, valid), ns, strings.Join(valid, ", ")),
+			Subject: rng.Ptr(),
+		}
+	}
+	switch root {
+	case "var":
+		if nameOK && e.variables[name] == nil {
+			return undeclared("Variable", "var."+name, name, keysOf(e.variables), rng,
+				fmt.Sprintf("Declare it with a variable %q block, or fix the name.", name))
+		}
+	case "local":
+		if nameOK && e.locals[name] == nil {
+			return undeclared("Local Value", "local."+name, name, keysOf(e.locals), rng,
+				fmt.Sprintf("Define it in a locals block (%s = ...), or fix the name.", name))
+		}
+	case "git":
+		return attrDiag("git", gitAttrs)
+	case "run", "release":
+		if !runtime {
+			return &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Run-Time Value Not Allowed Here",
+				Detail: fmt.Sprintf("%s is only known while a run executes, but %s is evaluated when the config is loaded. "+
+					"Use var.*, local.* and git.* here, and refer to %s.* in step attributes (run, command, env, image, workdir, when) instead.", root, attr, root),
+				Subject: rng.Ptr(),
+			}
+		}
+		if root == "run" {
+			return attrDiag("run", runAttrs)
+		}
+		if d := attrDiag("release", releaseAttrs); d != nil {
+			return d
+		}
+		if len(tr) > 2 && (name == "artifacts" || name == "images") {
+			item, ok := traversalStep(tr[2])
+			list, what, block := e.artifacts, "Artifact", "artifact"
+			if name == "images" {
+				list, what, block = e.images, "Image", "image"
+			}
+			if ok && !containsSorted(list, item) {
+				return undeclared(what, "release."+name+"."+item, item, list, rng,
+					fmt.Sprintf("Declare it with an %s %q block inside a package stage, or fix the name.", block, item))
+			}
+		}
+	default:
+		return &hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  "Reference to Unknown Namespace",
+			Detail: fmt.Sprintf("%q is not something an expression can refer to.%s Expressions may refer to var.NAME, local.NAME, git.*, run.id and release.* (version, artifacts.NAME, images.NAME); stage and step references belong in needs, requires and secrets only.",
+				root, didYouMean(root, namespaces)),
+			Subject: rng.Ptr(),
+		}
+	}
+	return nil
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func containsSorted(list []string, s string) bool {
+	i := sort.SearchStrings(list, s)
+	return i < len(list) && list[i] == s
+}
