@@ -3,7 +3,9 @@ package engine
 import (
 	"context"
 	"fmt"
+	"io"
 	"sort"
+	"strings"
 
 	"github.com/pipeline-cd/pipeline/dsl"
 	"github.com/pipeline-cd/pipeline/engine/exec"
@@ -28,7 +30,7 @@ func (e *Engine) DryRun(ctx context.Context, req RunRequest) (*exec.Result, erro
 	if err != nil {
 		return nil, planError(err, res)
 	}
-	dr := dryrun.New(true)
+	dr := describeRunner{dryrun.New(true)}
 	names := map[string]runners.Runner{"docker": dr, "local": dr}
 	secrets := map[string]string{}
 	for name := range res.Config.Secrets {
@@ -77,6 +79,23 @@ func dryResolve(n *plan.Node) (*runners.Step, error) {
 		st.Workdir = show(*v.Workdir)
 	}
 	return st, nil
+}
+
+// describeRunner writes what a step would run, then lets the dry-run
+// runner accept it without running anything.
+type describeRunner struct{ inner *dryrun.Runner }
+
+func (d describeRunner) Run(ctx context.Context, st *runners.Step, stdout, stderr io.Writer) (*runners.Result, error) {
+	what := st.Script
+	if what == "" {
+		what = strings.Join(st.Command, " ")
+	}
+	where := "on the host"
+	if st.Image != "" {
+		where = "in " + st.Image
+	}
+	fmt.Fprintf(stdout, "would run %s: %s\n", where, what)
+	return d.inner.Run(ctx, st, stdout, stderr)
 }
 
 // passHandler lets gate, release and deploy nodes pass in a dry run.
