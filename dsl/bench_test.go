@@ -10,11 +10,13 @@ import (
 // generateConfig writes a pipeline with the given number of stages, spread
 // over the four kinds, each with stepsPerStage steps that chain with needs,
 // use variables, locals and run-time values, and stage needs between
-// neighbours. It spreads the stages over 50 files. Steps look like the
+// neighbours. It writes stagesPerFile stages per file, so that the file
+// size stays the same as the config grows, as it would in a real project. Steps look like the
 // ones in DESIGN.md: every step has run and most have needs; every second
 // one sets a timeout, every fifth an env map and every tenth retries.
 func generateConfig(stages, stepsPerStage int) fstest.MapFS {
-	var files [50]strings.Builder
+	const stagesPerFile = 10
+	files := make([]strings.Builder, (stages+stagesPerFile-1)/stagesPerFile)
 	head := &files[0]
 	head.WriteString(`pipeline "big" {
   image   = "golang:1.26"
@@ -82,7 +84,7 @@ group "ops" {
 	}
 	fsys := fstest.MapFS{}
 	for i := range files {
-		fsys[fmt.Sprintf("part%02d.pipeline.hcl", i)] = &fstest.MapFile{Data: []byte(files[i].String())}
+		fsys[fmt.Sprintf("part%04d.pipeline.hcl", i)] = &fstest.MapFile{Data: []byte(files[i].String())}
 	}
 	return fsys
 }
