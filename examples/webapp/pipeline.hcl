@@ -13,6 +13,11 @@ variable "build_runner" {
   type        = string
   default     = "local"
   description = "Where build and test steps run: \"local\" uses the host's Go toolchain (go on PATH); \"docker\" runs them in var.go_image."
+
+  validation {
+    condition     = contains(["local", "docker"], var.build_runner)
+    error_message = "build_runner must be \"local\" (the host's go) or \"docker\" (var.go_image)."
+  }
 }
 
 variable "go_image" {
