@@ -93,7 +93,7 @@ func newGCCommand(g *globals) *cobra.Command {
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := context.Background()
 			rf.runner = "docker"
-			eng, closeAll, err := g.openEngine(ctx, wiring{flags: &rf})
+			eng, closeAll, err := g.openEngine(ctx, wiring{flags: &rf, dockerOptional: true})
 			if err != nil {
 				return err
 			}

@@ -91,6 +91,9 @@ type wiring struct {
 	res     *loader.Result // nil for commands that need no config
 	flags   *runnerFlags   // nil for commands that run no steps
 	noStore bool           // dry run: never open the state store
+	// dockerOptional goes on without the Docker runner when no engine
+	// answers (gc still cleans the artifact store).
+	dockerOptional bool
 }
 
 // openEngine opens the state store and the runners and returns the engine
@@ -132,6 +135,11 @@ func (g *globals) openEngine(ctx context.Context, w wiring) (*engine.Engine, fun
 				err = dr.Ping(pctx)
 				cancel()
 				opts.Runners["docker"], opts.Images = dr, cli
+			}
+			if err != nil && w.dockerOptional {
+				logger.Warn("the Docker engine does not answer; containers are not cleaned", "error", err)
+				delete(opts.Runners, "docker")
+				opts.Images, err = nil, nil
 			}
 			if err != nil {
 				closeAll()
