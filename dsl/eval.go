@@ -118,7 +118,7 @@ func (e *evaluator) evalValue(expr hcl.Expression, ctx *hcl.EvalContext, attr st
 		return cty.UnknownVal(ty), diags
 	}
 	v, vDiags := expr.Value(ctx)
-	diags = append(diags, vDiags...)
+	diags = append(diags, fixRanges(vDiags, expr)...)
 	if vDiags.HasErrors() {
 		return cty.UnknownVal(ty), diags
 	}
@@ -361,6 +361,48 @@ func invalidEnvName(name string, rng hcl.Range) *hcl.Diagnostic {
 		Summary:  "Invalid Environment Variable Name",
 		Detail:   fmt.Sprintf("%q is not a valid environment variable name. Use letters, digits and underscores, not starting with a digit.", name),
 		Subject:  rng.Ptr(),
+	}
+}
+
+// fixRanges repairs diagnostics about expressions that HCL recovered from
+// syntax errors: their ranges may lack a file name or end before they
+// start. Such a subject is pointed at the start of expr instead.
+func fixRanges(diags hcl.Diagnostics, expr hcl.Expression) hcl.Diagnostics {
+	for _, d := range diags {
+		if d.Subject != nil && !validRange(*d.Subject) {
+			d.Subject = pointAt(expr.Range())
+		}
+		if d.Context != nil && !validRange(*d.Context) {
+			d.Context = nil
+		}
+	}
+	return diags
+}
+
+func validRange(r hcl.Range) bool {
+	return r.Filename != "" && r.End.Byte >= r.Start.Byte
+}
+
+// pointAt returns r, shrunk to its start when it ends before it starts.
+func pointAt(r hcl.Range) *hcl.Range {
+	if r.End.Byte < r.Start.Byte {
+		r.End = r.Start
+	}
+	return &r
+}
+
+// finalRanges is the last line of defence: a subject that still has no
+// file name is dropped rather than shown pointing nowhere.
+func finalRanges(diags hcl.Diagnostics) {
+	for _, d := range diags {
+		if d.Subject != nil && d.Subject.Filename == "" {
+			d.Subject = nil
+		} else if d.Subject != nil {
+			d.Subject = pointAt(*d.Subject)
+		}
+		if d.Context != nil && !validRange(*d.Context) {
+			d.Context = nil
+		}
 	}
 }
 

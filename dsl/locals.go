@@ -69,7 +69,7 @@ func (l *loader) evalLocals(attrs []*hcl.Attribute) (map[string]cty.Value, hcl.D
 			if !d.HasErrors() {
 				var vDiags hcl.Diagnostics
 				v, vDiags = a.Expr.Value(ctx)
-				d = append(d, vDiags...)
+				d = append(d, fixRanges(vDiags, a.Expr)...)
 			}
 			diags = append(diags, d...)
 			if d.HasErrors() {

@@ -152,6 +152,7 @@ func (p *Parser) LoadDir(fsys fs.FS, opts LoadOptions) (*Config, hcl.Diagnostics
 		},
 	}
 	diags = append(diags, l.load(files)...)
+	finalRanges(diags)
 	return l.cfg, diags
 }
 

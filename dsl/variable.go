@@ -51,7 +51,7 @@ func decodeVariableBlock(block *hcl.Block) (*Variable, hcl.Diagnostics) {
 	}
 	if attr, ok := content.Attributes["default"]; ok {
 		val, vDiags := attr.Expr.Value(nil)
-		diags = append(diags, vDiags...)
+		diags = append(diags, fixRanges(vDiags, attr.Expr)...)
 		if !vDiags.HasErrors() {
 			if defaults != nil {
 				val = defaults.Apply(val)
@@ -104,7 +104,7 @@ func safeStep(tr hcl.Traversal, i int) hcl.Traverser {
 func decodeLiteralString(attr *hcl.Attribute, into *string) hcl.Diagnostics {
 	v, diags := attr.Expr.Value(nil)
 	if diags.HasErrors() {
-		return diags
+		return fixRanges(diags, attr.Expr)
 	}
 	if v.IsNull() || !v.IsKnown() || !v.Type().Equals(cty.String) {
 		if c, err := convert.Convert(v, cty.String); err == nil && !c.IsNull() && c.IsKnown() {

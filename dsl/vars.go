@@ -118,6 +118,7 @@ func (l *loader) variableValue(v *Variable, rv rawValue, set bool) (cty.Value, h
 	switch {
 	case rv.expr != nil:
 		val, diags = rv.expr.Value(nil)
+		diags = fixRanges(diags, rv.expr)
 	case v.Type.IsPrimitiveType() || v.Type == cty.DynamicPseudoType:
 		val = cty.StringVal(rv.str)
 	default:
@@ -154,7 +155,7 @@ func (l *loader) validateVariable(v *Variable, val cty.Value, subject *hcl.Range
 	}
 	for _, vv := range v.Validations {
 		res, d := vv.Condition.Value(ctx)
-		diags = append(diags, d...)
+		diags = append(diags, fixRanges(d, vv.Condition)...)
 		if d.HasErrors() || !res.IsKnown() {
 			continue
 		}
