@@ -45,6 +45,7 @@ type session struct {
 	waits    []GateWait
 	decision string // rejected or expired, when a gate ended the run
 	nodeErr  error  // the first error of a release, deploy or gate node
+	finals   map[string]bool
 }
 
 // applyTrusted reads the protection rules from the trusted ref, applies
@@ -126,7 +127,7 @@ func (s *session) execute(ctx context.Context, done map[string]bool, warnings []
 		Parallelism: s.rec.Parallelism, FailFast: s.rec.FailFast,
 		Runner: def, Runners: e.opts.Runners, Workspace: s.res.AbsDir, Secrets: s.secrets(),
 		Store: e.store, RunID: s.run.ID, Done: done, Resolve: s.resolve, Handler: s,
-		Output: e.opts.Output, Clock: e.opts.Clock, Logger: e.logger.Named("exec"),
+		Output: &settleSink{next: e.opts.Output, s: s}, Clock: e.opts.Clock, Logger: e.logger.Named("exec"),
 	})
 	if res == nil {
 		return nil, s.abort(ctx, failed(fmt.Errorf("run %s could not start: %w", s.run.ID, err)))

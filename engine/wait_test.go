@@ -15,7 +15,7 @@ import (
 
 func TestWaitAtGate(t *testing.T) {
 	r := newRepo(t, nil)
-	r.commit("alice@example.com", "one", map[string]string{"pipeline.hcl": gatedConfig(`"main"`, goLive)})
+	r.commit("alice@example.com", "one", map[string]string{"pipeline.hcl": webapp})
 	f := newFixture(t, r)
 	c := ctx(t)
 	type outcome struct {
@@ -30,6 +30,26 @@ func TestWaitAtGate(t *testing.T) {
 	}()
 	id := <-ids
 	deadline := time.Now().Add(20 * time.Second)
+	for {
+		if g, err := f.store.GetGate(c, id, "go-live"); err == nil && g.Status == "waiting" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the run never reached the gate")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	// While the run waits at production's gate, internal and beta are
+	// deployed and their locks are free.
+	for _, env := range []string{"internal", "beta"} {
+		if l, err := f.store.GetLock(c, state.LockKey("webapp", env)); err == nil && l.Holder != "" {
+			t.Errorf("lock of %s while waiting at production's gate = %+v; want it released", env, l)
+		}
+		deps, _ := f.store.ListDeployments(c, state.DeploymentFilter{Pipeline: "webapp", Environment: env})
+		if len(deps) != 1 || deps[0].Status != state.StatusSucceeded {
+			t.Errorf("deployments of %s while waiting = %+v; want one succeeded", env, deps)
+		}
+	}
 	for {
 		if _, err := f.eng.Approve(c, engine.Decision{RunID: id, Gate: "go-live", By: "carol@example.com"}); err == nil {
 			break
