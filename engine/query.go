@@ -37,7 +37,7 @@ func (e *Engine) displayStatus(r *state.Run) string {
 	return r.Status
 }
 
-// Run returns one run with its nodes.
+// RunDetail returns one run with its nodes.
 func (e *Engine) RunDetail(ctx context.Context, id string) (*RunView, []*state.Node, error) {
 	run, err := e.getRun(ctx, id)
 	if err != nil {
