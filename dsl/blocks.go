@@ -35,7 +35,9 @@ func (l *loader) decodePipelineBlock(b *hcl.Block) (*Pipeline, hcl.Diagnostics) 
 		diags = append(diags, l.staticString(a, &p.Description)...)
 	}
 	if a, ok := content.Attributes["image"]; ok {
-		diags = append(diags, l.staticString(a, &p.Image)...)
+		d := l.staticString(a, &p.Image)
+		diags = append(diags, d...)
+		l.pipelineImageBroken = d.HasErrors()
 	}
 	if a, ok := content.Attributes["version"]; ok {
 		p.Version = a.Expr

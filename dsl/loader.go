@@ -52,6 +52,9 @@ type loader struct {
 	// valueErrors is true when a variable or local had errors, so that
 	// the unknown values they leave behind are not reported again.
 	valueErrors bool
+	// pipelineImageBroken is true when the pipeline image had errors, so
+	// that steps relying on it are not reported as missing an image.
+	pipelineImageBroken bool
 	// brokenVars holds variables whose block had errors; they are not
 	// reported again as missing.
 	brokenVars map[string]bool
