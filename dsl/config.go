@@ -60,8 +60,12 @@ type Config struct {
 	eval *evaluator
 }
 
-// Stage returns the stage with the given kind and name, or nil.
+// Stage returns the stage with the given kind and name, or nil. On a
+// Config returned by LoadDir it is a map lookup.
 func (c *Config) Stage(kind StageKind, name string) *Stage {
+	if c.eval != nil && c.eval.stages != nil {
+		return c.eval.stages[string(kind)+"."+name]
+	}
 	for _, s := range c.Stages {
 		if s.Kind == kind && s.Name == name {
 			return s

@@ -17,6 +17,8 @@ type evaluator struct {
 	locals    map[string]*Local
 	artifacts []string // declared artifact names, sorted
 	images    []string // declared image names, sorted
+	// stages indexes Config.Stages by address, for Config.Stage.
+	stages map[string]*Stage
 }
 
 var (

@@ -225,3 +225,27 @@ func TestEvalStepConcurrent(t *testing.T) {
 		}
 	}
 }
+
+func TestConfigStage(t *testing.T) {
+	cfg := loadEval(t, GitInfo{CommitCount: -1})
+	var linear Config
+	linear.Stages = cfg.Stages
+	tests := []struct {
+		kind StageKind
+		name string
+		want *Stage
+	}{
+		{KindPackage, "webapp", cfg.Stages[0]},
+		{KindEnvironment, "prod", cfg.Stages[1]},
+		{KindBuild, "webapp", nil},
+		{KindEnvironment, "nope", nil},
+	}
+	for _, tt := range tests {
+		if got := cfg.Stage(tt.kind, tt.name); got != tt.want {
+			t.Errorf("Stage(%s, %q) = %v; want %v", tt.kind, tt.name, got, tt.want)
+		}
+		if got := linear.Stage(tt.kind, tt.name); got != tt.want {
+			t.Errorf("Stage(%s, %q) without index = %v; want %v", tt.kind, tt.name, got, tt.want)
+		}
+	}
+}

@@ -13,8 +13,10 @@ func (l *loader) resolve() hcl.Diagnostics {
 	cfg := l.cfg
 	index := make(map[string]int, len(cfg.Stages))
 	envNames := map[string]bool{}
+	l.eval.stages = make(map[string]*Stage, len(cfg.Stages))
 	for i, s := range cfg.Stages {
 		index[s.Address()] = i
+		l.eval.stages[s.Address()] = s
 		if s.Kind == KindEnvironment {
 			envNames[s.Name] = true
 		}

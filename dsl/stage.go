@@ -110,6 +110,14 @@ func (l *loader) decodeStageBlock(b *hcl.Block) (*Stage, hcl.Diagnostics) {
 			s.BranchesSet = true
 			branches, ranges, d := l.staticStrings(a)
 			diags = append(diags, d...)
+			if !d.HasErrors() && len(branches) == 0 {
+				diags = append(diags, &hcl.Diagnostic{
+					Severity: hcl.DiagError,
+					Summary:  "Empty Branch List",
+					Detail:   "branches = [] would let no branch deploy here. List the branches allowed to deploy, such as [\"main\"], or remove the attribute to allow any branch.",
+					Subject:  a.Expr.Range().Ptr(),
+				})
+			}
 			for i, br := range branches {
 				if _, err := path.Match(br, ""); err != nil || strings.TrimSpace(br) == "" {
 					diags = append(diags, &hcl.Diagnostic{
