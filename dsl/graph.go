@@ -2,6 +2,7 @@ package dsl
 
 import (
 	"sort"
+	"strings"
 
 	"github.com/hashicorp/hcl/v2"
 )
@@ -97,12 +98,20 @@ func (g *graph) sccs() [][]int {
 	return out
 }
 
+// cycle is one cycle of a graph: its edges in order, the last leading back
+// to the first vertex, and the other vertices of the same strongly
+// connected component that this shortest cycle does not pass through.
+type cycle struct {
+	edges  []pathEdge
+	others []int
+}
+
 // cycles returns one cycle per strongly connected component that contains
 // one. Each cycle starts at the component's lowest vertex among those for
-// which real(v) is true, and lists the path's edges in order; the last edge
-// leads back to the start. The cycles are ordered by their start vertex.
-func (g *graph) cycles(real func(int) bool) [][]pathEdge {
-	var out [][]pathEdge
+// which real(v) is true; others lists the component's remaining real
+// vertices, sorted. The cycles are ordered by their start vertex.
+func (g *graph) cycles(real func(int) bool) []cycle {
+	var out []cycle
 	for _, comp := range g.sccs() {
 		if len(comp) == 1 && !g.hasEdge(comp[0], comp[0]) {
 			continue
@@ -118,11 +127,34 @@ func (g *graph) cycles(real func(int) bool) [][]pathEdge {
 		if start < 0 {
 			continue
 		}
-		out = append(out, g.shortestCycle(start, in))
+		c := cycle{edges: g.shortestCycle(start, in)}
+		onPath := make(map[int]bool, len(c.edges))
+		for _, e := range c.edges {
+			onPath[e.from] = true
+		}
+		for _, v := range comp {
+			if real(v) && !onPath[v] {
+				c.others = append(c.others, v)
+			}
+		}
+		sort.Ints(c.others)
+		out = append(out, c)
 	}
-	// Order by start vertex for deterministic output.
-	sort.Slice(out, func(i, j int) bool { return out[i][0].from < out[j][0].from })
+	sort.Slice(out, func(i, j int) bool { return out[i].edges[0].from < out[j].edges[0].from })
 	return out
+}
+
+// alsoIn returns a sentence naming the other members of a cycle's
+// component, or "" when there are none.
+func alsoIn(c cycle, name func(int) string) string {
+	if len(c.others) == 0 {
+		return ""
+	}
+	names := make([]string, len(c.others))
+	for i, v := range c.others {
+		names[i] = name(v)
+	}
+	return " " + strings.Join(names, ", ") + " are caught in the same cycle."
 }
 
 // pathEdge is one edge of a cycle.

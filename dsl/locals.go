@@ -35,8 +35,8 @@ func (l *loader) evalLocals(attrs []*hcl.Attribute) (map[string]cty.Value, hcl.D
 	values := make(map[string]cty.Value, len(attrs))
 	inCycle := make([]bool, len(attrs))
 	for _, c := range g.cycles(func(int) bool { return true }) {
-		names := make([]string, 0, len(c)+1)
-		for _, e := range c {
+		names := make([]string, 0, len(c.edges)+1)
+		for _, e := range c.edges {
 			names = append(names, "local."+attrs[e.from].Name)
 			inCycle[e.from] = true
 		}
@@ -44,8 +44,9 @@ func (l *loader) evalLocals(attrs []*hcl.Attribute) (map[string]cty.Value, hcl.D
 		diags = append(diags, &hcl.Diagnostic{
 			Severity: hcl.DiagError,
 			Summary:  "Cycle Between Local Values",
-			Detail:   fmt.Sprintf("The local values %s refer to each other, so none of them can be computed. Break the cycle by removing one of the references.", strings.Join(names, " -> ")),
-			Subject:  c[0].where,
+			Detail: fmt.Sprintf("The local values %s refer to each other, so none of them can be computed.%s Break the cycle by removing one of the references.",
+				strings.Join(names, " -> "), alsoIn(c, func(v int) string { return "local." + attrs[v].Name })),
+			Subject: c.edges[0].where,
 		})
 	}
 	// sccs returns components dependencies first, which is evaluation order.

@@ -92,17 +92,17 @@ func (l *loader) resolveSteps(s *Stage) hcl.Diagnostics {
 		}
 	}
 	for _, c := range g.cycles(func(int) bool { return true }) {
-		names := make([]string, 0, len(c)+1)
-		for _, e := range c {
+		names := make([]string, 0, len(c.edges)+1)
+		for _, e := range c.edges {
 			names = append(names, "step."+s.Steps[e.from].Name)
 		}
 		names = append(names, names[0])
 		diags = append(diags, &hcl.Diagnostic{
 			Severity: hcl.DiagError,
 			Summary:  "Dependency Cycle Between Steps",
-			Detail: fmt.Sprintf("In %s, the steps %s wait for each other, so none of them can start. Remove one of the needs references.",
-				s.Address(), strings.Join(names, " -> ")),
-			Subject: c[0].where,
+			Detail: fmt.Sprintf("In %s, the steps %s wait for each other, so none of them can start.%s Remove one of the needs references.",
+				s.Address(), strings.Join(names, " -> "), alsoIn(c, func(v int) string { return "step." + s.Steps[v].Name })),
+			Subject: c.edges[0].where,
 		})
 	}
 	return diags
@@ -154,7 +154,7 @@ func (l *loader) stageCycles(index map[string]int) hcl.Diagnostics {
 	for _, c := range g.cycles(real) {
 		var names []string
 		var subject *hcl.Range
-		for _, e := range c {
+		for _, e := range c.edges {
 			if real(e.from) {
 				names = append(names, stages[e.from].Address())
 			}
@@ -166,9 +166,9 @@ func (l *loader) stageCycles(index map[string]int) hcl.Diagnostics {
 		diags = append(diags, &hcl.Diagnostic{
 			Severity: hcl.DiagError,
 			Summary:  "Dependency Cycle Between Stages",
-			Detail: fmt.Sprintf("The stages %s wait for each other, so none of them can start. Remove one of the needs references; "+
+			Detail: fmt.Sprintf("The stages %s wait for each other, so none of them can start.%s Remove one of the needs references; "+
 				"remember that a stage without needs waits for every stage of the previous kind (build, then test, then package, then environment).",
-				strings.Join(names, " -> ")),
+				strings.Join(names, " -> "), alsoIn(c, func(v int) string { return stages[v].Address() })),
 			Subject: subject,
 		})
 	}
@@ -194,17 +194,17 @@ func (l *loader) requiresCycles() hcl.Diagnostics {
 	}
 	var diags hcl.Diagnostics
 	for _, c := range g.cycles(func(int) bool { return true }) {
-		names := make([]string, 0, len(c)+1)
-		for _, e := range c {
+		names := make([]string, 0, len(c.edges)+1)
+		for _, e := range c.edges {
 			names = append(names, envs[e.from].Address())
 		}
 		names = append(names, names[0])
 		diags = append(diags, &hcl.Diagnostic{
 			Severity: hcl.DiagError,
 			Summary:  "Cycle in Environment Requirements",
-			Detail: fmt.Sprintf("The environments %s each require the other first, so no release could ever reach them. Remove one of the requires references.",
-				strings.Join(names, " -> ")),
-			Subject: c[0].where,
+			Detail: fmt.Sprintf("The environments %s each require the other first, so no release could ever reach them.%s Remove one of the requires references.",
+				strings.Join(names, " -> "), alsoIn(c, func(v int) string { return envs[v].Address() })),
+			Subject: c.edges[0].where,
 		})
 	}
 	return diags
