@@ -154,7 +154,11 @@ func alsoIn(c cycle, name func(int) string) string {
 	for i, v := range c.others {
 		names[i] = name(v)
 	}
-	return " " + strings.Join(names, ", ") + " are caught in the same cycle."
+	verb := " are"
+	if len(names) == 1 {
+		verb = " is"
+	}
+	return " " + strings.Join(names, ", ") + verb + " caught in the same cycle."
 }
 
 // pathEdge is one edge of a cycle.
