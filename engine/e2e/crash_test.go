@@ -21,7 +21,7 @@ pipeline "svc" {
 
 build "app" {
   step "compile" {
-    run = "mkdir -p dist counts && echo x >> counts/compile && cp src.txt dist/app && truncate -s ${var.big} dist/big"
+    run = "mkdir -p dist counts && echo x >> counts/compile && cp src.txt dist/app.$$$$ && mv -f dist/app.$$$$ dist/app && truncate -s ${var.big} dist/big"
   }
 }
 
