@@ -221,7 +221,9 @@ type Step struct {
 	Runner     string // "" (the run's default), "docker" or "local"
 	Pull       string // "missing" (default), "always" or "never"
 	Privileged bool
-	// Mounts lists host paths the step asks to bind-mount ("HOST:CONTAINER").
+	// Mounts lists host paths the step asks to bind-mount, each
+	// "HOST:CONTAINER" or "HOST:CONTAINER:ro|rw" with absolute paths; the
+	// decoder rejects anything else.
 	Mounts []string
 
 	DeclRange hcl.Range

@@ -2,6 +2,7 @@ package dsl
 
 import (
 	"fmt"
+	"path"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
@@ -169,17 +170,16 @@ func quoteAll(values []string) []string {
 	return out
 }
 
-// mounts evaluates the bind mounts, each "HOST:CONTAINER" with an absolute
-// container path.
+// mounts evaluates the bind mounts. The decoder is the one place that says
+// what a valid mount is; see mountProblem.
 func (l *loader) mounts(a *hcl.Attribute, st *Step) hcl.Diagnostics {
 	mounts, ranges, diags := l.staticStrings(a)
 	for i, m := range mounts {
-		host, ctr, ok := strings.Cut(m, ":")
-		if !ok || host == "" || !strings.HasPrefix(ctr, "/") || strings.Contains(ctr, ":") {
+		if problem := mountProblem(m); problem != "" {
 			diags = append(diags, &hcl.Diagnostic{
 				Severity: hcl.DiagError,
 				Summary:  "Invalid Mount",
-				Detail:   fmt.Sprintf("%q is not a valid mount. Write \"HOST:CONTAINER\" with an absolute container path, for example \"./cache:/root/.cache\".", m),
+				Detail:   problem,
 				Subject:  ranges[i].Ptr(),
 			})
 			continue
@@ -187,4 +187,26 @@ func (l *loader) mounts(a *hcl.Attribute, st *Step) hcl.Diagnostics {
 		st.Mounts = append(st.Mounts, m)
 	}
 	return diags
+}
+
+// mountProblem checks one bind mount, "HOST:CONTAINER" or
+// "HOST:CONTAINER:MODE", where HOST and CONTAINER are absolute paths and MODE
+// is "ro" or "rw": what the Docker runner accepts. It returns "" for a valid
+// mount, or a Detail that says what is wrong and how to fix it.
+func mountProblem(m string) string {
+	const form = `Write "HOST:CONTAINER", optionally followed by ":ro" (read-only) or ":rw" (read-write), with absolute paths on both sides, for example "/var/cache/go:/root/.cache:ro".`
+	parts := strings.Split(m, ":")
+	switch {
+	case len(parts) < 2 || len(parts) > 3:
+		return fmt.Sprintf("%q is not a valid mount. %s", m, form)
+	case !path.IsAbs(parts[0]):
+		return fmt.Sprintf("The mount %q has the host path %q, which is not absolute; relative host paths are not resolved against the workspace. Give the full host path, starting with \"/\". %s", m, parts[0], form)
+	case !path.IsAbs(parts[1]):
+		return fmt.Sprintf("The mount %q has the container path %q, which is not absolute. Give the full path inside the container, starting with \"/\". %s", m, parts[1], form)
+	case len(parts) == 3 && parts[2] == "":
+		return fmt.Sprintf("The mount %q ends with \":\" but gives no mode. Add \"ro\" (read-only) or \"rw\" (read-write) after it, or remove the trailing \":\".", m)
+	case len(parts) == 3 && parts[2] != "ro" && parts[2] != "rw":
+		return fmt.Sprintf("The mount %q has the mode %q. Use \"ro\" (read-only) or \"rw\" (read-write), or leave the mode out for read-write.", m, parts[2])
+	}
+	return ""
 }

@@ -12,7 +12,7 @@ test "everything" {
     retries    = 2
     pull       = "always"
     privileged = true
-    mounts     = ["./cache:/root/.cache", "/var/run/docker.sock:/var/run/docker.sock"]
+    mounts     = ["/srv/cache/go:/root/.cache:rw", "/etc/ssl/certs:/etc/ssl/certs:ro", "/var/run/docker.sock:/var/run/docker.sock"]
   }
 
   step "local-check" {
