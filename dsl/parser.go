@@ -55,10 +55,16 @@ type LoadOptions struct {
 	ReadFile func(path string) ([]byte, error)
 }
 
-// IsConfigFile reports whether a file name (without directory) is a
-// pipeline file: pipeline.hcl or *.pipeline.hcl.
+// IsConfigFile reports whether a file name (a base name, without directory)
+// is a pipeline file: pipeline.hcl or *.pipeline.hcl. As with the shell glob,
+// the * does not match a leading dot: hidden files such as ".pipeline.hcl" or
+// ".draft.pipeline.hcl" are not pipeline files. It is the one rule for every
+// caller, LoadDir and `pipeline fmt` alike.
 func IsConfigFile(name string) bool {
-	return name == "pipeline.hcl" || strings.HasSuffix(name, ".pipeline.hcl")
+	if name == "pipeline.hcl" {
+		return true
+	}
+	return strings.HasSuffix(name, ".pipeline.hcl") && !strings.HasPrefix(name, ".")
 }
 
 // LoadDir loads every *.pipeline.hcl and pipeline.hcl at the root of fsys

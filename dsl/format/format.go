@@ -14,6 +14,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/hashicorp/hcl/v2/hclwrite"
+	"github.com/pipeline-cd/pipeline/dsl"
 	"github.com/pmezard/go-difflib/difflib"
 )
 
@@ -39,14 +40,8 @@ func Source(src []byte, filename string) ([]byte, hcl.Diagnostics) {
 // skipDirs are the directories a recursive expansion never enters.
 var skipDirs = map[string]bool{".git": true, ".pipeline": true}
 
-// IsConfigFile reports whether a file name (a base name) is a pipeline
-// configuration file: pipeline.hcl or *.pipeline.hcl.
-func IsConfigFile(name string) bool {
-	return name == "pipeline.hcl" || (strings.HasSuffix(name, ".pipeline.hcl") && len(name) > len(".pipeline.hcl"))
-}
-
 // Paths expands `pipeline fmt` arguments into the files to format. A directory
-// means its pipeline.hcl and *.pipeline.hcl files, and with recursive those of
+// means its pipeline.hcl and *.pipeline.hcl files (dsl.IsConfigFile), and with recursive those of
 // every sub-directory too, except .git and .pipeline directories; a file means
 // itself, whatever its name. No arguments means ".". The result is sorted and
 // has no duplicates. A missing argument is an error wrapping fs.ErrNotExist.
@@ -74,7 +69,7 @@ func Paths(args []string, recursive bool) ([]string, error) {
 				}
 				return nil
 			}
-			if IsConfigFile(d.Name()) && d.Type().IsRegular() {
+			if dsl.IsConfigFile(d.Name()) && d.Type().IsRegular() {
 				seen[p] = true
 			}
 			return nil

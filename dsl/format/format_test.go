@@ -3,16 +3,15 @@ package format
 import (
 	"bytes"
 	"errors"
-	"flag"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
-)
 
-var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+	"github.com/pipeline-cd/pipeline/internal/golden"
+)
 
 // TestSourceGolden formats every testdata/*.in file and compares the result
 // with testdata/*.golden.
@@ -32,19 +31,7 @@ func TestSourceGolden(t *testing.T) {
 			if diags.HasErrors() {
 				t.Fatalf("Source(%q) diagnostics: %v", in, diags)
 			}
-			golden := strings.TrimSuffix(in, ".in") + ".golden"
-			if *update {
-				if err := os.WriteFile(golden, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run go test -update to create it)", err)
-			}
-			if !bytes.Equal(got, want) {
-				t.Errorf("Source(%q) differs from %s:\n%s", in, golden, UnifiedDiff(name, want, got))
-			}
+			golden.Check(t, strings.TrimSuffix(in, ".in")+".golden", got)
 			again, diags := Source(got, in)
 			if diags.HasErrors() || !bytes.Equal(again, got) {
 				t.Errorf("Source(Source(%q)) is not stable:\n%s", in, UnifiedDiff(name, got, again))
@@ -88,6 +75,7 @@ func TestPaths(t *testing.T) {
 		"pipeline.hcl", "b.pipeline.hcl", "notes.hcl", "README.md",
 		"sub/c.pipeline.hcl", "sub/deeper/pipeline.hcl",
 		".git/x.pipeline.hcl", ".pipeline/y.pipeline.hcl", "sub/.git/z.pipeline.hcl",
+		".pipeline.hcl", "sub/.draft.pipeline.hcl", // hidden: not pipeline files
 	} {
 		p := filepath.Join(dir, filepath.FromSlash(name))
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
@@ -137,25 +125,6 @@ func TestPaths(t *testing.T) {
 			t.Errorf("Paths(nope) error = %v; want fs.ErrNotExist", err)
 		}
 	})
-}
-
-func TestIsConfigFile(t *testing.T) {
-	tests := []struct {
-		name string
-		want bool
-	}{
-		{"pipeline.hcl", true},
-		{"deploy.pipeline.hcl", true},
-		{".pipeline.hcl", false},
-		{"pipeline.hcl.bak", false},
-		{"main.tf", false},
-		{"xpipeline.hcl", false},
-	}
-	for _, tt := range tests {
-		if got := IsConfigFile(tt.name); got != tt.want {
-			t.Errorf("IsConfigFile(%q) = %v; want %v", tt.name, got, tt.want)
-		}
-	}
 }
 
 func TestUnifiedDiff(t *testing.T) {
