@@ -2,6 +2,8 @@ package dsl
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
@@ -19,6 +21,13 @@ type evaluator struct {
 	images    []string // declared image names, sorted
 	// stages indexes Config.Stages by address, for Config.Stage.
 	stages map[string]*Stage
+	// zeroCtx is the run-time context of the zero Scope, built once when
+	// loading; nil until then.
+	zeroCtx *hcl.EvalContext
+	// zeroSteps holds the values of each step evaluated with the zero Scope
+	// when loading, for the steps that evaluated without any diagnostic.
+	// It is read-only after loading.
+	zeroSteps map[*Step]*StepValues
 }
 
 var (
@@ -65,6 +74,9 @@ func namedStrings(names []string, known map[string]string) cty.Value {
 // runtimeContext returns a child of the base context with run.* and
 // release.* taken from scope (unknown where scope leaves them empty).
 func (e *evaluator) runtimeContext(scope Scope) *hcl.EvalContext {
+	if e.zeroCtx != nil && scope.RunID == "" && scope.Release == nil {
+		return e.zeroCtx
+	}
 	ctx := e.base.NewChild()
 	runID := cty.UnknownVal(cty.String)
 	if scope.RunID != "" {
@@ -193,7 +205,28 @@ func (c *Config) EvalStep(stage *Stage, step *Step, scope Scope) (*StepValues, h
 	if c.eval == nil {
 		return nil, notLoaded()
 	}
+	if scope.RunID == "" && scope.Release == nil {
+		if sv := c.eval.zeroSteps[step]; sv != nil {
+			return sv.clone(), nil
+		}
+	}
 	return c.evalStep(step, c.eval.runtimeContext(scope))
+}
+
+// clone returns a copy of sv that shares nothing mutable with it.
+func (sv *StepValues) clone() *StepValues {
+	out := *sv
+	if sv.Run != nil {
+		t := *sv.Run
+		out.Run = &t
+	}
+	if sv.Workdir != nil {
+		t := *sv.Workdir
+		out.Workdir = &t
+	}
+	out.Command = slices.Clone(sv.Command)
+	out.Env = maps.Clone(sv.Env)
+	return &out
 }
 
 func (c *Config) evalStep(step *Step, ctx *hcl.EvalContext) (*StepValues, hcl.Diagnostics) {

@@ -217,13 +217,22 @@ func (l *loader) checkRuntimeExprs() hcl.Diagnostics {
 	var diags hcl.Diagnostics
 	cfg := l.cfg
 	ctx := l.eval.runtimeContext(Scope{})
+	l.eval.zeroCtx = ctx
+	n := 0
+	for _, s := range cfg.Stages {
+		n += len(s.Steps)
+	}
+	l.eval.zeroSteps = make(map[*Step]*StepValues, n)
 	if cfg.Pipeline != nil && cfg.Pipeline.Version != nil {
 		_, d := l.eval.text(cfg.Pipeline.Version, ctx, "version")
 		diags = append(diags, d...)
 	}
 	for _, s := range cfg.Stages {
 		for _, st := range s.Steps {
-			_, d := cfg.evalStep(st, ctx)
+			sv, d := cfg.evalStep(st, ctx)
+			if len(d) == 0 {
+				l.eval.zeroSteps[st] = sv
+			}
 			diags = append(diags, d...)
 		}
 		for _, a := range s.Artifacts {
