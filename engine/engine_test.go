@@ -8,6 +8,10 @@ import (
 	"github.com/pipeline-cd/pipeline/engine"
 	"github.com/pipeline-cd/pipeline/engine/rules"
 	"github.com/pipeline-cd/pipeline/engine/state"
+
+	// Registers the -update flag: go test ./... -update passes it to every
+	// test binary, and this package has no golden files to rewrite.
+	_ "github.com/pipeline-cd/pipeline/internal/golden"
 )
 
 const webapp = `

@@ -7,6 +7,10 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	// Registers the -update flag: go test ./... -update passes it to every
+	// test binary, and this package has no golden files to rewrite.
+	_ "github.com/pipeline-cd/pipeline/internal/golden"
 )
 
 // wantPipelineDirs lists the example pipeline directories that must exist,

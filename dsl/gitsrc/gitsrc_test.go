@@ -11,6 +11,10 @@ import (
 	"strings"
 	"testing"
 	"testing/fstest"
+
+	// Registers the -update flag: go test ./... -update passes it to every
+	// test binary, and this package has no golden files to rewrite.
+	_ "github.com/pipeline-cd/pipeline/internal/golden"
 )
 
 // isolateGit makes git ignore the user's and the system's configuration and

@@ -3,7 +3,6 @@ package diff
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,9 +11,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/pipeline-cd/pipeline/dsl"
+	"github.com/pipeline-cd/pipeline/internal/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/diff")
 
 // corpus is the shared fixture directory: one sub-directory per case, with
 // the config at base/ (absent: no base config) and head/, and the expected
@@ -84,19 +82,7 @@ func TestGolden(t *testing.T) {
 				if err := out.write(r, &got); err != nil {
 					t.Fatalf("writing %s: %v", out.file, err)
 				}
-				golden := filepath.Join(dir, out.file)
-				if *update {
-					if err := os.WriteFile(golden, got.Bytes(), 0o644); err != nil {
-						t.Fatal(err)
-					}
-				}
-				want, err := os.ReadFile(golden)
-				if err != nil {
-					t.Fatalf("%v (run go test ./engine/diff -update to create it)", err)
-				}
-				if d := cmp.Diff(string(want), got.String()); d != "" {
-					t.Errorf("Compare(%s) %s differs from the golden file (-want +got):\n%s", c.Name(), out.file, d)
-				}
+				golden.Check(t, filepath.Join(dir, out.file), got.Bytes())
 				if strings.Contains(got.String(), "SECRET-TOKEN") {
 					t.Errorf("Compare(%s) %s shows the value of an environment variable read by env()", c.Name(), out.file)
 				}

@@ -13,6 +13,10 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	// Registers the -update flag: go test ./... -update passes it to every
+	// test binary, and this package has no golden files to rewrite.
+	_ "github.com/pipeline-cd/pipeline/internal/golden"
 )
 
 var binary string

@@ -25,6 +25,10 @@ import (
 	"github.com/pipeline-cd/pipeline/engine/ui"
 	"github.com/pipeline-cd/pipeline/runners"
 	"github.com/pipeline-cd/pipeline/runners/local"
+
+	// Registers the -update flag: go test ./... -update passes it to every
+	// test binary, and this package has no golden files to rewrite.
+	_ "github.com/pipeline-cd/pipeline/internal/golden"
 )
 
 // loadPlan plans the pipeline written in src.

@@ -10,6 +10,10 @@ import (
 	"testing"
 
 	"github.com/hashicorp/go-hclog"
+
+	// Registers the -update flag: go test ./... -update passes it to every
+	// test binary, and this package has no golden files to rewrite.
+	_ "github.com/pipeline-cd/pipeline/internal/golden"
 )
 
 func TestSend(t *testing.T) {

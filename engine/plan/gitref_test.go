@@ -11,6 +11,7 @@ import (
 
 	"github.com/pipeline-cd/pipeline/dsl"
 	"github.com/pipeline-cd/pipeline/dsl/gitsrc"
+	"github.com/pipeline-cd/pipeline/internal/golden"
 )
 
 // gitRepo creates a git repository with fixed identities and dates, so
@@ -118,7 +119,7 @@ func TestGoldenGitRef(t *testing.T) {
 				if strings.Contains(string(got), "./dirty") {
 					t.Errorf("%s of ref %s shows the uncommitted working tree", file, ref)
 				}
-				checkGolden(t, filepath.Join(corpusDir, "gitref", ref+"."+file), got)
+				golden.Check(t, filepath.Join(corpusDir, "gitref", ref+"."+file), got)
 			}
 		})
 	}

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"flag"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -12,14 +11,12 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
 	"github.com/hashicorp/hcl/v2"
 	"github.com/stretchr/testify/require"
 
 	"github.com/pipeline-cd/pipeline/dsl"
+	"github.com/pipeline-cd/pipeline/internal/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files under testdata/plan")
 
 const corpusDir = "../../testdata/plan"
 
@@ -105,20 +102,6 @@ func renderError(err error) []byte {
 	return []byte(b.String())
 }
 
-// checkGolden compares got with the golden file, or rewrites it with -update.
-func checkGolden(t *testing.T, path string, got []byte) {
-	t.Helper()
-	if *update {
-		require.NoError(t, os.WriteFile(path, got, 0o644))
-		return
-	}
-	want, err := os.ReadFile(path)
-	require.NoError(t, err, "golden file missing; run go test ./engine/plan -update")
-	if diff := cmp.Diff(string(want), string(got)); diff != "" {
-		t.Errorf("%s mismatch (-want +got):\n%s", path, diff)
-	}
-}
-
 func corpus(t *testing.T) []string {
 	t.Helper()
 	entries, err := os.ReadDir(corpusDir)
@@ -145,14 +128,14 @@ func TestGolden(t *testing.T) {
 			cfg, opts := loadFixture(t, os.DirFS(dir), name)
 			p, err := New(cfg, opts)
 			if err != nil {
-				checkGolden(t, filepath.Join(dir, "error.golden.txt"), renderError(err))
+				golden.Check(t, filepath.Join(dir, "error.golden.txt"), renderError(err))
 				return
 			}
-			if _, err := os.Stat(filepath.Join(dir, "error.golden.txt")); err == nil && !*update {
+			if _, err := os.Stat(filepath.Join(dir, "error.golden.txt")); err == nil && !*golden.Update {
 				t.Fatalf("New(%s) succeeded; error.golden.txt expects an error", name)
 			}
 			for file, got := range render(t, p) {
-				checkGolden(t, filepath.Join(dir, file), got)
+				golden.Check(t, filepath.Join(dir, file), got)
 			}
 		})
 	}

@@ -6,6 +6,10 @@ import (
 	"testing"
 
 	"github.com/pipeline-cd/pipeline/dsl"
+
+	// Registers the -update flag: go test ./... -update passes it to every
+	// test binary, and this package has no golden files to rewrite.
+	_ "github.com/pipeline-cd/pipeline/internal/golden"
 )
 
 func groups(name string) ([]string, error) {

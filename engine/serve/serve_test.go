@@ -19,6 +19,10 @@ import (
 	"github.com/pipeline-cd/pipeline/engine/serve"
 	"github.com/pipeline-cd/pipeline/engine/state"
 	"github.com/pipeline-cd/pipeline/engine/state/sqlite"
+
+	// Registers the -update flag: go test ./... -update passes it to every
+	// test binary, and this package has no golden files to rewrite.
+	_ "github.com/pipeline-cd/pipeline/internal/golden"
 )
 
 const evil = `<script>alert("x")</script>`

@@ -2,8 +2,13 @@ package golden
 
 import (
 	"fmt"
+	"go/parser"
+	"go/token"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -90,6 +95,67 @@ func TestCheck(t *testing.T) {
 func TestPackageDir(t *testing.T) {
 	if got, want := packageDir(), "internal/golden"; got != want {
 		t.Errorf("packageDir() = %q; want %q", got, want)
+	}
+}
+
+// localFlag matches a test file defining its own -update flag.
+var localFlag = regexp.MustCompile(`flag\.[A-Za-z]+\(\s*"update"`)
+
+// TestEveryTestPackageAcceptsUpdate walks the module and requires every
+// directory with test files to import this package from one of them, and
+// none to define -update itself: otherwise go test ./... -update fails for
+// that package ("flag provided but not defined" or "flag redefined").
+func TestEveryTestPackageAcceptsUpdate(t *testing.T) {
+	const self = "github.com/pipeline-cd/pipeline/internal/golden"
+	root := filepath.Join("..", "..")
+	imports := map[string]bool{} // directory -> a test file imports self
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		name := d.Name()
+		if d.IsDir() {
+			if path != root && (name == "testdata" || name == "vendor" || strings.HasPrefix(name, ".") || strings.HasPrefix(name, "_")) {
+				return filepath.SkipDir
+			}
+			if _, err := os.Stat(filepath.Join(path, "go.mod")); err == nil && path != root {
+				return filepath.SkipDir // another module: not part of ./...
+			}
+			return nil
+		}
+		if !strings.HasSuffix(name, "_test.go") || strings.HasPrefix(name, ".") || strings.HasPrefix(name, "_") {
+			return nil
+		}
+		src, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		if localFlag.Match(src) {
+			t.Errorf("%s defines its own -update flag; use golden.Update instead", path)
+		}
+		f, err := parser.ParseFile(token.NewFileSet(), path, src, parser.ImportsOnly)
+		if err != nil {
+			return err
+		}
+		dir := filepath.Dir(path)
+		imports[dir] = imports[dir] || filepath.Base(dir) == "golden" && filepath.Base(filepath.Dir(dir)) == "internal"
+		for _, im := range f.Imports {
+			if p, _ := strconv.Unquote(im.Path.Value); p == self {
+				imports[dir] = true
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("walking the module: %v", err)
+	}
+	if len(imports) < 2 {
+		t.Fatalf("found test files in %d directories; want the whole module", len(imports))
+	}
+	for dir, ok := range imports {
+		if !ok {
+			t.Errorf("no test file in %s imports %s, so go test ./... -update fails there; add a blank import to one of them", dir, self)
+		}
 	}
 }
 

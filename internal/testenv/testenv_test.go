@@ -10,6 +10,10 @@ import (
 	"testing"
 
 	"github.com/docker/docker/api/types/image"
+
+	// Registers the -update flag: go test ./... -update passes it to every
+	// test binary, and this package has no golden files to rewrite.
+	_ "github.com/pipeline-cd/pipeline/internal/golden"
 )
 
 // recorder is a testing.TB that records Skipf and Fatalf instead of

@@ -21,6 +21,10 @@ import (
 	"github.com/pipeline-cd/pipeline/internal/testenv"
 	"github.com/pipeline-cd/pipeline/runners"
 	"github.com/pipeline-cd/pipeline/runners/runnertest"
+
+	// Registers the -update flag: go test ./... -update passes it to every
+	// test binary, and this package has no golden files to rewrite.
+	_ "github.com/pipeline-cd/pipeline/internal/golden"
 )
 
 // newTestRunner returns a Runner on the real engine with a short grace

@@ -15,6 +15,10 @@ import (
 	"github.com/pipeline-cd/pipeline/engine/state"
 	"github.com/pipeline-cd/pipeline/engine/state/postgres"
 	"github.com/pipeline-cd/pipeline/engine/state/statetest"
+
+	// Registers the -update flag: go test ./... -update passes it to every
+	// test binary, and this package has no golden files to rewrite.
+	_ "github.com/pipeline-cd/pipeline/internal/golden"
 )
 
 // baseURL returns PIPELINE_TEST_POSTGRES. Without it the test is skipped on

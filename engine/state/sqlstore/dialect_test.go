@@ -1,6 +1,12 @@
 package sqlstore
 
-import "testing"
+import (
+	"testing"
+
+	// Registers the -update flag: go test ./... -update passes it to every
+	// test binary, and this package has no golden files to rewrite.
+	_ "github.com/pipeline-cd/pipeline/internal/golden"
+)
 
 func TestRebind(t *testing.T) {
 	numbered := &Dialect{Numbered: true}
