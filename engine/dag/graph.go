@@ -14,8 +14,10 @@ package dag
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
+	"sync"
 )
 
 // Vertex is a node of a Graph, identified by its name.
@@ -30,6 +32,15 @@ type Graph struct {
 	vertices   map[string]Vertex
 	deps       map[string]map[string]struct{}
 	dependents map[string]map[string]struct{}
+	// cache holds the indexed snapshot, built once by the first reader
+	// after the last mutation.
+	cache *snapCache
+}
+
+// snapCache lets concurrent readers share one snapshot.
+type snapCache struct {
+	once sync.Once
+	ix   *indexed
 }
 
 // New returns an empty graph. It is equivalent to new(Graph).
@@ -40,6 +51,10 @@ func (g *Graph) init() {
 		g.vertices = make(map[string]Vertex)
 		g.deps = make(map[string]map[string]struct{})
 		g.dependents = make(map[string]map[string]struct{})
+	}
+	if g.cache == nil || g.cache.ix != nil {
+		// Mutation is never concurrent with reads, so ix is safe to read.
+		g.cache = &snapCache{}
 	}
 }
 
@@ -100,7 +115,7 @@ func (g *Graph) Vertices() []Vertex {
 }
 
 // Names returns every vertex name, sorted.
-func (g *Graph) Names() []string { return g.names() }
+func (g *Graph) Names() []string { return slices.Clone(g.snapshot().names) }
 
 func (g *Graph) names() []string {
 	names := make([]string, 0, len(g.vertices))
@@ -113,20 +128,35 @@ func (g *Graph) names() []string {
 
 // Deps returns the direct dependencies of name, sorted. It returns nil for
 // a vertex without dependencies or an unknown name.
-func (g *Graph) Deps(name string) []string { return sortedSet(g.deps[name]) }
-
-// Dependents returns the vertices that directly depend on name, sorted.
-func (g *Graph) Dependents(name string) []string { return sortedSet(g.dependents[name]) }
-
-func sortedSet(set map[string]struct{}) []string {
-	if len(set) == 0 {
+func (g *Graph) Deps(name string) []string {
+	ix := g.snapshot()
+	i, ok := ix.index[name]
+	if !ok {
 		return nil
 	}
-	out := make([]string, 0, len(set))
-	for n := range set {
-		out = append(out, n)
+	return ix.namesOf(ix.deps[i])
+}
+
+// Dependents returns the vertices that directly depend on name, sorted.
+func (g *Graph) Dependents(name string) []string {
+	ix := g.snapshot()
+	i, ok := ix.index[name]
+	if !ok {
+		return nil
 	}
-	sort.Strings(out)
+	return ix.namesOf(ix.dependents[i])
+}
+
+// namesOf returns the names of the vertex indices vs, in the same order;
+// nil when vs is empty.
+func (ix *indexed) namesOf(vs []int) []string {
+	if len(vs) == 0 {
+		return nil
+	}
+	out := make([]string, len(vs))
+	for i, v := range vs {
+		out[i] = ix.names[v]
+	}
 	return out
 }
 
@@ -180,7 +210,18 @@ type indexed struct {
 	dependents [][]int // sorted ascending
 }
 
+// snapshot returns the graph's indexed snapshot, shared by every reader
+// until the next mutation. Callers must not modify it.
 func (g *Graph) snapshot() *indexed {
+	c := g.cache
+	if c == nil {
+		return g.index()
+	}
+	c.once.Do(func() { c.ix = g.index() })
+	return c.ix
+}
+
+func (g *Graph) index() *indexed {
 	names := g.names()
 	ix := &indexed{
 		names:      names,
