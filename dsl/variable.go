@@ -2,6 +2,7 @@ package dsl
 
 import (
 	"fmt"
+	"unicode/utf8"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/ext/typeexpr"
@@ -122,11 +123,32 @@ func decodeLiteralString(attr *hcl.Attribute, into *string) hcl.Diagnostics {
 	return diags
 }
 
+// validIdentifier is hclsyntax.ValidIdentifier, which runs the whole HCL
+// scanner, with a fast path for ASCII names: letters and underscore first,
+// then letters, digits, underscores and dashes.
+func validIdentifier(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= utf8.RuneSelf:
+			return hclsyntax.ValidIdentifier(s)
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', c == '_':
+		case i > 0 && ('0' <= c && c <= '9' || c == '-'):
+		default:
+			return false
+		}
+	}
+	return true
+}
+
 // checkName reports a block label that is not a valid identifier, since
 // the block could then not be referred to.
 func checkName(kind string, block *hcl.Block) hcl.Diagnostics {
 	name := block.Labels[0]
-	if hclsyntax.ValidIdentifier(name) {
+	if validIdentifier(name) {
 		return nil
 	}
 	return hcl.Diagnostics{{
