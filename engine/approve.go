@@ -16,7 +16,9 @@ import (
 // Decision is an approval or rejection of a gate.
 type Decision struct {
 	RunID string
-	// Gate is the gate name ("go-live"), or "ENV/GATE" / "ENV.GATE".
+	// Gate names the gate: its name ("go-live") when the run has no other
+	// gate of that name, else "ENV/GATE" ("production/go-live"), which is
+	// always accepted.
 	Gate    string
 	By      string
 	Comment string
@@ -34,7 +36,9 @@ type DecisionResult struct {
 // prevent_self_approval). The approval is bound to the digest of the run's
 // release; it counts only while the release is unchanged. Refusals are
 // errors wrapping rules.ErrNotApprover or rules.ErrSelfApproval (code 1);
-// an unknown run or gate, or a gate that is not waiting, is code 2.
+// an unknown run or gate, a gate that is not waiting, or a bare gate name
+// the run has in several environments (ErrAmbiguousGate, the error lists
+// the ENV/GATE candidates) is code 2.
 func (e *Engine) Approve(ctx context.Context, d Decision) (*DecisionResult, error) {
 	return e.decide(ctx, d, "approve")
 }
@@ -54,8 +58,12 @@ func (e *Engine) decide(ctx context.Context, d Decision, decision string) (*Deci
 	if err != nil {
 		return nil, failed(err)
 	}
-	name := gateName(d.Gate)
-	g, err := e.store.GetGate(ctx, run.ID, name)
+	env, base, err := e.resolveGate(ctx, run, rec, d.Gate)
+	if err != nil {
+		return nil, err
+	}
+	name := gateKey(env, base)
+	g, err := e.getGate(ctx, run.ID, env, base)
 	if errors.Is(err, state.ErrNotFound) {
 		return nil, invalid(fmt.Errorf("run %s has no gate %q that was reached%s", run.ID, d.Gate, e.waitingHint(ctx, run)))
 	}
@@ -74,8 +82,11 @@ func (e *Engine) decide(ctx context.Context, d Decision, decision string) (*Deci
 		return nil, failed(fmt.Errorf("%w: gate %s of run %s expired at %s", ErrGateNotWaiting, name, run.ID, g.ExpiresAt.Format(time.RFC3339)))
 	}
 	rule, ok := rec.Gates[name]
+	if old, oldOK := rec.Gates[base]; !ok && oldOK && old.Environment == env {
+		rule, ok = old, true
+	}
 	if !ok {
-		rule = rules.Gate{Environment: g.Environment, Name: name}
+		rule = rules.Gate{Environment: env, Name: base}
 	}
 	if err := rules.CheckApprover(rule, d.By, run.Author, e.groupResolver(ctx, rec.Groups)); err != nil {
 		return nil, failed(err)
@@ -84,7 +95,7 @@ func (e *Engine) decide(ctx context.Context, d Decision, decision string) (*Deci
 	if err != nil {
 		return nil, failed(err)
 	}
-	a := &state.Approval{RunID: run.ID, Gate: name, By: d.By, Decision: decision, Comment: d.Comment, ReleaseDigest: digest, At: e.now()}
+	a := &state.Approval{RunID: run.ID, Gate: g.Name, By: d.By, Decision: decision, Comment: d.Comment, ReleaseDigest: digest, At: e.now()}
 	if err := e.store.AddApproval(ctx, a); err != nil {
 		return nil, failed(fmt.Errorf("recording the %s: %w", decision, err))
 	}
@@ -111,12 +122,43 @@ func (e *Engine) decide(ctx context.Context, d Decision, decision string) (*Deci
 	return &DecisionResult{Run: run, Gate: g, Approval: a}, nil
 }
 
-// gateName accepts "GATE", "ENV/GATE" and "ENV.GATE".
-func gateName(s string) string {
-	if i := strings.LastIndexAny(s, "/"); i >= 0 {
-		return s[i+1:]
+// resolveGate turns the GATE argument of approve or reject into the
+// environment and name of one gate of run. "ENV/GATE" names it exactly. A
+// bare name must be the name of a gate in exactly one environment of the
+// run; otherwise the error (ErrAmbiguousGate, code 2) lists the candidates.
+func (e *Engine) resolveGate(ctx context.Context, run *state.Run, rec *recorded, ref string) (env, name string, err error) {
+	if env, name, ok := strings.Cut(ref, gateSep); ok {
+		if env == "" || name == "" || strings.Contains(name, gateSep) {
+			return "", "", invalid(fmt.Errorf("gate %q is not GATE or ENV%sGATE; for example: go-live or production%sgo-live", ref, gateSep, gateSep))
+		}
+		return env, name, nil
 	}
-	return s
+	envs := gateEnvs(rec.Gates, ref)
+	if len(envs) == 0 {
+		// A run recorded without its gate rules: look at its waiting gates.
+		if gates, werr := e.store.WaitingGates(ctx, run.Pipeline); werr == nil {
+			seen := map[string]bool{}
+			for _, g := range gates {
+				if g.RunID == run.ID && (g.Name == ref || g.Name == gateKey(g.Environment, ref)) && !seen[g.Environment] {
+					seen[g.Environment] = true
+					envs = append(envs, g.Environment)
+				}
+			}
+			sort.Strings(envs)
+		}
+	}
+	switch len(envs) {
+	case 0:
+		return "", "", invalid(fmt.Errorf("run %s has no gate %q%s", run.ID, ref, e.waitingHint(ctx, run)))
+	case 1:
+		return envs[0], ref, nil
+	}
+	candidates := make([]string, len(envs))
+	for i, env := range envs {
+		candidates[i] = gateKey(env, ref)
+	}
+	return "", "", invalid(fmt.Errorf("%w: run %s has a gate %q in %d environments; name one as ENV%sGATE: %s",
+		ErrAmbiguousGate, run.ID, ref, len(envs), gateSep, strings.Join(candidates, ", ")))
 }
 
 // currentDigest returns the digest approvals of run bind to.

@@ -28,6 +28,9 @@ var (
 	ErrNotResumable = errors.New("run cannot be resumed")
 	// ErrGateNotWaiting reports a decision on a gate that is not waiting.
 	ErrGateNotWaiting = errors.New("gate is not waiting")
+	// ErrAmbiguousGate reports a decision naming a gate by a bare name
+	// that the run has in more than one environment; name it ENV/GATE.
+	ErrAmbiguousGate = errors.New("ambiguous gate name")
 	// ErrLockHeld reports an environment lock held by another live run.
 	ErrLockHeld = errors.New("environment is locked by another deployment")
 	// ErrNoRelease reports a deploy of a release that does not exist.
@@ -58,14 +61,27 @@ func invalid(err error) error { return &Error{code: CodeInvalid, err: err} }
 type GateWait struct {
 	RunID       string
 	Environment string
-	Gate        string
-	Approvers   []string
-	ExpiresAt   string
+	// Gate is the gate's name as declared ("go-live").
+	Gate string
+	// Ref is the GATE argument of `pipeline approve RUN GATE` that names
+	// this gate: its name, or "ENV/GATE" when the run has a gate of that
+	// name in more than one environment. Empty means Gate.
+	Ref       string
+	Approvers []string
+	ExpiresAt string
+}
+
+// Arg returns the GATE argument that names the gate: Ref, else Gate.
+func (g GateWait) Arg() string {
+	if g.Ref != "" {
+		return g.Ref
+	}
+	return g.Gate
 }
 
 // Command returns the exact command that approves the gate.
 func (g GateWait) Command() string {
-	return fmt.Sprintf("pipeline approve %s %s", g.RunID, g.Gate)
+	return fmt.Sprintf("pipeline approve %s %s", g.RunID, g.Arg())
 }
 
 // WaitingError reports a run stopped at one or more gates; Code() is 3.

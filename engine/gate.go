@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"sort"
 	"time"
 
 	"github.com/pipeline-cd/pipeline/engine/exec"
@@ -13,6 +14,54 @@ import (
 	"github.com/pipeline-cd/pipeline/engine/rules"
 	"github.com/pipeline-cd/pipeline/engine/state"
 )
+
+// gateSep joins an environment and a gate name into a gate reference,
+// "production/go-live". Gates are recorded in the state store under that
+// reference, so that two environments of one run may each have a gate of
+// the same name; `pipeline approve RUN ENV/GATE` accepts it too.
+const gateSep = "/"
+
+// gateKey returns the name gate name of environment env is recorded under.
+func gateKey(env, name string) string { return env + gateSep + name }
+
+// getGate reads the gate name of environment env of a run. A run recorded
+// before gates were keyed by environment holds its gate under the bare
+// name; that record counts when its environment matches.
+func (e *Engine) getGate(ctx context.Context, runID, env, name string) (*state.Gate, error) {
+	g, err := e.store.GetGate(ctx, runID, gateKey(env, name))
+	if !errors.Is(err, state.ErrNotFound) {
+		return g, err
+	}
+	if old, oerr := e.store.GetGate(ctx, runID, name); oerr == nil && old.Environment == env {
+		return old, nil
+	}
+	return nil, err
+}
+
+// gateEnvs returns, sorted, the environments whose gate rules in gates
+// (a run's recorded gates) include a gate called name.
+func gateEnvs(gates map[string]rules.Gate, name string) []string {
+	seen := map[string]bool{}
+	var envs []string
+	for _, g := range gates {
+		if g.Name == name && !seen[g.Environment] {
+			seen[g.Environment] = true
+			envs = append(envs, g.Environment)
+		}
+	}
+	sort.Strings(envs)
+	return envs
+}
+
+// gateRef returns the GATE argument that names gn for approve and reject:
+// its bare name, or ENV/GATE when the run has a gate of that name in
+// another environment too.
+func (s *session) gateRef(gn *plan.GateNode) string {
+	if len(gateEnvs(s.rec.Gates, gn.Name)) > 1 {
+		return gateKey(gn.Environment, gn.Name)
+	}
+	return gn.Name
+}
 
 // Gate decisions as the gate node sees them.
 const (
@@ -53,9 +102,9 @@ func (s *session) gate(ctx context.Context, n *plan.Node) error {
 func (s *session) checkGate(ctx context.Context, n *plan.Node) (string, []string, error) {
 	e, gn := s.e, n.Gate
 	digest := s.releaseDigest()
-	g, err := e.store.GetGate(ctx, s.run.ID, gn.Name)
+	g, err := e.getGate(ctx, s.run.ID, gn.Environment, gn.Name)
 	if errors.Is(err, state.ErrNotFound) {
-		g = &state.Gate{RunID: s.run.ID, Pipeline: s.run.Pipeline, Environment: gn.Environment, Name: gn.Name,
+		g = &state.Gate{RunID: s.run.ID, Pipeline: s.run.Pipeline, Environment: gn.Environment, Name: gateKey(gn.Environment, gn.Name),
 			Status: gateWaiting, ReleaseDigest: digest, WaitingSince: e.now()}
 		if gn.Timeout > 0 {
 			g.ExpiresAt = g.WaitingSince.Add(gn.Timeout)
@@ -63,7 +112,7 @@ func (s *session) checkGate(ctx context.Context, n *plan.Node) (string, []string
 		if err := e.store.PutGate(ctx, g); err != nil {
 			return "", nil, fmt.Errorf("recording gate %s: %w", gn.Name, err)
 		}
-		s.notify(ctx, "gate_waiting", gn.Environment, gn.Name)
+		s.notify(ctx, "gate_waiting", gn.Environment, s.gateRef(gn))
 		return gateWaiting, nil, nil
 	}
 	if err != nil {
@@ -77,7 +126,7 @@ func (s *session) checkGate(ctx context.Context, n *plan.Node) (string, []string
 		s.setDecision(state.StatusExpired)
 		return "", nil, fmt.Errorf("gate %s of %s expired at %s", gn.Name, gn.Environment, g.ExpiresAt.Format(time.RFC3339))
 	}
-	approvals, err := e.store.Approvals(ctx, s.run.ID, gn.Name)
+	approvals, err := e.store.Approvals(ctx, s.run.ID, g.Name)
 	if err != nil {
 		return "", nil, fmt.Errorf("reading approvals of gate %s: %w", gn.Name, err)
 	}
@@ -121,7 +170,7 @@ func (s *session) bake(ctx context.Context, n *plan.Node) error {
 	if n.Gate.Wait <= 0 {
 		return nil
 	}
-	g, err := s.e.store.GetGate(ctx, s.run.ID, n.Gate.Name)
+	g, err := s.e.getGate(ctx, s.run.ID, n.Gate.Environment, n.Gate.Name)
 	if err != nil {
 		return fmt.Errorf("reading gate %s: %w", n.Gate.Name, err)
 	}
@@ -148,8 +197,8 @@ func (s *session) setDecision(d string) {
 }
 
 func (s *session) addWait(ctx context.Context, n *plan.Node) {
-	w := GateWait{RunID: s.run.ID, Environment: n.Gate.Environment, Gate: n.Gate.Name, Approvers: n.Gate.Approvers}
-	if g, err := s.e.store.GetGate(ctx, s.run.ID, n.Gate.Name); err == nil && !g.ExpiresAt.IsZero() {
+	w := GateWait{RunID: s.run.ID, Environment: n.Gate.Environment, Gate: n.Gate.Name, Ref: s.gateRef(n.Gate), Approvers: n.Gate.Approvers}
+	if g, err := s.e.getGate(ctx, s.run.ID, n.Gate.Environment, n.Gate.Name); err == nil && !g.ExpiresAt.IsZero() {
 		w.ExpiresAt = g.ExpiresAt.Format(time.RFC3339)
 	}
 	s.mu.Lock()

@@ -79,7 +79,7 @@ func TestApprovalBoundToDigest(t *testing.T) {
 	}
 	// An approval given for another release digest (a release that
 	// changed after the approval) must not count.
-	if err := f.store.AddApproval(c, &state.Approval{RunID: res.Run.ID, Gate: "go-live", By: "carol@example.com",
+	if err := f.store.AddApproval(c, &state.Approval{RunID: res.Run.ID, Gate: "production/go-live", By: "carol@example.com",
 		Decision: "approve", ReleaseDigest: "sha256:0000000000000000000000000000000000000000000000000000000000000000"}); err != nil {
 		t.Fatal(err)
 	}

@@ -80,7 +80,7 @@ type recorded struct {
 	Version     string                `json:"version"`
 	Environment string                `json:"environment,omitempty"` // deploy and rollback runs
 	Kind        string                `json:"kind,omitempty"`
-	Gates       map[string]rules.Gate `json:"gates,omitempty"`
+	Gates       map[string]rules.Gate `json:"gates,omitempty"` // keyed "ENV/GATE" (older runs: by gate name)
 	Groups      map[string][]string   `json:"groups,omitempty"`
 }
 
@@ -146,7 +146,7 @@ func (e *Engine) prepare(res *loader.Result, runID string, rec *recorded) (*sess
 	rec.Gates = map[string]rules.Gate{}
 	for _, n := range p.Nodes {
 		if n.Kind == plan.KindGate {
-			rec.Gates[n.Gate.Name] = rules.Gate{Environment: n.Gate.Environment, Name: n.Gate.Name,
+			rec.Gates[gateKey(n.Gate.Environment, n.Gate.Name)] = rules.Gate{Environment: n.Gate.Environment, Name: n.Gate.Name,
 				Approvers: n.Gate.Approvers, PreventSelfApproval: n.Gate.PreventSelfApproval}
 		}
 	}

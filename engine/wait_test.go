@@ -31,7 +31,7 @@ func TestWaitAtGate(t *testing.T) {
 	id := <-ids
 	deadline := time.Now().Add(20 * time.Second)
 	for {
-		if g, err := f.store.GetGate(c, id, "go-live"); err == nil && g.Status == "waiting" {
+		if g, err := f.store.GetGate(c, id, "production/go-live"); err == nil && g.Status == "waiting" {
 			break
 		}
 		if time.Now().After(deadline) {

@@ -16,6 +16,11 @@ func init() {
 func newApproveCommand(g *globals) *cobra.Command { return newDecisionCommand(g, "approve") }
 func newRejectCommand(g *globals) *cobra.Command  { return newDecisionCommand(g, "reject") }
 
+// gateArgHelp explains the GATE argument of approve and reject.
+const gateArgHelp = `GATE is the gate's name (go-live) when the run has a gate of that name in
+only one environment. Otherwise name it ENV/GATE (production/go-live), which
+is always accepted; an ambiguous name is refused with the list of candidates.`
+
 func newDecisionCommand(g *globals, verb string) *cobra.Command {
 	var as, comment string
 	short := "Approve a gate a run is waiting at"
@@ -25,17 +30,23 @@ read from the trusted ref. The approval is bound to the digest of the run's
 release: if the release changes, it no longer counts. Continue the run with
 pipeline resume RUN.
 
+` + gateArgHelp + `
+
 The identity is --as, else $PIPELINE_USER, else git config user.email.`
 	if verb == "reject" {
 		short = "Reject a gate a run is waiting at, ending the run"
 		long = `reject records a rejection of a gate of a waiting run and ends the run with
-status rejected. The same approver rules as for approve apply.`
+status rejected. The same approver rules as for approve apply.
+
+` + gateArgHelp
 	}
+	example := fmt.Sprintf("  pipeline %s r-20261125-ab12cd go-live --as carol@example.com --comment \"checked the canary\"\n"+
+		"  pipeline %s r-20261125-ab12cd production/sign-off", verb, verb)
 	cmd := &cobra.Command{
 		Use:     verb + " RUN GATE",
 		Short:   short,
 		Long:    long,
-		Example: fmt.Sprintf("  pipeline %s r-20261125-ab12cd go-live --as carol@example.com --comment \"checked the canary\"", verb),
+		Example: example,
 		Args:    cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := context.Background()

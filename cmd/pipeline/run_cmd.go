@@ -109,8 +109,8 @@ func (g *globals) reportRun(out *engine.RunResult, err error) error {
 	if errors.As(err, &we) {
 		for _, w := range we.Gates {
 			fmt.Fprintf(g.stdout, "\nrun %s is waiting at gate %s of %s (approvers: %s)\n", we.RunID, w.Gate, w.Environment, strings.Join(w.Approvers, ", "))
-			fmt.Fprintf(g.stdout, "  approve: %s approve %s %s\n", g.cmdPrefix(), we.RunID, w.Gate)
-			fmt.Fprintf(g.stdout, "  reject:  %s reject %s %s\n", g.cmdPrefix(), we.RunID, w.Gate)
+			fmt.Fprintf(g.stdout, "  approve: %s approve %s %s\n", g.cmdPrefix(), we.RunID, w.Arg())
+			fmt.Fprintf(g.stdout, "  reject:  %s reject %s %s\n", g.cmdPrefix(), we.RunID, w.Arg())
 		}
 		fmt.Fprintf(g.stdout, "  then:    %s resume %s\n", g.cmdPrefix(), we.RunID)
 		return exitWith(exitStopped)

@@ -246,7 +246,7 @@ type Gate struct {
 	RunID       string
 	Pipeline    string
 	Environment string
-	Name        string
+	Name        string // unique within the run; the engine records "ENV/GATE"
 	Status      string // waiting, approved, rejected, expired
 	// ReleaseDigest is the digest of the release the gate guards; an
 	// approval counts only for this digest.
