@@ -33,8 +33,8 @@ func at(min int) time.Time { return t0.Add(time.Duration(min) * time.Minute) }
 
 // seed fills a real SQLite store: run r-1 built releases 1.0.0 and 1.1.0
 // and deployed both to internal (the second carrying a commit whose
-// subject is a script tag); run r-2 waits at production's go-live gate;
-// one audit event.
+// subject is a script tag); run r-2 waits at production's go-live gate
+// and beta's sign-off gate; one audit event.
 func seed(t *testing.T) state.Store {
 	t.Helper()
 	ctx := context.Background()
@@ -72,8 +72,12 @@ func seed(t *testing.T) state.Store {
 	for _, d := range deps {
 		require.NoError(t, st.CreateDeployment(ctx, d))
 	}
-	require.NoError(t, st.PutGate(ctx, &state.Gate{RunID: "r-2", Pipeline: "webapp", Environment: "production", Name: "go-live",
+	// Gates are recorded as ENV/GATE; a run recorded before that holds
+	// the bare name.
+	require.NoError(t, st.PutGate(ctx, &state.Gate{RunID: "r-2", Pipeline: "webapp", Environment: "production", Name: "production/go-live",
 		Status: state.StatusWaiting, ReleaseDigest: "sha256:1.1.0", WaitingSince: at(12), ExpiresAt: at(12 + 72*60)}))
+	require.NoError(t, st.PutGate(ctx, &state.Gate{RunID: "r-2", Pipeline: "webapp", Environment: "beta", Name: "sign-off",
+		Status: state.StatusWaiting, ReleaseDigest: "sha256:1.1.0", WaitingSince: at(13)}))
 	require.NoError(t, st.AppendAudit(ctx, &state.AuditEvent{At: at(6), Actor: "carol@example.com", Action: "approve",
 		Pipeline: "webapp", Environment: "internal", RunID: "r-1", Release: "1.1.0", Detail: evil}))
 	return st
@@ -147,10 +151,13 @@ func TestAPI(t *testing.T) {
 			"pipelines.0.environments.0.rollback_target":           "1.0.0",
 			"pipelines.0.environments.1.environment":               "beta",
 			"pipelines.0.environments.1.live":                      nil,
+			"pipelines.0.environments.1.waiting.0.gate":            "sign-off",
+			"pipelines.0.environments.1.waiting.0.approve_command": "pipeline approve r-2 sign-off",
+			"pipelines.0.environments.1.waiting.0.expires_at":      nil,
 			"pipelines.0.environments.2.environment":               "production",
 			"pipelines.0.environments.2.waiting.0.gate":            "go-live",
 			"pipelines.0.environments.2.waiting.0.run_id":          "r-2",
-			"pipelines.0.environments.2.waiting.0.approve_command": "pipeline approve r-2 go-live",
+			"pipelines.0.environments.2.waiting.0.approve_command": "pipeline approve r-2 production/go-live",
 			"pipelines.0.environments.2.waiting.0.expires_at":      "2025-03-04T12:12:00Z",
 		}},
 		{"/api/runs", 200, map[string]any{
@@ -225,7 +232,7 @@ func TestPage(t *testing.T) {
 	for _, want := range []string{
 		"postgres://ci:xxxxx@db.example.com:5432/pipeline", // names the store, redacted
 		"Pipeline webapp",
-		"pipeline approve r-2 go-live",
+		"pipeline approve r-2 production/go-live",
 		"Deployments to internal",
 		"carol@example.com",
 		"&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;",

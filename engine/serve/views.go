@@ -1,6 +1,7 @@
 package serve
 
 import (
+	"strings"
 	"time"
 
 	"github.com/pipeline-cd/pipeline/engine"
@@ -196,12 +197,18 @@ func deploymentView(d *state.Deployment) *deploymentJSON {
 	return out
 }
 
+// gateView shows the gate's declared name. The store records a gate as
+// "ENV/GATE" (a run recorded before that: the bare name); the approve
+// command names it as recorded, the form `pipeline approve` always
+// accepts, since whether the bare name is unambiguous depends on the
+// run's other gates.
 func gateView(g *state.Gate) gateJSON {
+	name := strings.TrimPrefix(g.Name, g.Environment+"/")
 	return gateJSON{
-		RunID: g.RunID, Pipeline: g.Pipeline, Environment: g.Environment, Gate: g.Name,
+		RunID: g.RunID, Pipeline: g.Pipeline, Environment: g.Environment, Gate: name,
 		Status: g.Status, ReleaseDigest: g.ReleaseDigest,
 		WaitingSince: ts(g.WaitingSince), ExpiresAt: ts(g.ExpiresAt),
-		ApproveCommand: engine.GateWait{RunID: g.RunID, Gate: g.Name}.Command(),
+		ApproveCommand: engine.GateWait{RunID: g.RunID, Environment: g.Environment, Gate: name, Ref: g.Name}.Command(),
 	}
 }
 
