@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -68,7 +69,44 @@ config, 3 stopped at a gate.`,
 	for _, add := range extraCommands {
 		root.AddCommand(add(g))
 	}
+	root.SuggestionsMinimumDistance = 2
+	root.Args = unknownCommand
+	root.RunE = func(cmd *cobra.Command, _ []string) error { return cmd.Help() }
+	usageArgs(root)
 	return root
+}
+
+// unknownCommand rejects a root invocation with stray arguments (a
+// mistyped command) as bad usage, suggesting what the user may have meant.
+func unknownCommand(cmd *cobra.Command, args []string) error {
+	if len(args) == 0 {
+		return nil
+	}
+	msg := fmt.Sprintf("unknown command %q for %q", args[0], cmd.CommandPath())
+	if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
+		msg += "\n\nDid you mean this?\n\t" + strings.Join(s, "\n\t")
+	}
+	return &usageError{fmt.Errorf("%s\nRun '%s --help' for usage.", msg, cmd.CommandPath())}
+}
+
+// usageArgs makes every argument-count error of the command tree bad usage
+// (exit 2), the same as a flag error.
+func usageArgs(c *cobra.Command) {
+	if check := c.Args; check != nil {
+		c.Args = func(cmd *cobra.Command, args []string) error {
+			if err := check(cmd, args); err != nil {
+				var u *usageError
+				if errors.As(err, &u) {
+					return err
+				}
+				return &usageError{fmt.Errorf("%w\nRun '%s --help' for usage.", err, cmd.CommandPath())}
+			}
+			return nil
+		}
+	}
+	for _, sub := range c.Commands() {
+		usageArgs(sub)
+	}
 }
 
 // extraCommands lets each command file register itself.

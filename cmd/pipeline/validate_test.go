@@ -197,3 +197,25 @@ func TestFmtSyntaxErrorNotRewritten(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, src, string(got))
 }
+
+func TestArgumentErrorsAreUsageErrors(t *testing.T) {
+	tests := [][]string{
+		{"valdiate"},
+		{"runs", "extra"},
+		{"approve", "only-one-arg"},
+		{"version", "extra"},
+	}
+	for _, args := range tests {
+		t.Run(strings.Join(args, " "), func(t *testing.T) {
+			code, _, stderr := runCLI(t, args...)
+			if code != exitUsage {
+				t.Errorf("pipeline %v exit code = %d; want %d\nstderr:\n%s", args, code, exitUsage, stderr)
+			}
+			if !strings.Contains(stderr, "--help") {
+				t.Errorf("pipeline %v stderr does not say how to get help:\n%s", args, stderr)
+			}
+		})
+	}
+	_, _, stderr := runCLI(t, "valdiate")
+	require.Contains(t, stderr, "Did you mean this?\n\tvalidate")
+}
