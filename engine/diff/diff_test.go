@@ -3,6 +3,8 @@ package diff
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -16,8 +18,32 @@ import (
 
 // corpus is the shared fixture directory: one sub-directory per case, with
 // the config at base/ (absent: no base config) and head/, and the expected
-// reports diff.txt, diff.md and diff.json.
+// reports diff.txt, diff.md and diff.json. A case may instead name the
+// directory of a side in its sides.json, relative to the case directory
+// ({"base": "../changes/base"}), to compare a config another case holds.
 var corpus = filepath.Join("..", "..", "testdata", "diff")
+
+// sideDir returns the config directory of one side of a corpus case, and
+// false when the case has no config for that side.
+func sideDir(t *testing.T, dir, side string) (string, bool) {
+	t.Helper()
+	var sides map[string]string
+	b, err := os.ReadFile(filepath.Join(dir, "sides.json"))
+	switch {
+	case err == nil:
+		if err := json.Unmarshal(b, &sides); err != nil {
+			t.Fatalf("%s: %v", filepath.Join(dir, "sides.json"), err)
+		}
+	case !errors.Is(err, fs.ErrNotExist):
+		t.Fatal(err)
+	}
+	if rel, ok := sides[side]; ok {
+		return filepath.Join(dir, filepath.FromSlash(rel)), true
+	}
+	own := filepath.Join(dir, side)
+	_, err = os.Stat(own)
+	return own, err == nil
+}
 
 // gitAt returns distinct git.* values per side, so that expressions reading
 // git.* evaluate differently at base and head, as they do in real use.
@@ -65,10 +91,14 @@ func TestGolden(t *testing.T) {
 		dir := filepath.Join(corpus, c.Name())
 		t.Run(c.Name(), func(t *testing.T) {
 			var base *dsl.Config
-			if _, err := os.Stat(filepath.Join(dir, "base")); err == nil {
-				base = loadDir(t, filepath.Join(dir, "base"), "base")
+			if baseDir, ok := sideDir(t, dir, "base"); ok {
+				base = loadDir(t, baseDir, "base")
 			}
-			head := loadDir(t, filepath.Join(dir, "head"), "head")
+			headDir, ok := sideDir(t, dir, "head")
+			if !ok {
+				t.Fatalf("%s has no head config", dir)
+			}
+			head := loadDir(t, headDir, "head")
 			r := Compare(base, head)
 			for _, out := range []struct {
 				file  string

@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"testing/fstest"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/stretchr/testify/require"
@@ -20,8 +21,16 @@ import (
 
 const corpusDir = "../../testdata/plan"
 
+// designExample is the example config of the design document, which the
+// design cases of the corpus plan under different options.
+const designExample = "../../testdata/valid/design_example.pipeline.hcl"
+
 // fixtureOptions is the optional options.json of a fixture directory.
 type fixtureOptions struct {
+	// Config names the config the case plans, relative to the case
+	// directory: a directory, or a single file planned as the case's
+	// pipeline.hcl. Empty: the case directory holds its own config.
+	Config  string             `json:"config"`
 	Only    []string           `json:"only"`
 	Skip    []string           `json:"skip"`
 	Until   string             `json:"until"`
@@ -37,15 +46,45 @@ var fixtureGit = dsl.GitInfo{
 	Branch: "main", Author: "alice@example.com", CommitCount: 42, Known: true,
 }
 
-// loadFixture loads a corpus directory with dsl and returns it with its
-// options; the config must load without error diagnostics.
-func loadFixture(t *testing.T, fsys fs.FS, name string) (*dsl.Config, Options) {
+// readOptions reads the options.json of a corpus directory; a directory
+// without one has no options.
+func readOptions(t *testing.T, dir string) fixtureOptions {
 	t.Helper()
 	var fo fixtureOptions
-	if b, err := fs.ReadFile(fsys, "options.json"); err == nil {
-		require.NoError(t, json.Unmarshal(b, &fo), "options.json")
+	b, err := os.ReadFile(filepath.Join(dir, "options.json"))
+	if errors.Is(err, fs.ErrNotExist) {
+		return fo
 	}
-	cfg, diags := dsl.NewParser().LoadDir(fsys, dsl.LoadOptions{
+	require.NoError(t, err, "options.json")
+	require.NoError(t, json.Unmarshal(b, &fo), "options.json")
+	return fo
+}
+
+// configFS returns the files of the config a corpus case plans: its own
+// directory, or what its options name.
+func configFS(t *testing.T, dir string, fo fixtureOptions) fs.FS {
+	t.Helper()
+	if fo.Config == "" {
+		return os.DirFS(dir)
+	}
+	path := filepath.Join(dir, filepath.FromSlash(fo.Config))
+	info, err := os.Stat(path)
+	require.NoError(t, err, "config of %s", dir)
+	if info.IsDir() {
+		return os.DirFS(path)
+	}
+	b, err := os.ReadFile(path)
+	require.NoError(t, err, "config of %s", dir)
+	return fstest.MapFS{"pipeline.hcl": {Data: b}}
+}
+
+// loadFixture loads a corpus case with dsl and returns it with its
+// options; the config must load without error diagnostics.
+func loadFixture(t *testing.T, name string) (*dsl.Config, Options) {
+	t.Helper()
+	dir := filepath.Join(corpusDir, name)
+	fo := readOptions(t, dir)
+	cfg, diags := dsl.NewParser().LoadDir(configFS(t, dir, fo), dsl.LoadOptions{
 		FilenamePrefix: name + "/",
 		Dir:            name,
 		Git:            fixtureGit,
@@ -108,8 +147,13 @@ func corpus(t *testing.T) []string {
 	require.NoError(t, err)
 	var names []string
 	for _, e := range entries {
-		// Directories without a pipeline.hcl hold goldens of other tests.
-		if _, err := os.Stat(filepath.Join(corpusDir, e.Name(), "pipeline.hcl")); e.IsDir() && err == nil {
+		if !e.IsDir() {
+			continue
+		}
+		// A case holds its config or names one in options.json; other
+		// directories hold goldens of other tests.
+		dir := filepath.Join(corpusDir, e.Name())
+		if _, err := os.Stat(filepath.Join(dir, "pipeline.hcl")); err == nil || readOptions(t, dir).Config != "" {
 			names = append(names, e.Name())
 		}
 	}
@@ -125,7 +169,7 @@ func TestGolden(t *testing.T) {
 	for _, name := range names {
 		t.Run(name, func(t *testing.T) {
 			dir := filepath.Join(corpusDir, name)
-			cfg, opts := loadFixture(t, os.DirFS(dir), name)
+			cfg, opts := loadFixture(t, name)
 			p, err := New(cfg, opts)
 			if err != nil {
 				golden.Check(t, filepath.Join(dir, "error.golden.txt"), renderError(err))
@@ -146,10 +190,9 @@ func TestGolden(t *testing.T) {
 func TestDeterministic(t *testing.T) {
 	for _, name := range corpus(t) {
 		t.Run(name, func(t *testing.T) {
-			dir := filepath.Join(corpusDir, name)
 			var first map[string][]byte
 			for i := range 20 {
-				cfg, opts := loadFixture(t, os.DirFS(dir), name)
+				cfg, opts := loadFixture(t, name)
 				p, err := New(cfg, opts)
 				if err != nil {
 					return // error goldens are covered by TestGolden

@@ -29,7 +29,7 @@ func loadHCL(t testing.TB, src string) *dsl.Config {
 
 func designConfig(t testing.TB) *dsl.Config {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(corpusDir, "design", "pipeline.hcl"))
+	b, err := os.ReadFile(designExample)
 	require.NoError(t, err)
 	return loadHCL(t, string(b))
 }
