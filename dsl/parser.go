@@ -1,6 +1,7 @@
 package dsl
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -131,7 +132,7 @@ func (p *Parser) LoadDir(fsys fs.FS, opts LoadOptions) (*Config, hcl.Diagnostics
 		}
 		fmt.Fprintf(digest, "%s\x00%d\x00", name, len(b))
 		digest.Write(b)
-		f, fDiags := hclsyntax.ParseConfig(b, full, hcl.InitialPos)
+		f, fDiags := parseConfig(b, full, parseChunk)
 		diags = append(diags, fDiags...)
 		if f == nil {
 			continue
@@ -161,6 +162,83 @@ func (p *Parser) LoadDir(fsys fs.FS, opts LoadOptions) (*Config, hcl.Diagnostics
 	finalRanges(diags)
 	return l.cfg, diags
 }
+
+// parseChunk is the smallest run of source that parseConfig lexes and
+// parses at once.
+const parseChunk = 64 << 10
+
+// parseConfig returns what hclsyntax.ParseConfig returns for src, but lexes
+// and parses a large file in runs of at least min bytes of whole top-level
+// blocks, so that the token list of the whole file (about 30 times its
+// size) is never in memory at once. A run ends after a line holding only
+// "}" and any empty lines, before a line starting with a letter. When a run has
+// any diagnostic, or two runs set the same top-level attribute, it parses
+// the whole file at once instead, so diagnostics are always hclsyntax's.
+func parseConfig(src []byte, filename string, min int) (*hcl.File, hcl.Diagnostics) {
+	cuts := splitPoints(src, min)
+	if len(cuts) == 0 {
+		return hclsyntax.ParseConfig(src, filename, hcl.InitialPos)
+	}
+	var file *hcl.File
+	var body *hclsyntax.Body
+	start, pos := 0, hcl.InitialPos
+	for i := 0; i <= len(cuts); i++ {
+		end := len(src)
+		if i < len(cuts) {
+			end = cuts[i]
+		}
+		f, diags := hclsyntax.ParseConfig(src[start:end], filename, pos)
+		b, ok := f.Body.(*hclsyntax.Body)
+		if len(diags) > 0 || !ok {
+			return hclsyntax.ParseConfig(src, filename, hcl.InitialPos)
+		}
+		if file == nil {
+			// The first run's file keeps its navigation, which points at
+			// body: the later runs are merged into body.
+			file, body = f, b
+		} else {
+			for name, a := range b.Attributes {
+				if _, dup := body.Attributes[name]; dup {
+					return hclsyntax.ParseConfig(src, filename, hcl.InitialPos)
+				}
+				body.Attributes[name] = a
+			}
+			body.Blocks = append(body.Blocks, b.Blocks...)
+			body.SrcRange = hcl.RangeBetween(body.SrcRange, b.SrcRange)
+			body.EndRange = b.EndRange
+		}
+		pos = hcl.Pos{Line: pos.Line + bytes.Count(src[start:end], []byte{'\n'}), Column: 1, Byte: end}
+		start = end
+	}
+	file.Bytes = src
+	return file, nil
+}
+
+// splitPoints returns the offsets where parseConfig may start a new run:
+// the start of a line beginning with an ASCII letter right after a line
+// holding only "}" and any empty lines, at least min bytes after the
+// previous split point.
+func splitPoints(src []byte, min int) []int {
+	var cuts []int
+	last := 0
+	for i := 0; ; {
+		j := bytes.Index(src[i:], []byte("\n}\n"))
+		if j < 0 {
+			return cuts
+		}
+		i += j + 3
+		for i < len(src) && src[i] == '\n' {
+			i++
+		}
+		if i < len(src) && i-last >= min && isASCIILetter(src[i]) {
+			cuts = append(cuts, i)
+			last = i
+		}
+		i-- // the newline may open the next match
+	}
+}
+
+func isASCIILetter(c byte) bool { return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' }
 
 func dirName(opts LoadOptions) string {
 	if opts.Dir != "" {
