@@ -30,6 +30,17 @@ func (e *Engine) Runs(ctx context.Context, pipeline string, limit int) ([]RunVie
 	return out, nil
 }
 
+// Pipelines returns the name of every pipeline the store has a run of,
+// sorted. It needs no config, so it answers from a repository root that
+// holds no pipeline files.
+func (e *Engine) Pipelines(ctx context.Context) ([]string, error) {
+	names, err := e.store.Pipelines(ctx)
+	if err != nil {
+		return nil, failed(fmt.Errorf("listing pipelines: %w", err))
+	}
+	return names, nil
+}
+
 func (e *Engine) displayStatus(r *state.Run) string {
 	if r.Status == state.StatusRunning && r.PID > 0 && e.holderGone(&state.Lock{Host: r.Host, PID: r.PID}) {
 		return "crashed"
@@ -109,6 +120,21 @@ type History struct {
 	// RollbackTargets maps an environment to the version `pipeline
 	// rollback ENV` would deploy; environments without one are absent.
 	RollbackTargets map[string]string `json:"rollback_targets"`
+}
+
+// Environments returns the environments of h's deployments in the order
+// they were first deployed to (oldest first): the promotion order of a
+// pipeline that always promotes. It needs no config.
+func (h *History) Environments() []string {
+	seen := map[string]bool{}
+	var envs []string
+	for i := len(h.Deployments) - 1; i >= 0; i-- {
+		if env := h.Deployments[i].Environment; !seen[env] {
+			seen[env] = true
+			envs = append(envs, env)
+		}
+	}
+	return envs
 }
 
 // History lists a pipeline's deployments newest first, optionally of one

@@ -2,7 +2,6 @@ package serve
 
 import (
 	"context"
-	"sort"
 
 	"github.com/pipeline-cd/pipeline/engine"
 )
@@ -15,15 +14,9 @@ type Pipeline struct {
 	Environments []string
 }
 
-const (
-	// discoverRuns is how many of the newest runs (of every pipeline) the
-	// server reads to find the pipelines a store holds. A pipeline whose
-	// every run is older than that is not shown unless it is configured.
-	discoverRuns = 500
-	// statusHistory is how many of a pipeline's newest deployments the
-	// server reads to find its environments and to show their history.
-	statusHistory = 200
-)
+// statusHistory is how many of a pipeline's newest deployments the server
+// reads to find its environments and to show their history.
+const statusHistory = 200
 
 // pipelineView is what the server knows of one pipeline.
 type pipelineView struct {
@@ -32,12 +25,12 @@ type pipelineView struct {
 	History *engine.History
 }
 
-// pipelineNames returns the configured pipelines followed by the others
-// found among the newest runs, sorted, and those runs (newest first).
-func (h *Handler) pipelineNames(ctx context.Context) ([]string, []engine.RunView, error) {
-	runs, err := h.q.Runs(ctx, "", discoverRuns)
+// pipelineNames returns the configured pipelines followed by every other
+// pipeline the store has a run of, sorted.
+func (h *Handler) pipelineNames(ctx context.Context) ([]string, error) {
+	stored, err := h.q.Pipelines(ctx)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	seen := map[string]bool{}
 	var names []string
@@ -47,15 +40,13 @@ func (h *Handler) pipelineNames(ctx context.Context) ([]string, []engine.RunView
 			names = append(names, p.Name)
 		}
 	}
-	var found []string
-	for _, r := range runs {
-		if !seen[r.Pipeline] {
-			seen[r.Pipeline] = true
-			found = append(found, r.Pipeline)
+	for _, name := range stored {
+		if !seen[name] {
+			seen[name] = true
+			names = append(names, name)
 		}
 	}
-	sort.Strings(found)
-	return append(names, found...), runs, nil
+	return names, nil
 }
 
 // pipelineView reads one pipeline's status and its newest deployments.
@@ -73,31 +64,16 @@ func (h *Handler) pipelineView(ctx context.Context, name string) (*pipelineView,
 
 // environments returns a pipeline's environments: the configured ones in
 // their order, then those with deployments in the order they were first
-// deployed to (oldest first), which is the promotion order for a
-// pipeline that always promotes. Engine.Status adds environments that only
-// have a waiting gate.
+// deployed to (see engine.History.Environments). Engine.Status adds
+// environments that only have a waiting gate.
 func (h *Handler) environments(name string, hist *engine.History) []string {
-	seen := map[string]bool{}
 	var envs []string
 	for _, p := range h.opts.Pipelines {
-		if p.Name != name {
-			continue
-		}
-		for _, e := range p.Environments {
-			if !seen[e] {
-				seen[e] = true
-				envs = append(envs, e)
-			}
+		if p.Name == name {
+			envs = append(envs, p.Environments...)
 		}
 	}
-	for i := len(hist.Deployments) - 1; i >= 0; i-- {
-		e := hist.Deployments[i].Environment
-		if !seen[e] {
-			seen[e] = true
-			envs = append(envs, e)
-		}
-	}
-	return envs
+	return append(envs, hist.Environments()...)
 }
 
 // pick returns names, or only want when it is set.

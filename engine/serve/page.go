@@ -5,6 +5,8 @@ import (
 	"html/template"
 	"net/http"
 	"time"
+
+	"github.com/pipeline-cd/pipeline/engine/view"
 )
 
 const (
@@ -16,13 +18,13 @@ const (
 
 type envHistory struct {
 	Environment string
-	Deployments []*deploymentJSON
+	Deployments []*view.Deployment
 }
 
 type pagePipeline struct {
 	Name     string
-	Status   []envStatusJSON
-	Releases []releaseJSON
+	Status   []view.EnvStatus
+	Releases []view.Release
 	History  []envHistory
 }
 
@@ -30,22 +32,23 @@ type pageData struct {
 	Store     string
 	Generated *time.Time
 	Pipelines []pagePipeline
-	Runs      []runJSON
-	Audit     []auditJSON // newest first
+	Runs      []view.Run
+	Audit     []view.AuditEvent // newest first
 }
 
 func (h *Handler) pageData(r *http.Request) (*pageData, error) {
 	ctx := r.Context()
-	names, runs, err := h.pipelineNames(ctx)
+	names, err := h.pipelineNames(ctx)
 	if err != nil {
 		return nil, err
 	}
-	d := &pageData{Store: h.store, Generated: ts(h.opts.Clock())}
-	for i, run := range runs {
-		if i == pageRuns {
-			break
-		}
-		d.Runs = append(d.Runs, runView(run))
+	runs, err := h.q.Runs(ctx, "", pageRuns)
+	if err != nil {
+		return nil, err
+	}
+	d := &pageData{Store: h.store, Generated: view.Time(h.opts.Clock())}
+	for _, run := range runs {
+		d.Runs = append(d.Runs, view.NewRun(run))
 	}
 	for _, name := range names {
 		v, err := h.pipelineView(ctx, name)
@@ -58,17 +61,17 @@ func (h *Handler) pageData(r *http.Request) (*pageData, error) {
 		}
 		p := pagePipeline{Name: name}
 		for _, s := range v.Status {
-			p.Status = append(p.Status, envStatusView(s))
+			p.Status = append(p.Status, view.NewEnvStatus(s))
 			eh := envHistory{Environment: s.Environment}
 			for _, dep := range v.History.Deployments {
 				if dep.Environment == s.Environment && len(eh.Deployments) < pageHistory {
-					eh.Deployments = append(eh.Deployments, deploymentView(dep))
+					eh.Deployments = append(eh.Deployments, view.NewDeployment(dep))
 				}
 			}
 			p.History = append(p.History, eh)
 		}
 		for _, rel := range rels {
-			p.Releases = append(p.Releases, releaseView(rel))
+			p.Releases = append(p.Releases, view.NewRelease(rel))
 		}
 		d.Pipelines = append(d.Pipelines, p)
 	}
@@ -77,7 +80,7 @@ func (h *Handler) pageData(r *http.Request) (*pageData, error) {
 		return nil, err
 	}
 	for i := len(evs) - 1; i >= 0; i-- {
-		d.Audit = append(d.Audit, auditView(evs[i]))
+		d.Audit = append(d.Audit, view.NewAuditEvent(evs[i]))
 	}
 	return d, nil
 }

@@ -23,6 +23,7 @@ import (
 
 	"github.com/pipeline-cd/pipeline/engine"
 	"github.com/pipeline-cd/pipeline/engine/state"
+	"github.com/pipeline-cd/pipeline/engine/view"
 )
 
 // Querier is the part of the engine facade the server reads through.
@@ -34,6 +35,7 @@ type Querier interface {
 	History(ctx context.Context, pipeline, env string, limit int) (*engine.History, error)
 	Status(ctx context.Context, pipeline string, envs []string) ([]engine.EnvStatus, error)
 	Audit(ctx context.Context, pipeline string, limit int) ([]*state.AuditEvent, error)
+	Pipelines(ctx context.Context) ([]string, error)
 }
 
 var _ Querier = (*engine.Engine)(nil)
@@ -46,7 +48,7 @@ type Options struct {
 	// redacted before it is shown.
 	Store string
 	// Pipelines are shown first and even when the store holds nothing of
-	// them; other pipelines are found among the store's newest runs.
+	// them; then every other pipeline the store has a run of, sorted.
 	Pipelines []Pipeline
 	// Logger receives one line per failed request; nil discards.
 	Logger hclog.Logger
@@ -175,27 +177,19 @@ func (h *Handler) healthz(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) apiStatus(w http.ResponseWriter, r *http.Request) {
-	names, _, err := h.pipelineNames(r.Context())
+	names, err := h.pipelineNames(r.Context())
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	out := struct {
-		Store       string               `json:"store"`
-		GeneratedAt *time.Time           `json:"generated_at"`
-		Pipelines   []pipelineStatusJSON `json:"pipelines"`
-	}{Store: h.store, GeneratedAt: ts(h.opts.Clock()), Pipelines: []pipelineStatusJSON{}}
+	out := view.Status{Store: h.store, GeneratedAt: view.Time(h.opts.Clock()), Pipelines: []view.PipelineStatus{}}
 	for _, name := range pick(names, r.URL.Query().Get("pipeline")) {
 		v, err := h.pipelineView(r.Context(), name)
 		if err != nil {
 			h.fail(w, r, err)
 			return
 		}
-		ps := pipelineStatusJSON{Pipeline: name, Environments: []envStatusJSON{}}
-		for _, s := range v.Status {
-			ps.Environments = append(ps.Environments, envStatusView(s))
-		}
-		out.Pipelines = append(out.Pipelines, ps)
+		out.Pipelines = append(out.Pipelines, view.NewPipelineStatus(name, v.Status))
 	}
 	writeJSON(w, http.StatusOK, out)
 }
@@ -211,13 +205,7 @@ func (h *Handler) apiRuns(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	out := struct {
-		Runs []runJSON `json:"runs"`
-	}{Runs: []runJSON{}}
-	for _, run := range runs {
-		out.Runs = append(out.Runs, runView(run))
-	}
-	writeJSON(w, http.StatusOK, out)
+	writeJSON(w, http.StatusOK, view.NewRuns(runs))
 }
 
 func (h *Handler) apiRun(w http.ResponseWriter, r *http.Request) {
@@ -233,14 +221,7 @@ func (h *Handler) apiRun(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	out := struct {
-		Run   runJSON    `json:"run"`
-		Nodes []nodeJSON `json:"nodes"`
-	}{Run: runView(*run), Nodes: []nodeJSON{}}
-	for _, n := range nodes {
-		out.Nodes = append(out.Nodes, nodeView(n))
-	}
-	writeJSON(w, http.StatusOK, out)
+	writeJSON(w, http.StatusOK, view.NewRunDetail(*run, nodes))
 }
 
 func (h *Handler) apiReleases(w http.ResponseWriter, r *http.Request) {
@@ -249,7 +230,7 @@ func (h *Handler) apiReleases(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	names, _, err := h.pipelineNames(r.Context())
+	names, err := h.pipelineNames(r.Context())
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -267,13 +248,7 @@ func (h *Handler) apiReleases(w http.ResponseWriter, r *http.Request) {
 	if len(all) > limit {
 		all = all[:limit]
 	}
-	out := struct {
-		Releases []releaseJSON `json:"releases"`
-	}{Releases: []releaseJSON{}}
-	for _, rel := range all {
-		out.Releases = append(out.Releases, releaseView(rel))
-	}
-	writeJSON(w, http.StatusOK, out)
+	writeJSON(w, http.StatusOK, view.NewReleases(all))
 }
 
 func (h *Handler) apiHistory(w http.ResponseWriter, r *http.Request) {
@@ -282,17 +257,14 @@ func (h *Handler) apiHistory(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	names, _, err := h.pipelineNames(r.Context())
+	names, err := h.pipelineNames(r.Context())
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
 	env := r.URL.Query().Get("env")
-	out := struct {
-		Deployments     []*deploymentJSON    `json:"deployments"`
-		RollbackTargets []rollbackTargetJSON `json:"rollback_targets"`
-	}{Deployments: []*deploymentJSON{}, RollbackTargets: []rollbackTargetJSON{}}
 	var deps []*state.Deployment
+	var targets []view.RollbackTarget
 	for _, name := range pick(names, r.URL.Query().Get("pipeline")) {
 		hist, err := h.q.History(r.Context(), name, env, limit)
 		if err != nil {
@@ -300,23 +272,13 @@ func (h *Handler) apiHistory(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		deps = append(deps, hist.Deployments...)
-		envs := make([]string, 0, len(hist.RollbackTargets))
-		for e := range hist.RollbackTargets {
-			envs = append(envs, e)
-		}
-		sort.Strings(envs)
-		for _, e := range envs {
-			out.RollbackTargets = append(out.RollbackTargets, rollbackTargetJSON{Pipeline: name, Environment: e, Version: hist.RollbackTargets[e]})
-		}
+		targets = append(targets, view.NewRollbackTargets(name, hist.RollbackTargets)...)
 	}
 	sort.SliceStable(deps, func(i, j int) bool { return deps[i].StartedAt.After(deps[j].StartedAt) })
 	if len(deps) > limit {
 		deps = deps[:limit]
 	}
-	for _, d := range deps {
-		out.Deployments = append(out.Deployments, deploymentView(d))
-	}
-	writeJSON(w, http.StatusOK, out)
+	writeJSON(w, http.StatusOK, view.NewHistory(deps, targets))
 }
 
 func (h *Handler) apiAudit(w http.ResponseWriter, r *http.Request) {
@@ -330,11 +292,5 @@ func (h *Handler) apiAudit(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	out := struct {
-		Events []auditJSON `json:"events"`
-	}{Events: []auditJSON{}}
-	for _, e := range evs {
-		out.Events = append(out.Events, auditView(e))
-	}
-	writeJSON(w, http.StatusOK, out)
+	writeJSON(w, http.StatusOK, view.NewAudit(evs))
 }

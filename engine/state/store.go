@@ -126,6 +126,9 @@ type RunStore interface {
 	GetRun(ctx context.Context, id string) (*Run, error)
 	// ListRuns returns runs newest first.
 	ListRuns(ctx context.Context, f RunFilter) ([]*Run, error)
+	// Pipelines returns the name of every pipeline with at least one
+	// recorded run, sorted, each once; an empty store returns none.
+	Pipelines(ctx context.Context) ([]string, error)
 	// PutNode inserts or replaces the node (RunID, NodeID); an unknown run
 	// returns ErrNotFound.
 	PutNode(ctx context.Context, n *Node) error

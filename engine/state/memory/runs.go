@@ -79,6 +79,24 @@ func (s *Store) ListRuns(_ context.Context, f state.RunFilter) ([]*state.Run, er
 	return out, nil
 }
 
+// Pipelines implements state.RunStore.
+func (s *Store) Pipelines(_ context.Context) ([]string, error) {
+	if err := s.rlock(); err != nil {
+		return nil, err
+	}
+	defer s.mu.RUnlock()
+	seen := map[string]bool{}
+	var out []string
+	for _, r := range s.runs {
+		if !seen[r.Pipeline] {
+			seen[r.Pipeline] = true
+			out = append(out, r.Pipeline)
+		}
+	}
+	slices.Sort(out)
+	return out, nil
+}
+
 // PutNode implements state.RunStore.
 func (s *Store) PutNode(_ context.Context, n *state.Node) error {
 	if err := s.lock(); err != nil {

@@ -87,6 +87,27 @@ func (s *Store) ListRuns(ctx context.Context, f state.RunFilter) ([]*state.Run, 
 	return out, nil
 }
 
+// Pipelines implements state.RunStore.
+func (s *Store) Pipelines(ctx context.Context) ([]string, error) {
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT DISTINCT pipeline FROM runs ORDER BY pipeline`))
+	if err != nil {
+		return nil, fmt.Errorf("list pipelines: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			return nil, fmt.Errorf("list pipelines: %w", err)
+		}
+		out = append(out, name)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list pipelines: %w", err)
+	}
+	return out, nil
+}
+
 // scanner is what *sql.Row and *sql.Rows have in common.
 type scanner interface{ Scan(dest ...any) error }
 

@@ -165,3 +165,18 @@ func testLogs(t *testing.T, s state.Store) {
 		t.Errorf("Logs(%q, %q) after two rejected batches = %d lines; want 0 (a batch is one transaction)", "r", "deploy", len(got))
 	}
 }
+
+func testPipelines(t *testing.T, s state.Store) {
+	got, err := s.Pipelines(ctx(t))
+	must(t, "Pipelines() of an empty store", err)
+	if len(got) != 0 {
+		t.Errorf("Pipelines() of an empty store = %q; want none", got)
+	}
+	createRuns(t, s, newRun("a", "webapp", at(0)), newRun("b", "api", at(1)), newRun("c", "webapp", at(2)),
+		newRun("d", "worker", at(3)))
+	got, err = s.Pipelines(ctx(t))
+	must(t, "Pipelines()", err)
+	if d := cmp.Diff([]string{"api", "webapp", "worker"}, got); d != "" {
+		t.Errorf("Pipelines() mismatch (-want +got):\n%s", d)
+	}
+}

@@ -26,6 +26,7 @@ func Run(t *testing.T, open func(t *testing.T) state.Store) {
 	}{
 		{"Runs", testRuns},
 		{"ListRuns", testListRuns},
+		{"Pipelines", testPipelines},
 		{"Nodes", testNodes},
 		{"Logs", testLogs},
 		{"Releases", testReleases},
