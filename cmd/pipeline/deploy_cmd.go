@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/pipeline-cd/pipeline/engine"
+	"github.com/pipeline-cd/pipeline/engine/view"
 )
 
 func init() {
@@ -21,7 +22,8 @@ func newDeployCommand(g *globals) *cobra.Command {
 		Short: "Promote an existing release to an environment without rebuilding",
 		Long: `deploy runs the environment's steps for a release that already exists. The
 environment's trusted branches, requires and gates apply: a release reaches
-production only after it succeeded in the environments production requires.`,
+production only after it succeeded in the environments production requires.
+` + runJSONHelp,
 		Example: `  pipeline deploy production --release 1.0.42`,
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -31,6 +33,7 @@ production only after it succeeded in the environments production requires.`,
 			}
 			ctx, stop := signalContext()
 			defer stop()
+			g.jsonResultMode()
 			eng, closeAll, err := g.openEngine(ctx, wiring{res: res, flags: &rf})
 			if err != nil {
 				return err
@@ -38,7 +41,7 @@ production only after it succeeded in the environments production requires.`,
 			defer closeAll()
 			out, err := eng.Deploy(ctx, engine.DeployRequest{Config: res, Vars: varArgsOf(g), Environment: args[0], Version: version,
 				Runner: rf.runner, Wait: rf.wait, WaitLock: rf.waitLock, TrustedRef: rf.trustedRef, Started: g.printStarted})
-			return g.reportRun(out, err)
+			return g.finishRun(out, err)
 		},
 	}
 	rf.addFlags(cmd.Flags())
@@ -56,7 +59,8 @@ func newRollbackCommand(g *globals) *cobra.Command {
 release whose deployment to ENV succeeded before the current one (failed
 deployments are never targets), or the release --to VERSION. It is recorded
 as a rollback in the history and the audit trail. Gates are not applied
-again: the target already passed them.`,
+again: the target already passed them.
+` + runJSONHelp,
 		Example: `  pipeline rollback production
   pipeline rollback production --to 1.0.40`,
 		Args: cobra.ExactArgs(1),
@@ -67,6 +71,7 @@ again: the target already passed them.`,
 			}
 			ctx, stop := signalContext()
 			defer stop()
+			g.jsonResultMode()
 			eng, closeAll, err := g.openEngine(ctx, wiring{res: res, flags: &rf})
 			if err != nil {
 				return err
@@ -75,7 +80,7 @@ again: the target already passed them.`,
 			out, err := eng.Rollback(ctx, engine.RollbackRequest{To: to, DeployRequest: engine.DeployRequest{Config: res,
 				Vars: varArgsOf(g), Environment: args[0], Runner: rf.runner, Wait: rf.wait, WaitLock: rf.waitLock,
 				TrustedRef: rf.trustedRef, Started: g.printStarted}})
-			return g.reportRun(out, err)
+			return g.finishRun(out, err)
 		},
 	}
 	rf.addFlags(cmd.Flags())
@@ -100,7 +105,7 @@ func newGCCommand(g *globals) *cobra.Command {
 			defer closeAll()
 			res, err := eng.GC(ctx, all)
 			if g.json && res != nil {
-				if jerr := printDataJSON(g.stdout, res); jerr != nil {
+				if jerr := printDataJSON(g.stdout, view.NewGC(res)); jerr != nil {
 					return jerr
 				}
 			} else if res != nil {

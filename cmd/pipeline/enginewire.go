@@ -236,6 +236,7 @@ func varArgsOf(g *globals) []dsl.VarArg {
 // printStarted prints the run id first, then warnings.
 func (g *globals) printStarted(i engine.RunInfo) {
 	r := i.Run
+	g.startedRun = r.ID
 	fmt.Fprintf(g.stdout, "run %s  (%s %s, commit %.12s", r.ID, r.Kind, r.Pipeline, r.Commit)
 	if r.Branch != "" {
 		fmt.Fprintf(g.stdout, " on %s", r.Branch)

@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/pipeline-cd/pipeline/engine"
+	"github.com/pipeline-cd/pipeline/engine/view"
 )
 
 func init() {
@@ -66,7 +67,7 @@ status rejected. The same approver rules as for approve apply.
 				return err
 			}
 			if g.json {
-				return printDataJSON(g.stdout, res.Approval)
+				return printDataJSON(g.stdout, view.NewDecision(res))
 			}
 			if verb == "approve" {
 				fmt.Fprintf(g.stdout, "gate %s of run %s approved by %s (release digest %s)\ncontinue with: %s resume %s\n",

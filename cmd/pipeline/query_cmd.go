@@ -13,7 +13,9 @@ import (
 
 	"github.com/pipeline-cd/pipeline/dsl"
 	"github.com/pipeline-cd/pipeline/engine"
+	"github.com/pipeline-cd/pipeline/engine/serve"
 	"github.com/pipeline-cd/pipeline/engine/state"
+	"github.com/pipeline-cd/pipeline/engine/view"
 )
 
 func init() {
@@ -47,7 +49,13 @@ func newRunsCommand(g *globals) *cobra.Command {
 		Short: "List recorded runs, newest first",
 		Long: `runs lists the runs of the pipeline (of every pipeline with --all) with their
 status. A run whose process died shows as "crashed"; continue it with
-pipeline resume RUN.`,
+pipeline resume RUN. --all needs no config: it works from a repository root
+that holds no pipeline files.
+
+With --json it prints the document GET /api/runs of pipeline serve answers:
+{"runs": [{"id", "pipeline", "component", "commit", "branch", "author",
+"config_digest", "kind", "status", "reason", "release_id", "host", "pid",
+"started_at", "finished_at"}]}; times are RFC 3339 in UTC or null.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := context.Background()
@@ -65,7 +73,7 @@ pipeline resume RUN.`,
 				return err
 			}
 			if g.json {
-				return printDataJSON(g.stdout, runs)
+				return printDataJSON(g.stdout, view.NewRuns(runs))
 			}
 			tw := tabwriter.NewWriter(g.stdout, 0, 0, 2, ' ', 0)
 			fmt.Fprintln(tw, "RUN\tPIPELINE\tKIND\tSTATUS\tCOMMIT\tBRANCH\tSTARTED\tREASON")
@@ -85,7 +93,10 @@ func newLogsCommand(g *globals) *cobra.Command {
 		Use:   "logs RUN [STEP]",
 		Short: "Print the masked logs of a run, or of one of its steps",
 		Long: `logs prints the recorded output of a run's steps, with secret values masked.
-STEP is a node id (build.webapp.compile) or a unique suffix of one (compile).`,
+STEP is a node id (build.webapp.compile) or a unique suffix of one (compile).
+
+With --json it prints {"run_id", "step", "lines": [{"node_id", "attempt",
+"seq", "stream", "at", "text"}]}.`,
 		Args: cobra.RangeArgs(1, 2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := context.Background()
@@ -103,7 +114,7 @@ STEP is a node id (build.webapp.compile) or a unique suffix of one (compile).`,
 				return err
 			}
 			if g.json {
-				return printDataJSON(g.stdout, lines)
+				return printDataJSON(g.stdout, view.NewLogs(args[0], step, lines))
 			}
 			for _, l := range lines {
 				if step != "" {
@@ -122,7 +133,14 @@ func newReleasesCommand(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "releases",
 		Short: "List the pipeline's releases, newest first",
-		Args:  cobra.NoArgs,
+		Long: `releases lists the pipeline's releases, newest first.
+
+With --json it prints the document GET /api/releases?pipeline=NAME of
+pipeline serve answers: {"releases": [{"id", "pipeline", "version",
+"commit", "branch", "author", "config_digest", "digest", "run_id",
+"artifacts": [{"name", "path", "sha256", "size"}], "images": [{"name", "id",
+"tag"}], "created_at"}]}.`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			res, err := g.loadConfig()
 			if err != nil {
@@ -139,7 +157,7 @@ func newReleasesCommand(g *globals) *cobra.Command {
 				return err
 			}
 			if g.json {
-				return printDataJSON(g.stdout, rels)
+				return printDataJSON(g.stdout, view.NewReleases(rels))
 			}
 			tw := tabwriter.NewWriter(g.stdout, 0, 0, 2, ' ', 0)
 			fmt.Fprintln(tw, "VERSION\tCREATED\tCOMMIT\tBRANCH\tAUTHOR\tARTIFACTS\tIMAGES\tRUN")
@@ -159,7 +177,16 @@ func newHistoryCommand(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "history",
 		Short: "Show the deployment history: version, when, status, approver and commits",
-		Args:  cobra.NoArgs,
+		Long: `history lists the pipeline's deployments, newest first, with the commits
+each carried, and the version pipeline rollback ENV would deploy.
+
+With --json it prints the document GET /api/history?pipeline=NAME of
+pipeline serve answers: {"deployments": [{"id", "pipeline", "environment",
+"release_id", "version", "run_id", "kind", "status", "reason",
+"approved_by", "commits": [{"sha", "author", "subject"}], "started_at",
+"finished_at"}], "rollback_targets": [{"pipeline", "environment",
+"version"}]}.`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			res, err := g.loadConfig()
 			if err != nil {
@@ -176,7 +203,7 @@ func newHistoryCommand(g *globals) *cobra.Command {
 				return err
 			}
 			if g.json {
-				return printDataJSON(g.stdout, h)
+				return printDataJSON(g.stdout, view.NewHistory(h.Deployments, view.NewRollbackTargets(res.Config.Pipeline.Name, h.RollbackTargets)))
 			}
 			return writeHistory(g.stdout, h)
 		},
@@ -222,14 +249,40 @@ func sortedStringKeys(m map[string]string) []string {
 }
 
 func newStatusCommand(g *globals) *cobra.Command {
-	return &cobra.Command{
+	var all bool
+	cmd := &cobra.Command{
 		Use:   "status",
 		Short: "Show each environment: the version live, what waits at a gate, the rollback target",
-		Args:  cobra.NoArgs,
+		Long: `status shows, for each environment of the pipeline, the version live and
+since when, the newest deployment, the gates waiting (with the run to
+approve) and the version pipeline rollback would deploy.
+
+With --all it shows every pipeline the state store has a run of, in one
+table: the components of a monorepo sharing one store. --all needs no
+config, so it also works from a repository root that holds no pipeline
+files; a pipeline's environments are then listed in the order they were
+first deployed to.
+
+With --json it prints the document GET /api/status of pipeline serve
+answers: {"store", "generated_at", "pipelines": [{"pipeline",
+"environments": [{"environment", "live", "latest", "waiting",
+"rollback_target"}]}]}.`,
+		Example: `  pipeline status
+  pipeline status --all --json`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			res, err := g.loadConfig()
-			if err != nil {
-				return err
+			var configured []string
+			name := ""
+			if all {
+				if res, ok := g.quietConfig(); ok {
+					name, configured = res.Config.Pipeline.Name, environmentsOf(res.Config)
+				}
+			} else {
+				res, err := g.loadConfig()
+				if err != nil {
+					return err
+				}
+				name, configured = res.Config.Pipeline.Name, environmentsOf(res.Config)
 			}
 			ctx := context.Background()
 			eng, closeAll, err := g.queryEngine(ctx)
@@ -237,48 +290,99 @@ func newStatusCommand(g *globals) *cobra.Command {
 				return err
 			}
 			defer closeAll()
-			var envs []string
-			for _, s := range res.Config.Stages {
-				if s.Kind == dsl.KindEnvironment {
-					envs = append(envs, s.Name)
+			names := []string{name}
+			if all {
+				if names, err = eng.Pipelines(ctx); err != nil {
+					return err
 				}
 			}
-			rows, err := eng.Status(ctx, res.Config.Pipeline.Name, envs)
-			if err != nil {
-				return err
+			doc := view.Status{GeneratedAt: view.Time(time.Now()), Pipelines: []view.PipelineStatus{}}
+			if url, _, err := g.stateLocation(); err == nil {
+				doc.Store = serve.Redact(url)
+			}
+			for _, p := range names {
+				envs := []string(nil)
+				if p == name {
+					envs = configured
+				}
+				if all {
+					hist, err := eng.History(ctx, p, "", statusHistory)
+					if err != nil {
+						return err
+					}
+					envs = append(envs, hist.Environments()...)
+				}
+				rows, err := eng.Status(ctx, p, envs)
+				if err != nil {
+					return err
+				}
+				doc.Pipelines = append(doc.Pipelines, view.NewPipelineStatus(p, rows))
 			}
 			if g.json {
-				return printDataJSON(g.stdout, map[string]any{"pipeline": res.Config.Pipeline.Name, "environments": rows})
+				return printDataJSON(g.stdout, doc)
 			}
-			return writeStatus(g.stdout, res.Config.Pipeline.Name, rows)
+			if all && len(doc.Pipelines) == 0 {
+				fmt.Fprintf(g.stdout, "the state store %s holds no runs yet\n", doc.Store)
+				return nil
+			}
+			return writeStatus(g.stdout, doc.Pipelines)
 		},
 	}
+	cmd.Flags().BoolVar(&all, "all", false, "show every pipeline in the state store (no config needed)")
+	return cmd
 }
 
-func writeStatus(w io.Writer, pipeline string, rows []engine.EnvStatus) error {
+// statusHistory is how many of a pipeline's newest deployments status
+// --all reads to find the environments of a pipeline it has no config of.
+const statusHistory = 200
+
+// environmentsOf returns the config's environments in declaration order.
+func environmentsOf(c *dsl.Config) []string {
+	var envs []string
+	for _, s := range c.Stages {
+		if s.Kind == dsl.KindEnvironment {
+			envs = append(envs, s.Name)
+		}
+	}
+	return envs
+}
+
+func writeStatus(w io.Writer, pipelines []view.PipelineStatus) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "PIPELINE\tENVIRONMENT\tLIVE\tSINCE\tLATEST\tWAITING\tROLLBACK TARGET")
-	for _, r := range rows {
-		live, since, latest, waiting, target := "-", "-", "-", "-", "-"
-		if r.Live != nil {
-			live, since = r.Live.Version, fmtWhen(r.Live.FinishedAt)
+	for _, p := range pipelines {
+		if len(p.Environments) == 0 {
+			fmt.Fprintf(tw, "%s\t-\t-\t-\t-\t-\t-\n", p.Pipeline)
 		}
-		if r.Latest != nil {
-			latest = r.Latest.Version + " " + r.Latest.Status
+		for _, r := range p.Environments {
+			live, since, latest, waiting, target := "-", "-", "-", "-", "-"
+			if r.Live != nil {
+				live, since = r.Live.Version, fmtWhenPtr(r.Live.FinishedAt)
+			}
+			if r.Latest != nil {
+				latest = r.Latest.Version + " " + r.Latest.Status
+			}
+			var ws []string
+			for _, g := range r.Waiting {
+				ws = append(ws, fmt.Sprintf("%s (run %s)", g.Gate, g.RunID))
+			}
+			if len(ws) > 0 {
+				waiting = strings.Join(ws, ", ")
+			}
+			if r.RollbackTarget != "" {
+				target = r.RollbackTarget
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", p.Pipeline, r.Environment, live, since, latest, waiting, target)
 		}
-		var ws []string
-		for _, g := range r.Waiting {
-			ws = append(ws, fmt.Sprintf("%s (run %s)", g.Name, g.RunID))
-		}
-		if len(ws) > 0 {
-			waiting = strings.Join(ws, ", ")
-		}
-		if r.RollbackTarget != "" {
-			target = r.RollbackTarget
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", pipeline, r.Environment, live, since, latest, waiting, target)
 	}
 	return tw.Flush()
+}
+
+func fmtWhenPtr(t *time.Time) string {
+	if t == nil {
+		return "-"
+	}
+	return fmtWhen(*t)
 }
 
 func newAuditCommand(g *globals) *cobra.Command {
@@ -286,7 +390,13 @@ func newAuditCommand(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "audit",
 		Short: "Show the append-only audit trail: approvals, rejections, expiries, rollbacks, lock takeovers",
-		Args:  cobra.NoArgs,
+		Long: `audit shows the append-only audit trail, oldest first: of the pipeline in
+the directory, or of every pipeline when there is none.
+
+With --json it prints the document GET /api/audit of pipeline serve answers:
+{"events": [{"seq", "at", "actor", "action", "pipeline", "environment",
+"run_id", "release", "detail"}]}.`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := context.Background()
 			eng, closeAll, err := g.queryEngine(ctx)
@@ -299,7 +409,7 @@ func newAuditCommand(g *globals) *cobra.Command {
 				return err
 			}
 			if g.json {
-				return printDataJSON(g.stdout, evs)
+				return printDataJSON(g.stdout, view.NewAudit(evs))
 			}
 			return writeAudit(g.stdout, evs)
 		},

@@ -26,6 +26,12 @@ type globals struct {
 
 	stdout io.Writer
 	stderr io.Writer
+	// result is the stdout of a command that runs steps with --json: its
+	// human output then goes to stderr (stdout is set to it) and the JSON
+	// result here. nil otherwise.
+	result io.Writer
+	// startedRun is the id of the run the command started or resumed.
+	startedRun string
 	// varOrder records -var and -var-file in command-line order, since the
 	// later one wins (Terraform's precedence).
 	varOrder []string

@@ -9,6 +9,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/pipeline-cd/pipeline/engine"
+	"github.com/pipeline-cd/pipeline/engine/state"
+	"github.com/pipeline-cd/pipeline/engine/view"
 )
 
 func init() {
@@ -33,8 +35,10 @@ Protection rules (gates, branches, requires) come from the config at
 --trusted-ref (default: the repository's default branch), not from the change.
 
 Exit codes: 0 success, 1 a step or deployment failed, 2 bad usage or invalid
-config, 3 stopped at a gate.`,
+config, 3 stopped at a gate.
+` + runJSONHelp,
 		Example: `  pipeline run
+  pipeline run --json --runner local > result.json
   pipeline run --dry-run
   pipeline run --only test --runner local
   pipeline run --until beta --parallelism 4 --fail-fast`,
@@ -46,6 +50,9 @@ config, 3 stopped at a gate.`,
 			}
 			ctx, stop := signalContext()
 			defer stop()
+			if !dryRun {
+				g.jsonResultMode()
+			}
 			eng, closeAll, err := g.openEngine(ctx, wiring{res: res, flags: &rf, noStore: dryRun})
 			if err != nil {
 				return err
@@ -64,7 +71,7 @@ config, 3 stopped at a gate.`,
 				return nil
 			}
 			out, err := eng.Run(ctx, req)
-			return g.reportRun(out, err)
+			return g.finishRun(out, err)
 		},
 	}
 	sel.addFlags(cmd)
@@ -83,24 +90,80 @@ func newResumeCommand(g *globals) *cobra.Command {
 		Short: "Continue a run from its gate, or from a crash, without re-running what succeeded",
 		Long: `resume continues a run that stopped at a gate, crashed (its process was killed)
 or failed: it reloads the config at the run's recorded commit, plans it with
-the run's recorded options and runs every node that has not succeeded yet.`,
+the run's recorded options and runs every node that has not succeeded yet.
+` + runJSONHelp,
 		Example: `  pipeline approve r-20261125-ab12cd go-live && pipeline resume r-20261125-ab12cd`,
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx, stop := signalContext()
 			defer stop()
 			res, _ := g.quietConfig()
+			g.jsonResultMode()
 			eng, closeAll, err := g.openEngine(ctx, wiring{res: res, flags: &rf})
 			if err != nil {
 				return err
 			}
 			defer closeAll()
 			out, err := eng.Resume(ctx, engine.ResumeRequest{RunID: args[0], Wait: rf.wait, WaitLock: rf.waitLock, Started: g.printStarted})
-			return g.reportRun(out, err)
+			if out == nil || out.Run == nil {
+				g.startedRun = args[0]
+			}
+			return g.finishRun(out, err)
 		},
 	}
 	rf.addFlags(cmd.Flags())
 	return cmd
+}
+
+// runJSONHelp documents --json of the commands that run steps.
+const runJSONHelp = `
+With --json the human log goes to stderr and, once the run ends, stdout gets
+one JSON object (the run id is its run_id, not a first line):
+  {"run_id", "pipeline", "kind", "status", "exit_code", "reason", "error",
+   "release": {"version", "digest"} or null,
+   "waiting": [{"environment", "gate", "approvers", "approve_command",
+                "reject_command"}],
+   "deployments": [{"id", "environment", "version", "status"}],
+   "resume_command"}
+exit_code is the code the command exits with. When the command fails before
+a run starts (invalid config, unreachable state store or Docker), stdout gets
+the diagnostics (invalid config) or nothing, and stderr the error.`
+
+// jsonResultMode, with --json, sends the command's human output to stderr
+// and keeps stdout for the JSON result finishRun prints.
+func (g *globals) jsonResultMode() {
+	if g.json {
+		g.result, g.stdout = g.stdout, g.stderr
+	}
+}
+
+// finishRun reports a run's outcome: the human summary (on stderr in
+// --json mode) and, in --json mode, the JSON result on the original stdout.
+// It returns the error to exit with.
+func (g *globals) finishRun(out *engine.RunResult, err error) error {
+	rerr := g.reportRun(out, err)
+	if g.result == nil {
+		return rerr
+	}
+	var gates []engine.GateWait
+	var we *engine.WaitingError
+	if errors.As(err, &we) {
+		gates = we.Gates
+	}
+	doc := view.NewRunResult(out, g.startedRun, gates, g.cmdPrefix())
+	if rerr != nil {
+		doc.ExitCode = exitCode(rerr)
+	}
+	if err != nil && we == nil {
+		doc.Error = err.Error()
+	}
+	if doc.Status == "" && doc.ExitCode != exitOK {
+		doc.Status = state.StatusFailed
+	}
+	if jerr := printDataJSON(g.result, doc); jerr != nil {
+		return jerr
+	}
+	return rerr
 }
 
 // reportRun prints the outcome of a run and returns the error to exit with.
