@@ -15,7 +15,6 @@ package dag
 import (
 	"fmt"
 	"slices"
-	"sort"
 	"strings"
 	"sync"
 )
@@ -29,9 +28,16 @@ type Vertex interface {
 // empty graph ready to use. Not safe for concurrent mutation; read-only
 // methods may run concurrently once mutation has stopped.
 type Graph struct {
-	vertices   map[string]Vertex
-	deps       map[string]map[string]struct{}
-	dependents map[string]map[string]struct{}
+	// ids numbers the vertices in the order they were first added; the
+	// slices below are indexed by that number.
+	ids        map[string]int
+	vertices   []Vertex
+	names      []string
+	deps       [][]int // in the order connected
+	dependents [][]int // in the order connected
+	// edges holds every dependent<<32|dependency pair, so that connecting
+	// a pair twice adds it once.
+	edges map[uint64]struct{}
 	// cache holds the indexed snapshot, built once by the first reader
 	// after the last mutation.
 	cache *snapCache
@@ -47,10 +53,9 @@ type snapCache struct {
 func New() *Graph { return &Graph{} }
 
 func (g *Graph) init() {
-	if g.vertices == nil {
-		g.vertices = make(map[string]Vertex)
-		g.deps = make(map[string]map[string]struct{})
-		g.dependents = make(map[string]map[string]struct{})
+	if g.ids == nil {
+		g.ids = make(map[string]int)
+		g.edges = make(map[uint64]struct{})
 	}
 	if g.cache == nil || g.cache.ix != nil {
 		// Mutation is never concurrent with reads, so ix is safe to read.
@@ -62,13 +67,25 @@ func (g *Graph) init() {
 // edges are kept.
 func (g *Graph) Add(v Vertex) {
 	g.init()
-	g.vertices[v.Name()] = v
+	name := v.Name()
+	if id, ok := g.ids[name]; ok {
+		g.vertices[id] = v
+		return
+	}
+	g.ids[name] = len(g.vertices)
+	g.vertices = append(g.vertices, v)
+	g.names = append(g.names, name)
+	g.deps = append(g.deps, nil)
+	g.dependents = append(g.dependents, nil)
 }
 
 // Vertex returns the vertex with the given name and whether it exists.
 func (g *Graph) Vertex(name string) (Vertex, bool) {
-	v, ok := g.vertices[name]
-	return v, ok
+	id, ok := g.ids[name]
+	if !ok {
+		return nil, false
+	}
+	return g.vertices[id], true
 }
 
 // Len returns the number of vertices.
@@ -80,36 +97,49 @@ func (g *Graph) Len() int { return len(g.vertices) }
 // connected to itself forms a cycle.
 func (g *Graph) Connect(dependent, dependency string) {
 	g.init()
-	for _, n := range [...]string{dependent, dependency} {
-		if _, ok := g.vertices[n]; !ok {
+	var ends [2]int
+	for i, n := range [...]string{dependent, dependency} {
+		id, ok := g.ids[n]
+		if !ok {
 			panic(fmt.Sprintf("dag: Connect(%q, %q): vertex %q was not added", dependent, dependency, n))
 		}
+		ends[i] = id
 	}
-	addEdge(g.deps, dependent, dependency)
-	addEdge(g.dependents, dependency, dependent)
+	g.connect(ends[0], ends[1])
 }
 
-func addEdge(m map[string]map[string]struct{}, from, to string) {
-	set := m[from]
-	if set == nil {
-		set = make(map[string]struct{})
-		m[from] = set
+func (g *Graph) connect(from, to int) {
+	key := edgeKey(from, to)
+	if _, dup := g.edges[key]; dup {
+		return
 	}
-	set[to] = struct{}{}
+	g.edges[key] = struct{}{}
+	g.deps[from] = append(g.deps[from], to)
+	g.dependents[to] = append(g.dependents[to], from)
 }
+
+func edgeKey(from, to int) uint64 { return uint64(from)<<32 | uint64(uint32(to)) }
 
 // HasEdge reports whether dependent directly depends on dependency.
 func (g *Graph) HasEdge(dependent, dependency string) bool {
-	_, ok := g.deps[dependent][dependency]
+	from, ok := g.ids[dependent]
+	if !ok {
+		return false
+	}
+	to, ok := g.ids[dependency]
+	if !ok {
+		return false
+	}
+	_, ok = g.edges[edgeKey(from, to)]
 	return ok
 }
 
 // Vertices returns every vertex, sorted by name.
 func (g *Graph) Vertices() []Vertex {
-	names := g.names()
-	out := make([]Vertex, len(names))
-	for i, n := range names {
-		out[i] = g.vertices[n]
+	ix := g.snapshot()
+	out := make([]Vertex, len(ix.ids))
+	for i, id := range ix.ids {
+		out[i] = g.vertices[id]
 	}
 	return out
 }
@@ -117,20 +147,11 @@ func (g *Graph) Vertices() []Vertex {
 // Names returns every vertex name, sorted.
 func (g *Graph) Names() []string { return slices.Clone(g.snapshot().names) }
 
-func (g *Graph) names() []string {
-	names := make([]string, 0, len(g.vertices))
-	for n := range g.vertices {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return names
-}
-
 // Deps returns the direct dependencies of name, sorted. It returns nil for
 // a vertex without dependencies or an unknown name.
 func (g *Graph) Deps(name string) []string {
 	ix := g.snapshot()
-	i, ok := ix.index[name]
+	i, ok := ix.lookup(name)
 	if !ok {
 		return nil
 	}
@@ -140,7 +161,7 @@ func (g *Graph) Deps(name string) []string {
 // Dependents returns the vertices that directly depend on name, sorted.
 func (g *Graph) Dependents(name string) []string {
 	ix := g.snapshot()
-	i, ok := ix.index[name]
+	i, ok := ix.lookup(name)
 	if !ok {
 		return nil
 	}
@@ -166,19 +187,21 @@ func (ix *indexed) namesOf(vs []int) []string {
 func (g *Graph) Subgraph(keep func(name string) bool) *Graph {
 	sub := New()
 	sub.init()
-	for n, v := range g.vertices {
-		if keep(n) {
-			sub.vertices[n] = v
+	subID := make([]int, len(g.vertices))
+	for id, v := range g.vertices {
+		subID[id] = -1
+		if keep(g.names[id]) {
+			subID[id] = len(sub.vertices)
+			sub.Add(v)
 		}
 	}
-	for from, set := range g.deps {
-		if _, ok := sub.vertices[from]; !ok {
+	for from, deps := range g.deps {
+		if subID[from] < 0 {
 			continue
 		}
-		for to := range set {
-			if _, ok := sub.vertices[to]; ok {
-				addEdge(sub.deps, from, to)
-				addEdge(sub.dependents, to, from)
+		for _, to := range deps {
+			if subID[to] >= 0 {
+				sub.connect(subID[from], subID[to])
 			}
 		}
 	}
@@ -188,13 +211,14 @@ func (g *Graph) Subgraph(keep func(name string) bool) *Graph {
 // String renders the graph one vertex per line, sorted by name, each
 // followed by its direct dependencies indented by two spaces, sorted.
 func (g *Graph) String() string {
+	ix := g.snapshot()
 	var b strings.Builder
-	for _, n := range g.names() {
+	for i, n := range ix.names {
 		b.WriteString(n)
 		b.WriteByte('\n')
-		for _, d := range g.Deps(n) {
+		for _, d := range ix.deps[i] {
 			b.WriteString("  ")
-			b.WriteString(d)
+			b.WriteString(ix.names[d])
 			b.WriteByte('\n')
 		}
 	}
@@ -205,7 +229,9 @@ func (g *Graph) String() string {
 // so that comparing indices compares names.
 type indexed struct {
 	names      []string
-	index      map[string]int
+	ids        []int // the graph's vertex id of each index
+	rank       []int // the index of each graph vertex id
+	byName     map[string]int
 	deps       [][]int // sorted ascending
 	dependents [][]int // sorted ascending
 }
@@ -222,31 +248,47 @@ func (g *Graph) snapshot() *indexed {
 }
 
 func (g *Graph) index() *indexed {
-	names := g.names()
+	n := len(g.vertices)
 	ix := &indexed{
-		names:      names,
-		index:      make(map[string]int, len(names)),
-		deps:       make([][]int, len(names)),
-		dependents: make([][]int, len(names)),
+		names:      make([]string, n),
+		ids:        make([]int, n),
+		rank:       make([]int, n),
+		byName:     g.ids,
+		deps:       make([][]int, n),
+		dependents: make([][]int, n),
 	}
-	for i, n := range names {
-		ix.index[n] = i
+	for id := range ix.ids {
+		ix.ids[id] = id
 	}
-	for i, n := range names {
-		ix.deps[i] = ix.sortedIndices(g.deps[n])
-		ix.dependents[i] = ix.sortedIndices(g.dependents[n])
+	slices.SortFunc(ix.ids, func(a, b int) int { return strings.Compare(g.names[a], g.names[b]) })
+	for i, id := range ix.ids {
+		ix.rank[id] = i
+		ix.names[i] = g.names[id]
+	}
+	for i, id := range ix.ids {
+		ix.deps[i] = ix.sortedIndices(g.deps[id])
+		ix.dependents[i] = ix.sortedIndices(g.dependents[id])
 	}
 	return ix
 }
 
-func (ix *indexed) sortedIndices(set map[string]struct{}) []int {
-	if len(set) == 0 {
+// lookup returns the index of the vertex named name.
+func (ix *indexed) lookup(name string) (int, bool) {
+	id, ok := ix.byName[name]
+	if !ok || id >= len(ix.rank) {
+		return 0, false
+	}
+	return ix.rank[id], true
+}
+
+func (ix *indexed) sortedIndices(ids []int) []int {
+	if len(ids) == 0 {
 		return nil
 	}
-	out := make([]int, 0, len(set))
-	for n := range set {
-		out = append(out, ix.index[n])
+	out := make([]int, len(ids))
+	for i, id := range ids {
+		out[i] = ix.rank[id]
 	}
-	sort.Ints(out)
+	slices.Sort(out)
 	return out
 }

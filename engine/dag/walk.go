@@ -82,7 +82,7 @@ func (g *Graph) Walk(ctx context.Context, parallelism int, fn func(ctx context.C
 			}
 			running++
 			go func(v int) {
-				done <- walkDone{v: v, err: fn(ctx, g.vertices[ix.names[v]])}
+				done <- walkDone{v: v, err: fn(ctx, g.vertices[ix.ids[v]])}
 			}(v)
 		}
 		if running == 0 {
