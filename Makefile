@@ -8,11 +8,12 @@ SHELL := /bin/bash
 export PATH := $(PATH):/usr/local/go/bin
 GO ?= go
 BIN := bin/pipeline
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo devel)
 
 .PHONY: build test test-short bench demo image postgres vet fmt clean
 
 build:
-	$(GO) build -o $(BIN) ./cmd/pipeline
+	$(GO) build -ldflags "-X main.buildVersion=$(VERSION)" -o $(BIN) ./cmd/pipeline
 
 # image builds the local test image pipeline-test/busybox:latest (no registry needed).
 image:
