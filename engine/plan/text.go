@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/pipeline-cd/pipeline/dsl"
 )
@@ -87,15 +88,33 @@ func plural(n int, word string) string {
 	return strconv.Itoa(n) + " " + word + "s"
 }
 
-// field writes "label: value", indenting continuation lines of value.
+// field writes "label: value", indenting continuation lines of value. The
+// label and its colon are padded to 14 characters.
 func field(w io.Writer, label, value string) {
-	const indent = "      "
-	head := fmt.Sprintf("%s%-14s ", indent, label+":")
-	lines := strings.Split(strings.TrimRight(value, "\n"), "\n")
-	fmt.Fprintf(w, "%s%s\n", head, lines[0])
-	pad := strings.Repeat(" ", len(head))
-	for _, l := range lines[1:] {
-		fmt.Fprintf(w, "%s%s\n", pad, l)
+	const indent, width = "      ", 14
+	const spaces = "              "
+	io.WriteString(w, indent)
+	io.WriteString(w, label)
+	io.WriteString(w, ":")
+	headLen := len(indent) + len(label) + 1
+	if n := utf8.RuneCountInString(label) + 1; n < width {
+		io.WriteString(w, spaces[:width-n])
+		headLen += width - n
+	}
+	io.WriteString(w, " ")
+	headLen++
+	line, rest, more := strings.Cut(strings.TrimRight(value, "\n"), "\n")
+	io.WriteString(w, line)
+	io.WriteString(w, "\n")
+	if !more {
+		return
+	}
+	pad := strings.Repeat(" ", headLen)
+	for more {
+		line, rest, more = strings.Cut(rest, "\n")
+		io.WriteString(w, pad)
+		io.WriteString(w, line)
+		io.WriteString(w, "\n")
 	}
 }
 
