@@ -57,14 +57,18 @@ type stageIndex struct {
 	cfg         *dsl.Config
 	byAddr      map[string]*dsl.Stage
 	hasPackages bool
+	// byKind lists the stage addresses of each kind in config order.
+	byKind map[dsl.StageKind][]string
 }
 
 func newStageIndex(cfg *dsl.Config) *stageIndex {
-	ix := &stageIndex{cfg: cfg, byAddr: make(map[string]*dsl.Stage, len(cfg.Stages))}
+	ix := &stageIndex{cfg: cfg, byAddr: make(map[string]*dsl.Stage, len(cfg.Stages)), byKind: make(map[dsl.StageKind][]string)}
 	for _, s := range cfg.Stages {
-		if _, dup := ix.byAddr[s.Address()]; !dup {
-			ix.byAddr[s.Address()] = s
+		addr := s.Address()
+		if _, dup := ix.byAddr[addr]; !dup {
+			ix.byAddr[addr] = s
 		}
+		ix.byKind[s.Kind] = append(ix.byKind[s.Kind], addr)
 		if s.Kind == dsl.KindPackage {
 			ix.hasPackages = true
 		}
@@ -116,9 +120,9 @@ func (ix *stageIndex) deps(addr string, present func(string) bool) []unitDep {
 	}
 	for r := kindRank(s.Kind) - 1; r >= 0; r-- {
 		var prev []unitDep
-		for _, o := range ix.cfg.Stages {
-			if o.Kind == dsl.StageKinds[r] && present(o.Address()) {
-				prev = append(prev, unitDep{o.Address(), false})
+		for _, a := range ix.byKind[dsl.StageKinds[r]] {
+			if present(a) {
+				prev = append(prev, unitDep{a, false})
 			}
 		}
 		if len(prev) > 0 {
