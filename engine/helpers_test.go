@@ -3,9 +3,7 @@ package engine_test
 import (
 	"context"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -15,6 +13,7 @@ import (
 	"github.com/pipeline-cd/pipeline/engine"
 	"github.com/pipeline-cd/pipeline/engine/state"
 	"github.com/pipeline-cd/pipeline/engine/state/memory"
+	"github.com/pipeline-cd/pipeline/internal/gittest"
 	"github.com/pipeline-cd/pipeline/runners"
 	"github.com/pipeline-cd/pipeline/runners/local"
 )
@@ -27,10 +26,7 @@ type repo struct {
 
 func newRepo(t *testing.T, files map[string]string) *repo {
 	t.Helper()
-	r := &repo{t: t, dir: t.TempDir()}
-	r.git("init", "-q", "-b", "main")
-	r.git("config", "user.email", "alice@example.com")
-	r.git("config", "user.name", "Alice")
+	r := &repo{t: t, dir: gittest.Init(t)}
 	r.write(map[string]string{".gitignore": "dist/\n.pipeline/\ndeploy.log\n"})
 	r.write(files)
 	return r
@@ -38,36 +34,18 @@ func newRepo(t *testing.T, files map[string]string) *repo {
 
 func (r *repo) git(args ...string) string {
 	r.t.Helper()
-	cmd := exec.Command("git", args...)
-	cmd.Dir = r.dir
-	cmd.Env = append(os.Environ(), "GIT_CONFIG_NOSYSTEM=1", "HOME="+r.dir)
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		r.t.Fatalf("git %s: %v\n%s", strings.Join(args, " "), err, out)
-	}
-	return strings.TrimSpace(string(out))
+	return gittest.Git(r.t, r.dir, args...)
 }
 
 func (r *repo) write(files map[string]string) {
 	r.t.Helper()
-	for name, content := range files {
-		p := filepath.Join(r.dir, name)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			r.t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-			r.t.Fatal(err)
-		}
-	}
+	gittest.Write(r.t, r.dir, files)
 }
 
 // commit writes files and commits them as author; it returns the hash.
 func (r *repo) commit(author, subject string, files map[string]string) string {
 	r.t.Helper()
-	r.write(files)
-	r.git("add", "-A")
-	r.git("-c", "user.email="+author, "commit", "-q", "-m", subject, "--author", "A <"+author+">")
-	return r.git("rev-parse", "HEAD")
+	return gittest.CommitAs(r.t, r.dir, author, subject, files)
 }
 
 func (r *repo) load() *loader.Result {

@@ -5,49 +5,13 @@ import (
 	"errors"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
+
+	"github.com/pipeline-cd/pipeline/internal/clitest"
 )
 
-// cliBuild holds the pipeline binary built once per test binary.
-var cliBuild struct {
-	sync.Once
-	path string
-	out  []byte
-	err  error
-}
-
-// binDir is the directory TestMain creates for the CLI binary.
-var binDir string
-
-func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "pipeline-examples-")
-	if err != nil {
-		panic(err)
-	}
-	binDir = dir
-	code := m.Run()
-	_ = os.RemoveAll(dir)
-	os.Exit(code)
-}
-
-// pipelineCLI returns the path of the pipeline CLI built from this module,
-// building it on first use.
-func pipelineCLI(t *testing.T) string {
-	t.Helper()
-	cliBuild.Do(func() {
-		cliBuild.path = filepath.Join(binDir, "pipeline")
-		cmd := exec.Command("go", "build", "-o", cliBuild.path, "github.com/pipeline-cd/pipeline/cmd/pipeline")
-		cmd.Dir = ".."
-		cliBuild.out, cliBuild.err = cmd.CombinedOutput()
-	})
-	if cliBuild.err != nil {
-		t.Fatalf("go build ./cmd/pipeline: %v\n%s", cliBuild.err, cliBuild.out)
-	}
-	return cliBuild.path
-}
+func TestMain(m *testing.M) { os.Exit(clitest.Main(m)) }
 
 // result is how one CLI invocation ended.
 type result struct {
@@ -65,7 +29,7 @@ func (r result) String() string {
 // not be started at all.
 func cli(t *testing.T, dir string, env []string, args ...string) result {
 	t.Helper()
-	cmd := exec.Command(pipelineCLI(t), args...)
+	cmd := exec.Command(clitest.Binary(t), args...)
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "NO_COLOR=1")
 	cmd.Env = append(cmd.Env, env...)

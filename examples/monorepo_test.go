@@ -17,6 +17,7 @@ import (
 	"github.com/docker/docker/api/types/filters"
 	"github.com/docker/docker/client"
 
+	"github.com/pipeline-cd/pipeline/internal/clitest"
 	"github.com/pipeline-cd/pipeline/internal/testenv"
 )
 
@@ -35,17 +36,11 @@ func TestMonorepoComponents(t *testing.T) {
 			testenv.Missing(t, "the monorepo example needs %s on PATH: %v", tool, err)
 		}
 	}
-	pipelineCLI(t)
+	clitest.Binary(t)
 
 	tmp := t.TempDir()
 	repo := filepath.Join(tmp, "monorepo")
-	copyExample(t, "monorepo", repo)
-	git(t, repo, "init", "-q", "-b", "main")
-	git(t, repo, "config", "user.email", e2eAuthor)
-	git(t, repo, "config", "user.name", "E2E Test")
-	git(t, repo, "config", "commit.gpgsign", "false")
-	git(t, repo, "add", "-A")
-	git(t, repo, "commit", "-q", "-m", "monorepo example")
+	exampleRepo(t, "monorepo", repo)
 
 	app := fmt.Sprintf("mono-e2e-%d", os.Getpid())
 	staging, production := freePort(t), freePort(t)

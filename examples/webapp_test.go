@@ -22,6 +22,8 @@ import (
 	"github.com/docker/docker/api/types/image"
 	"github.com/docker/docker/client"
 
+	"github.com/pipeline-cd/pipeline/internal/clitest"
+	"github.com/pipeline-cd/pipeline/internal/gittest"
 	"github.com/pipeline-cd/pipeline/internal/testenv"
 )
 
@@ -51,17 +53,11 @@ func TestWebappEndToEnd(t *testing.T) {
 			testenv.Missing(t, "the webapp example needs %s on PATH: %v", tool, err)
 		}
 	}
-	pipelineCLI(t) // build it before the clock of the first run starts
+	clitest.Binary(t) // build it before the clock of the first run starts
 
 	tmp := t.TempDir()
 	repo := filepath.Join(tmp, "webapp")
-	copyExample(t, "webapp", repo)
-	git(t, repo, "init", "-q", "-b", "main")
-	git(t, repo, "config", "user.email", e2eAuthor)
-	git(t, repo, "config", "user.name", "E2E Test")
-	git(t, repo, "config", "commit.gpgsign", "false")
-	git(t, repo, "add", "-A")
-	git(t, repo, "commit", "-q", "-m", "webapp example")
+	exampleRepo(t, "webapp", repo)
 
 	app := fmt.Sprintf("webapp-e2e-%d", os.Getpid())
 	envs := []webappEnv{{"internal", freePort(t)}, {"beta", freePort(t)}, {"production", freePort(t)}}
@@ -90,7 +86,7 @@ func TestWebappEndToEnd(t *testing.T) {
 
 	// Release 1.0.2 from a new commit, all the way to production.
 	editFile(t, filepath.Join(repo, "main.go"), "shutting down", "shutting down gracefully")
-	git(t, repo, "commit", "-q", "-am", "say how the service shuts down")
+	gittest.Git(t, repo, "commit", "-q", "-am", "say how the service shuts down")
 	res = pl(3, "run")
 	run2 := runID(t, res)
 	if run2 == run1 {
@@ -216,17 +212,14 @@ func copyExample(t *testing.T, name, dst string) {
 	}
 }
 
-// git runs git in dir and fails t on error.
-func git(t *testing.T, dir string, args ...string) string {
+// exampleRepo copies examples/NAME to dst and commits it to a new git
+// repository there, as e2eAuthor.
+func exampleRepo(t *testing.T, name, dst string) {
 	t.Helper()
-	cmd := exec.Command("git", args...)
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "GIT_CONFIG_NOSYSTEM=1", "GIT_TERMINAL_PROMPT=0")
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("git %s: %v\n%s", strings.Join(args, " "), err, out)
-	}
-	return string(out)
+	copyExample(t, name, dst)
+	gittest.InitIn(t, dst)
+	gittest.Git(t, dst, "config", "user.email", e2eAuthor)
+	gittest.Commit(t, dst, name+" example", nil)
 }
 
 // editFile replaces old with new in path; old must occur.

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"testing/fstest"
 
+	"github.com/pipeline-cd/pipeline/internal/gittest"
 	// Registers the -update flag: go test ./... -update passes it to every
 	// test binary, and this package has no golden files to rewrite.
 	_ "github.com/pipeline-cd/pipeline/internal/golden"
@@ -21,12 +22,7 @@ import (
 // clears the CI variables Info reads, so tests see only what they set up.
 func isolateGit(t *testing.T) {
 	t.Helper()
-	if _, err := exec.LookPath("git"); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("git is not installed: %v", err)
-		}
-		t.Skipf("git is not installed: %v", err)
-	}
+	gittest.Require(t)
 	global := filepath.Join(t.TempDir(), "gitconfig")
 	if err := os.WriteFile(global, []byte("[user]\n\temail = tester@example.com\n\tname = Tester\n"), 0o644); err != nil {
 		t.Fatal(err)
@@ -36,39 +32,6 @@ func isolateGit(t *testing.T) {
 	for _, v := range ciBranchVars {
 		t.Setenv(v, "")
 	}
-}
-
-// sh runs git in dir for test set-up and returns its trimmed output.
-func sh(t *testing.T, dir string, args ...string) string {
-	t.Helper()
-	cmd := exec.Command("git", append([]string{"-C", dir}, args...)...)
-	cmd.Env = append(os.Environ(), "GIT_AUTHOR_DATE=2026-01-02T03:04:05Z", "GIT_COMMITTER_DATE=2026-01-02T03:04:05Z")
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("git %s: %v\n%s", strings.Join(args, " "), err, out)
-	}
-	return strings.TrimSpace(string(out))
-}
-
-func write(t *testing.T, dir string, files map[string]string) {
-	t.Helper()
-	for name, body := range files {
-		p := filepath.Join(dir, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-}
-
-func commit(t *testing.T, dir, author, msg string, files map[string]string) string {
-	t.Helper()
-	write(t, dir, files)
-	sh(t, dir, "add", "-A")
-	sh(t, dir, "-c", "user.email="+author, "commit", "-q", "-m", msg)
-	return sh(t, dir, "rev-parse", "HEAD")
 }
 
 // fixture is a repository with two branches, a tag and a dirty working tree.
@@ -90,29 +53,29 @@ func newFixture(t *testing.T) fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sh(t, root, "init", "-q", "-b", "main")
+	gittest.Git(t, root, "init", "-q", "-b", "main")
 	f := fixture{root: root}
-	f.first = commit(t, root, "alice@example.com", "Add the pipeline", map[string]string{
+	f.first = gittest.CommitAs(t, root, "alice@example.com", "Add the pipeline", map[string]string{
 		"pipeline.hcl":             "pipeline \"webapp\" {}\n",
 		"deploy/prod.pipeline.hcl": "environment \"production\" {}\n",
 		"src/main.go":              "package main\n",
 	})
-	sh(t, root, "tag", "v1.0.0")
-	f.second = commit(t, root, "bob@example.com", "Add a test stage", map[string]string{
+	gittest.Git(t, root, "tag", "v1.0.0")
+	f.second = gittest.CommitAs(t, root, "bob@example.com", "Add a test stage", map[string]string{
 		"test.pipeline.hcl": "test \"unit\" {}\n",
 	})
-	sh(t, root, "checkout", "-q", "-b", "feature", f.first)
-	f.onFeature = commit(t, root, "carol@example.com", "Remove the production gate", map[string]string{
+	gittest.Git(t, root, "checkout", "-q", "-b", "feature", f.first)
+	f.onFeature = gittest.CommitAs(t, root, "carol@example.com", "Remove the production gate", map[string]string{
 		"deploy/prod.pipeline.hcl": "environment \"production\" { branches = [\"*\"] }\n",
 	})
-	sh(t, root, "checkout", "-q", "main")
+	gittest.Git(t, root, "checkout", "-q", "main")
 	// The working tree is dirty: a modified file, a staged one, an untracked one.
-	write(t, root, map[string]string{
+	gittest.Write(t, root, map[string]string{
 		"pipeline.hcl":                "pipeline \"dirty\" {}\n",
 		"deploy/staged.pipeline.hcl":  "staged\n",
 		"deploy/scratch.pipeline.hcl": "untracked\n",
 	})
-	sh(t, root, "add", "deploy/staged.pipeline.hcl")
+	gittest.Git(t, root, "add", "deploy/staged.pipeline.hcl")
 	return f
 }
 
@@ -213,12 +176,12 @@ func TestRefFSErrors(t *testing.T) {
 func TestRefFSProcessCount(t *testing.T) {
 	isolateGit(t)
 	root := t.TempDir()
-	sh(t, root, "init", "-q", "-b", "main")
+	gittest.Git(t, root, "init", "-q", "-b", "main")
 	files := map[string]string{}
 	for i := range 30 {
 		files[fmt.Sprintf("s%02d.pipeline.hcl", i)] = fmt.Sprintf("test \"t%d\" {}\n", i)
 	}
-	commit(t, root, "alice@example.com", "Many files", files)
+	gittest.CommitAs(t, root, "alice@example.com", "Many files", files)
 
 	real, err := exec.LookPath("git")
 	if err != nil {
@@ -254,8 +217,8 @@ func TestRefFSProcessCount(t *testing.T) {
 func TestRefFSSymlinks(t *testing.T) {
 	isolateGit(t)
 	root := t.TempDir()
-	sh(t, root, "init", "-q", "-b", "main")
-	write(t, root, map[string]string{"shared/base.pipeline.hcl": "base\n", "app/own.hcl": "own\n"})
+	gittest.Git(t, root, "init", "-q", "-b", "main")
+	gittest.Write(t, root, map[string]string{"shared/base.pipeline.hcl": "base\n", "app/own.hcl": "own\n"})
 	for link, target := range map[string]string{
 		"app/base.pipeline.hcl": "../shared/base.pipeline.hcl",
 		"app/shared":            "../shared",
@@ -265,7 +228,7 @@ func TestRefFSSymlinks(t *testing.T) {
 			t.Skipf("symbolic links unavailable: %v", err)
 		}
 	}
-	commit(t, root, "alice@example.com", "Links", nil)
+	gittest.CommitAs(t, root, "alice@example.com", "Links", nil)
 
 	fsys, _, err := RefFS(root, "HEAD", ".")
 	if err != nil {

@@ -8,11 +8,12 @@ import (
 	"testing"
 
 	"github.com/pipeline-cd/pipeline/dsl"
+	"github.com/pipeline-cd/pipeline/internal/gittest"
 )
 
 func TestInfo(t *testing.T) {
 	f := newFixture(t)
-	short := func(sha string) string { return sh(t, f.root, "rev-parse", "--short", sha) }
+	short := func(sha string) string { return gittest.Git(t, f.root, "rev-parse", "--short", sha) }
 	tests := []struct {
 		rev  string
 		want dsl.GitInfo
@@ -41,7 +42,7 @@ func TestInfo(t *testing.T) {
 
 func TestInfoDetached(t *testing.T) {
 	f := newFixture(t)
-	sh(t, f.root, "checkout", "-q", "-f", "--detach", "feature")
+	gittest.Git(t, f.root, "checkout", "-q", "-f", "--detach", "feature")
 	tests := []struct {
 		env        map[string]string
 		wantBranch string
@@ -67,14 +68,14 @@ func TestInfoDetached(t *testing.T) {
 func TestInfoShallowAndEmpty(t *testing.T) {
 	f := newFixture(t)
 	clone := t.TempDir()
-	sh(t, clone, "clone", "-q", "--depth=1", "--branch=main", "file://"+f.root, "c")
+	gittest.Git(t, clone, "clone", "-q", "--depth=1", "--branch=main", "file://"+f.root, "c")
 	got, err := Info(filepath.Join(clone, "c"), "HEAD")
 	if err != nil || got.CommitCount != -1 || got.SHA != f.second || got.Branch != "main" {
 		t.Errorf("Info(HEAD) in a shallow clone = %+v, %v; want CommitCount -1 at %s on main", got, err, f.second)
 	}
 
 	empty := t.TempDir()
-	sh(t, empty, "init", "-q", "-b", "trunk")
+	gittest.Git(t, empty, "init", "-q", "-b", "trunk")
 	got, err = Info(empty, "HEAD")
 	want := dsl.GitInfo{Branch: "trunk", CommitCount: 0, Known: true}
 	if err != nil || got != want {
@@ -84,7 +85,7 @@ func TestInfoShallowAndEmpty(t *testing.T) {
 
 func TestDescribe(t *testing.T) {
 	f := newFixture(t)
-	short := sh(t, f.root, "rev-parse", "--short", f.second)
+	short := gittest.Git(t, f.root, "rev-parse", "--short", f.second)
 	tests := []struct{ rev, want string }{
 		{"HEAD", "v1.0.0-1-g" + short},
 		{"v1.0.0", "v1.0.0"},
@@ -103,21 +104,21 @@ func TestDescribe(t *testing.T) {
 func TestDefaultBranch(t *testing.T) {
 	f := newFixture(t)
 	cloneDir := t.TempDir()
-	sh(t, cloneDir, "clone", "-q", "file://"+f.root, "c")
+	gittest.Git(t, cloneDir, "clone", "-q", "file://"+f.root, "c")
 	clone := filepath.Join(cloneDir, "c")
-	sh(t, clone, "checkout", "-q", "-b", "topic")
-	sh(t, clone, "branch", "-q", "-D", "main")
+	gittest.Git(t, clone, "checkout", "-q", "-b", "topic")
+	gittest.Git(t, clone, "branch", "-q", "-D", "main")
 
 	trunk := t.TempDir()
-	sh(t, trunk, "init", "-q", "-b", "trunk")
-	commit(t, trunk, "a@example.com", "one", map[string]string{"a": "a"})
-	sh(t, trunk, "branch", "master")
-	sh(t, trunk, "branch", "develop")
-	sh(t, trunk, "config", "init.defaultBranch", "develop")
+	gittest.Git(t, trunk, "init", "-q", "-b", "trunk")
+	gittest.CommitAs(t, trunk, "a@example.com", "one", map[string]string{"a": "a"})
+	gittest.Git(t, trunk, "branch", "master")
+	gittest.Git(t, trunk, "branch", "develop")
+	gittest.Git(t, trunk, "config", "init.defaultBranch", "develop")
 
 	other := t.TempDir()
-	sh(t, other, "init", "-q", "-b", "work")
-	commit(t, other, "a@example.com", "one", map[string]string{"a": "a"})
+	gittest.Git(t, other, "init", "-q", "-b", "work")
+	gittest.CommitAs(t, other, "a@example.com", "one", map[string]string{"a": "a"})
 
 	tests := []struct{ name, root, want string }{
 		{"main exists", f.root, "main"},
@@ -195,7 +196,7 @@ func TestUserEmail(t *testing.T) {
 	if got := UserEmail(f.root); got != "tester@example.com" {
 		t.Errorf("UserEmail() = %q; want %q", got, "tester@example.com")
 	}
-	sh(t, f.root, "config", "user.email", "local@example.com")
+	gittest.Git(t, f.root, "config", "user.email", "local@example.com")
 	if got := UserEmail(f.root); got != "local@example.com" {
 		t.Errorf("UserEmail() with a repository setting = %q; want %q", got, "local@example.com")
 	}

@@ -3,13 +3,13 @@ package diff
 import (
 	"bytes"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/pipeline-cd/pipeline/dsl"
 	"github.com/pipeline-cd/pipeline/dsl/gitsrc"
+	"github.com/pipeline-cd/pipeline/internal/gittest"
 )
 
 const gitBase = `pipeline "shop" {
@@ -33,28 +33,6 @@ environment "production" {
   }
 }
 `
-
-// gitRun runs git in dir for test set-up.
-func gitRun(t *testing.T, dir string, args ...string) {
-	t.Helper()
-	cmd := exec.Command("git", append([]string{"-C", dir}, args...)...)
-	cmd.Env = append(os.Environ(), "GIT_CONFIG_GLOBAL=/dev/null", "GIT_CONFIG_NOSYSTEM=1",
-		"GIT_AUTHOR_NAME=Dev", "GIT_AUTHOR_EMAIL=dev@example.com", "GIT_COMMITTER_NAME=Dev", "GIT_COMMITTER_EMAIL=dev@example.com")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("git %s: %v\n%s", strings.Join(args, " "), err, out)
-	}
-}
-
-func writeConfig(t *testing.T, root, body string) {
-	t.Helper()
-	dir := filepath.Join(root, "deploy")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "shop.pipeline.hcl"), []byte(body), 0o644); err != nil {
-		t.Fatal(err)
-	}
-}
 
 // loadRef loads deploy/ at ref the way `pipeline diff --base REF` does;
 // ref "" loads the working tree.
@@ -89,25 +67,16 @@ func loadRef(t *testing.T, root, ref string) *dsl.Config {
 // TestDiffGitRefs diffs configs read from a real repository: main, a
 // feature branch that weakens production, and a dirty working tree.
 func TestDiffGitRefs(t *testing.T) {
-	if _, err := exec.LookPath("git"); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("git is not installed: %v", err)
-		}
-		t.Skipf("git is not installed: %v", err)
-	}
-	root := t.TempDir()
-	gitRun(t, root, "init", "-q", "-b", "main")
-	writeConfig(t, root, gitBase)
-	gitRun(t, root, "add", "-A")
-	gitRun(t, root, "commit", "-q", "-m", "Add the shop pipeline")
-	gitRun(t, root, "checkout", "-q", "-b", "feature")
+	const config = "deploy/shop.pipeline.hcl"
+	root := gittest.Init(t)
+	gittest.Commit(t, root, "Add the shop pipeline", map[string]string{config: gitBase})
+	gittest.Git(t, root, "checkout", "-q", "-b", "feature")
 	weakened := strings.Replace(gitBase, `branches = ["main"]`, `branches = ["main", "feature/*"]`, 1)
 	weakened = strings.Replace(weakened, "  gate \"go-live\" {\n    approvers = [\"carol@example.com\"]\n  }\n", "", 1)
-	writeConfig(t, root, weakened)
-	gitRun(t, root, "commit", "-q", "-am", "Let feature branches deploy")
-	gitRun(t, root, "checkout", "-q", "main")
+	gittest.Commit(t, root, "Let feature branches deploy", map[string]string{config: weakened})
+	gittest.Git(t, root, "checkout", "-q", "main")
 	// A dirty working tree: uncommitted, and invisible to --base main.
-	writeConfig(t, root, strings.Replace(gitBase, `timeout = "10m"`, `timeout = "15m"`, 1))
+	gittest.Write(t, root, map[string]string{config: strings.Replace(gitBase, `timeout = "10m"`, `timeout = "15m"`, 1)})
 
 	tests := []struct {
 		name, base, head string // head "" is the working tree

@@ -6,7 +6,6 @@ package e2e
 import (
 	"bytes"
 	"encoding/json"
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,30 +13,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pipeline-cd/pipeline/internal/clitest"
+	"github.com/pipeline-cd/pipeline/internal/gittest"
 	// Registers the -update flag: go test ./... -update passes it to every
 	// test binary, and this package has no golden files to rewrite.
 	_ "github.com/pipeline-cd/pipeline/internal/golden"
 )
 
-var binary string
-
-func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "pipeline-e2e-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	binary = filepath.Join(dir, "pipeline")
-	build := exec.Command("go", "build", "-o", binary, "github.com/pipeline-cd/pipeline/cmd/pipeline")
-	if out, err := build.CombinedOutput(); err != nil {
-		fmt.Fprintf(os.Stderr, "building the pipeline binary: %v\n%s", err, out)
-		os.RemoveAll(dir)
-		os.Exit(1)
-	}
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { os.Exit(clitest.Main(m)) }
 
 // repo is a real git repository made by a test.
 type repo struct {
@@ -47,45 +30,24 @@ type repo struct {
 
 func newRepo(t *testing.T) *repo {
 	t.Helper()
-	r := &repo{t: t, dir: t.TempDir()}
-	r.git("init", "-q", "-b", "main")
-	r.git("config", "user.email", "alice@example.com")
-	r.git("config", "user.name", "Alice")
+	r := &repo{t: t, dir: gittest.Init(t)}
 	r.write(map[string]string{".gitignore": "dist/\n.pipeline/\ndeployed/\ncounts/\n"})
 	return r
 }
 
 func (r *repo) git(args ...string) string {
 	r.t.Helper()
-	cmd := exec.Command("git", args...)
-	cmd.Dir = r.dir
-	cmd.Env = append(os.Environ(), "GIT_CONFIG_NOSYSTEM=1", "HOME="+r.dir)
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		r.t.Fatalf("git %s: %v\n%s", strings.Join(args, " "), err, out)
-	}
-	return strings.TrimSpace(string(out))
+	return gittest.Git(r.t, r.dir, args...)
 }
 
 func (r *repo) write(files map[string]string) {
 	r.t.Helper()
-	for name, content := range files {
-		p := filepath.Join(r.dir, name)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			r.t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-			r.t.Fatal(err)
-		}
-	}
+	gittest.Write(r.t, r.dir, files)
 }
 
 func (r *repo) commit(subject string, files map[string]string) string {
 	r.t.Helper()
-	r.write(files)
-	r.git("add", "-A")
-	r.git("commit", "-q", "-m", subject)
-	return r.git("rev-parse", "HEAD")
+	return gittest.Commit(r.t, r.dir, subject, files)
 }
 
 // result is one finished invocation of the binary.
@@ -102,7 +64,7 @@ func (r *repo) env(extra ...string) []string {
 // pipeline runs the binary in the repository and waits for it.
 func (r *repo) pipeline(env []string, args ...string) result {
 	r.t.Helper()
-	cmd := exec.Command(binary, args...)
+	cmd := exec.Command(clitest.Binary(r.t), args...)
 	cmd.Dir = r.dir
 	cmd.Env = r.env(env...)
 	var stdout, stderr bytes.Buffer
@@ -137,7 +99,7 @@ func (r *repo) start(env []string, args ...string) (*exec.Cmd, string) {
 		r.t.Fatal(err)
 	}
 	defer f.Close()
-	cmd := exec.Command(binary, args...)
+	cmd := exec.Command(clitest.Binary(r.t), args...)
 	cmd.Dir = r.dir
 	cmd.Env = r.env(env...)
 	cmd.Stdout, cmd.Stderr = f, f

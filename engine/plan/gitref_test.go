@@ -1,8 +1,6 @@
 package plan
 
 import (
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -11,43 +9,9 @@ import (
 
 	"github.com/pipeline-cd/pipeline/dsl"
 	"github.com/pipeline-cd/pipeline/dsl/gitsrc"
+	"github.com/pipeline-cd/pipeline/internal/gittest"
 	"github.com/pipeline-cd/pipeline/internal/golden"
 )
-
-// gitRepo creates a git repository with fixed identities and dates, so
-// that commit hashes (and so the goldens) are the same on every machine.
-func gitRepo(t *testing.T) (root string, git func(args ...string) string) {
-	t.Helper()
-	if _, err := exec.LookPath("git"); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("git is not installed: %v", err)
-		}
-		t.Skipf("git is not installed: %v", err)
-	}
-	for k, v := range map[string]string{
-		"GIT_CONFIG_GLOBAL": os.DevNull, "GIT_CONFIG_NOSYSTEM": "1",
-		"GIT_AUTHOR_NAME": "Alice", "GIT_AUTHOR_EMAIL": "alice@example.com",
-		"GIT_COMMITTER_NAME": "Alice", "GIT_COMMITTER_EMAIL": "alice@example.com",
-		"GIT_AUTHOR_DATE": "2026-01-02T03:04:05Z", "GIT_COMMITTER_DATE": "2026-01-02T03:04:05Z",
-	} {
-		t.Setenv(k, v)
-	}
-	root = t.TempDir()
-	git = func(args ...string) string {
-		t.Helper()
-		out, err := exec.Command("git", append([]string{"-C", root}, args...)...).CombinedOutput()
-		require.NoError(t, err, "git %s: %s", strings.Join(args, " "), out)
-		return strings.TrimSpace(string(out))
-	}
-	git("init", "-q", "-b", "main")
-	return root, git
-}
-
-func writeFile(t *testing.T, path, content string) {
-	t.Helper()
-	require.NoError(t, os.MkdirAll(filepath.Dir(path), 0o755))
-	require.NoError(t, os.WriteFile(path, []byte(content), 0o644))
-}
 
 const gitMainConfig = `pipeline "svc" {
   image   = "golang:1.26"
@@ -79,18 +43,17 @@ group "owners" {
 // (the --ref path): main, a branch that removes the gate, and the working
 // tree, which must not leak into either ref.
 func TestGoldenGitRef(t *testing.T) {
-	root, git := gitRepo(t)
-	writeFile(t, filepath.Join(root, "deploy", "pipeline.hcl"), gitMainConfig)
-	git("add", ".")
-	git("commit", "-q", "-m", "pipeline")
-	git("checkout", "-q", "-b", "no-gate")
+	// gittest fixes identities and dates, so that commit hashes (and so
+	// the goldens) are the same on every machine.
+	root := gittest.Init(t)
+	gittest.Commit(t, root, "pipeline", map[string]string{"deploy/pipeline.hcl": gitMainConfig})
+	gittest.Git(t, root, "checkout", "-q", "-b", "no-gate")
 	noGate := strings.Replace(gitMainConfig, "  gate \"approve\" {\n    approvers = [\"group:owners\"]\n  }\n", "", 1)
 	require.NotEqual(t, gitMainConfig, noGate)
-	writeFile(t, filepath.Join(root, "deploy", "pipeline.hcl"), noGate)
-	git("commit", "-q", "-am", "drop the gate")
-	git("checkout", "-q", "main")
+	gittest.Commit(t, root, "drop the gate", map[string]string{"deploy/pipeline.hcl": noGate})
+	gittest.Git(t, root, "checkout", "-q", "main")
 	// Uncommitted change in the working tree: ignored when reading a ref.
-	writeFile(t, filepath.Join(root, "deploy", "pipeline.hcl"), strings.Replace(gitMainConfig, "./deploy", "./dirty", 1))
+	gittest.Write(t, root, map[string]string{"deploy/pipeline.hcl": strings.Replace(gitMainConfig, "./deploy", "./dirty", 1)})
 
 	for _, ref := range []string{"main", "no-gate"} {
 		t.Run(ref, func(t *testing.T) {
