@@ -1,7 +1,6 @@
 package diff
 
 import (
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -11,6 +10,7 @@ import (
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/pipeline-cd/pipeline/dsl"
+	"github.com/pipeline-cd/pipeline/internal/keys"
 )
 
 // differ accumulates the changes and risks between base and head, both
@@ -76,25 +76,17 @@ func source(c *dsl.Config, expr hcl.Expression, absent string) string {
 	return t.Source
 }
 
-// union returns the sorted union of the keys of two maps.
-func union[V any](a, b map[string]V) []string {
-	seen := map[string]bool{}
-	for k := range a {
-		seen[k] = true
+// index returns items by the key key gives each.
+func index[T any](items []T, key func(T) string) map[string]T {
+	m := make(map[string]T, len(items))
+	for _, it := range items {
+		m[key(it)] = it
 	}
-	for k := range b {
-		seen[k] = true
-	}
-	keys := make([]string, 0, len(seen))
-	for k := range seen {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
+	return m
 }
 
 func (d *differ) compareVariables() {
-	for _, name := range union(d.base.Variables, d.head.Variables) {
+	for _, name := range keys.Union(d.base.Variables, d.head.Variables) {
 		b, h := d.base.Variables[name], d.head.Variables[name]
 		o := topObject(1, "variable", name)
 		switch {
@@ -133,7 +125,7 @@ func renderValue(v cty.Value) string {
 }
 
 func (d *differ) compareLocals() {
-	for _, name := range union(d.base.Locals, d.head.Locals) {
+	for _, name := range keys.Union(d.base.Locals, d.head.Locals) {
 		b, h := d.base.Locals[name], d.head.Locals[name]
 		o := topObject(2, "local", name)
 		switch {
@@ -148,7 +140,7 @@ func (d *differ) compareLocals() {
 }
 
 func (d *differ) compareSecrets() {
-	for _, name := range union(d.base.Secrets, d.head.Secrets) {
+	for _, name := range keys.Union(d.base.Secrets, d.head.Secrets) {
 		b, h := d.base.Secrets[name], d.head.Secrets[name]
 		o := topObject(3, "secret", name)
 		switch {
@@ -163,7 +155,7 @@ func (d *differ) compareSecrets() {
 }
 
 func (d *differ) compareGroups() {
-	for _, name := range union(d.base.Groups, d.head.Groups) {
+	for _, name := range keys.Union(d.base.Groups, d.head.Groups) {
 		b, h := d.base.Groups[name], d.head.Groups[name]
 		o := topObject(4, "group", name)
 		switch {
@@ -178,15 +170,9 @@ func (d *differ) compareGroups() {
 }
 
 func (d *differ) compareNotifies() {
-	byName := func(c *dsl.Config) map[string]*dsl.Notify {
-		m := map[string]*dsl.Notify{}
-		for _, n := range c.Notifies {
-			m[n.Name] = n
-		}
-		return m
-	}
-	bm, hm := byName(d.base), byName(d.head)
-	for _, name := range union(bm, hm) {
+	name := func(n *dsl.Notify) string { return n.Name }
+	bm, hm := index(d.base.Notifies, name), index(d.head.Notifies, name)
+	for _, name := range keys.Union(bm, hm) {
 		b, h := bm[name], hm[name]
 		o := topObject(6, "notify", name)
 		switch {
@@ -205,16 +191,12 @@ func (d *differ) compareNotifies() {
 
 // stages indexes a config's stages by address.
 func stages(c *dsl.Config) map[string]*dsl.Stage {
-	m := map[string]*dsl.Stage{}
-	for _, s := range c.Stages {
-		m[s.Address()] = s
-	}
-	return m
+	return index(c.Stages, (*dsl.Stage).Address)
 }
 
 func (d *differ) compareStages() {
 	bm, hm := stages(d.base), stages(d.head)
-	for _, addr := range union(bm, hm) {
+	for _, addr := range keys.Union(bm, hm) {
 		b, h := bm[addr], hm[addr]
 		switch {
 		case b == nil:
@@ -260,14 +242,9 @@ func (d *differ) compareStage(b, h *dsl.Stage) {
 	d.compareGates(b, h)
 	d.compareArtifacts(b, h)
 	d.compareImages(b, h)
-	bs, hs := map[string]*dsl.Step{}, map[string]*dsl.Step{}
-	for _, s := range b.Steps {
-		bs[s.Name] = s
-	}
-	for _, s := range h.Steps {
-		hs[s.Name] = s
-	}
-	for _, name := range union(bs, hs) {
+	name := func(s *dsl.Step) string { return s.Name }
+	bs, hs := index(b.Steps, name), index(h.Steps, name)
+	for _, name := range keys.Union(bs, hs) {
 		bStep, hStep := bs[name], hs[name]
 		o := childObject(h, "step", 4, name)
 		switch {
@@ -284,14 +261,9 @@ func (d *differ) compareStage(b, h *dsl.Stage) {
 }
 
 func (d *differ) compareGates(b, h *dsl.Stage) {
-	bg, hg := map[string]*dsl.Gate{}, map[string]*dsl.Gate{}
-	for _, g := range b.Gates {
-		bg[g.Name] = g
-	}
-	for _, g := range h.Gates {
-		hg[g.Name] = g
-	}
-	for _, name := range union(bg, hg) {
+	name := func(g *dsl.Gate) string { return g.Name }
+	bg, hg := index(b.Gates, name), index(h.Gates, name)
+	for _, name := range keys.Union(bg, hg) {
 		bGate, hGate := bg[name], hg[name]
 		o := childObject(h, "gate", 1, name)
 		switch {
@@ -309,14 +281,9 @@ func (d *differ) compareGates(b, h *dsl.Stage) {
 }
 
 func (d *differ) compareArtifacts(b, h *dsl.Stage) {
-	ba, ha := map[string]*dsl.Artifact{}, map[string]*dsl.Artifact{}
-	for _, a := range b.Artifacts {
-		ba[a.Name] = a
-	}
-	for _, a := range h.Artifacts {
-		ha[a.Name] = a
-	}
-	for _, name := range union(ba, ha) {
+	name := func(a *dsl.Artifact) string { return a.Name }
+	ba, ha := index(b.Artifacts, name), index(h.Artifacts, name)
+	for _, name := range keys.Union(ba, ha) {
 		bArt, hArt := ba[name], ha[name]
 		o := childObject(h, "artifact", 2, name)
 		switch {
@@ -331,14 +298,9 @@ func (d *differ) compareArtifacts(b, h *dsl.Stage) {
 }
 
 func (d *differ) compareImages(b, h *dsl.Stage) {
-	bi, hi := map[string]*dsl.Image{}, map[string]*dsl.Image{}
-	for _, i := range b.Images {
-		bi[i.Name] = i
-	}
-	for _, i := range h.Images {
-		hi[i.Name] = i
-	}
-	for _, name := range union(bi, hi) {
+	name := func(i *dsl.Image) string { return i.Name }
+	bi, hi := index(b.Images, name), index(h.Images, name)
+	for _, name := range keys.Union(bi, hi) {
 		bImg, hImg := bi[name], hi[name]
 		o := childObject(h, "image", 3, name)
 		switch {

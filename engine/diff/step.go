@@ -1,13 +1,15 @@
 package diff
 
 import (
-	"sort"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
 
 	"github.com/pipeline-cd/pipeline/dsl"
+	"github.com/pipeline-cd/pipeline/internal/keys"
 )
 
 // compareStep compares the attributes of a step present at both refs.
@@ -71,7 +73,7 @@ func (d *differ) optTextField(o object, name string, b *dsl.Text, bExpr hcl.Expr
 
 func (d *differ) compareEnv(o object, b, h map[string]dsl.Text, bExpr, hExpr hcl.Expression) {
 	bItems, hItems := envItems(bExpr), envItems(hExpr)
-	for _, k := range union(b, h) {
+	for _, k := range keys.Union(b, h) {
 		bt, bok := b[k]
 		ht, hok := h[k]
 		switch {
@@ -222,10 +224,5 @@ func stepSummary(step *dsl.Step, sv *dsl.StepValues) string {
 
 // sortedKeys returns the keys of a set, sorted.
 func sortedKeys(m map[string]bool) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
+	return slices.Sorted(maps.Keys(m))
 }

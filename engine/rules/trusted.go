@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/pipeline-cd/pipeline/dsl"
+	"github.com/pipeline-cd/pipeline/internal/keys"
 )
 
 // FromConfig extracts every environment's protection rules from cfg, keyed
@@ -48,7 +49,7 @@ func (d Difference) String() string {
 // too: their rules come from the change because no trusted rules exist.
 func Compare(trusted, head map[string]Env) []Difference {
 	var out []Difference
-	for _, name := range unionKeys(trusted, head) {
+	for _, name := range keys.Union(trusted, head) {
 		t, inT := trusted[name]
 		h, inH := head[name]
 		switch {
@@ -81,7 +82,7 @@ func compareGates(env string, trusted, head []Gate) []Difference {
 	}
 	t, h := byName(trusted), byName(head)
 	var out []Difference
-	for _, name := range unionKeys(t, h) {
+	for _, name := range keys.Union(t, h) {
 		tg, inT := t[name]
 		hg, inH := h[name]
 		a, b := "(none)", "(none)"
@@ -113,22 +114,6 @@ func listText(l []string) string {
 	c := slices.Clone(l)
 	sort.Strings(c)
 	return "[" + strings.Join(c, ", ") + "]"
-}
-
-func unionKeys[V any](a, b map[string]V) []string {
-	seen := map[string]bool{}
-	for k := range a {
-		seen[k] = true
-	}
-	for k := range b {
-		seen[k] = true
-	}
-	keys := make([]string, 0, len(seen))
-	for k := range seen {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 // Apply replaces the protection rules of cfg's environments with the
