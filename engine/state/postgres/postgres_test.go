@@ -7,7 +7,6 @@ import (
 	"net/url"
 	"os"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -87,23 +86,9 @@ func TestStore(t *testing.T) {
 // both connection pools for one lock.
 func TestTwoStoresOneDatabase(t *testing.T) {
 	u := freshSchema(t)
-	stores := make([]state.Store, 2)
-	errs := make([]error, 2)
-	var wg sync.WaitGroup
-	for i := range stores {
-		wg.Go(func() {
-			s, err := postgres.Open(t.Context(), u, nil)
-			stores[i], errs[i] = s, err
-		})
-	}
-	wg.Wait()
-	for i, err := range errs {
-		if err != nil {
-			t.Fatalf("concurrent Open #%d = %v; want nil", i, err)
-		}
-		t.Cleanup(func() { stores[i].Close() })
-	}
-	statetest.LockContention(t, stores...)
+	statetest.OpenedTogether(t, func(ctx context.Context) (state.Store, error) {
+		return postgres.Open(ctx, u, nil)
+	})
 }
 
 func TestRedact(t *testing.T) {

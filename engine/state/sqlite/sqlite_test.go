@@ -1,9 +1,9 @@
 package sqlite_test
 
 import (
+	"context"
 	"os"
 	"path/filepath"
-	"sync"
 	"testing"
 
 	"github.com/pipeline-cd/pipeline/engine/state"
@@ -29,23 +29,9 @@ func TestStore(t *testing.T) {
 // concurrently (both run migrations) and races them for one lock.
 func TestTwoStoresOneFile(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "nested", "dir", "state.db")
-	stores := make([]state.Store, 2)
-	errs := make([]error, 2)
-	var wg sync.WaitGroup
-	for i := range stores {
-		wg.Go(func() {
-			s, err := sqlite.Open(t.Context(), path, nil)
-			stores[i], errs[i] = s, err
-		})
-	}
-	wg.Wait()
-	for i, err := range errs {
-		if err != nil {
-			t.Fatalf("concurrent Open #%d = %v; want nil", i, err)
-		}
-		t.Cleanup(func() { stores[i].Close() })
-	}
-	statetest.LockContention(t, stores...)
+	statetest.OpenedTogether(t, func(ctx context.Context) (state.Store, error) {
+		return sqlite.Open(ctx, path, nil)
+	})
 }
 
 // TestOddPath opens a file whose name holds the characters that delimit a
