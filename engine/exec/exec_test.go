@@ -1,7 +1,6 @@
 package exec_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -25,6 +24,7 @@ import (
 	"github.com/pipeline-cd/pipeline/engine/ui"
 	"github.com/pipeline-cd/pipeline/runners"
 	"github.com/pipeline-cd/pipeline/runners/local"
+	"github.com/pipeline-cd/pipeline/runners/runnertest"
 
 	// Registers the -update flag: go test ./... -update passes it to every
 	// test binary, and this package has no golden files to rewrite.
@@ -47,7 +47,7 @@ func loadPlan(t testing.TB, src string) *plan.Plan {
 type fixture struct {
 	store     *memory.Store
 	runner    *countingRunner
-	out       *syncBuffer
+	out       *runnertest.Buffer
 	workspace string
 	runID     string
 }
@@ -61,7 +61,7 @@ func newFixture(t testing.TB) *fixture {
 	return &fixture{
 		store:     store,
 		runner:    &countingRunner{Runner: local.New(local.Options{StopGrace: time.Second}, nil)},
-		out:       &syncBuffer{},
+		out:       &runnertest.Buffer{},
 		workspace: t.TempDir(),
 		runID:     runID,
 	}
@@ -142,23 +142,6 @@ func (c *countingRunner) peakConcurrency() int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.peak
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // statuses returns each shown node's status.

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pipeline-cd/pipeline/runners/runnertest"
 	// Registers the -update flag: go test ./... -update passes it to every
 	// test binary, and this package has no golden files to rewrite.
 	_ "github.com/pipeline-cd/pipeline/internal/golden"
@@ -186,7 +187,7 @@ func TestLiveRegion(t *testing.T) {
 }
 
 func TestLiveRunFinished(t *testing.T) {
-	var buf syncBuffer
+	var buf runnertest.Buffer
 	l := newLive(&buf, 80, 5*time.Millisecond, time.Now)
 	l.Event(Event{Kind: NodeStarted, Node: "build.a", Time: time.Now(), Attempt: 1, MaxAttempts: 1})
 	l.Event(Event{Kind: NodeOutput, Node: "build.a", Line: "hello"})
@@ -236,21 +237,4 @@ func TestAuto(t *testing.T) {
 			t.Errorf("Auto(pipe, %v) is not Plain; want Plain for a non-terminal", plain)
 		}
 	}
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
