@@ -7,6 +7,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/pipeline-cd/pipeline/engine/view"
 )
 
 const dockerSteps = `
@@ -33,7 +35,7 @@ func TestDockerUnreachable(t *testing.T) {
 	if strings.Contains(res.stderr, "goroutine") || strings.Contains(res.stderr, "panic") {
 		t.Errorf("stderr shows a Go panic: %s", res.stderr)
 	}
-	runs := decode[[]runView](t, r.must(0, nil, "runs", "--json").stdout)
+	runs := decode[view.Runs](t, r.must(0, nil, "runs", "--json").stdout).Runs
 	if len(runs) != 0 {
 		t.Errorf("runs after a failed start = %+v; want none recorded", runs)
 	}
@@ -85,7 +87,7 @@ build "app" {
 		t.Errorf("run took %s to stop after SIGTERM; want within the grace period plus a second", elapsed)
 	}
 	id := runID(t, string(b))
-	runs := decode[[]runView](t, r.must(0, nil, "runs", "--json").stdout)
+	runs := decode[view.Runs](t, r.must(0, nil, "runs", "--json").stdout).Runs
 	if len(runs) != 1 || runs[0].ID != id || runs[0].Status != "cancelled" {
 		t.Errorf("runs after SIGTERM = %+v; want run %s cancelled", runs, id)
 	}

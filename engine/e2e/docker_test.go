@@ -7,8 +7,8 @@ import (
 
 	"github.com/docker/docker/api/types/image"
 
-	"github.com/pipeline-cd/pipeline/engine"
 	"github.com/pipeline-cd/pipeline/engine/state"
+	"github.com/pipeline-cd/pipeline/engine/view"
 	"github.com/pipeline-cd/pipeline/internal/testenv"
 )
 
@@ -48,7 +48,7 @@ func TestDockerDelivery(t *testing.T) {
 		"Dockerfile": "FROM scratch\nCOPY src.txt /src.txt\n", ".dockerignore": ".pipeline\n"})
 	res := r.must(0, nil, "run", "--plain")
 	id := runID(t, res.stdout)
-	rels := decode[[]state.Release](t, r.must(0, nil, "releases", "--json").stdout)
+	rels := decode[view.Releases](t, r.must(0, nil, "releases", "--json").stdout).Releases
 	if len(rels) != 1 || len(rels[0].Images) != 1 || !strings.HasPrefix(rels[0].Images[0].ID, "sha256:") {
 		t.Fatalf("releases = %+v; want one with an image recorded by ID", rels)
 	}
@@ -58,7 +58,7 @@ func TestDockerDelivery(t *testing.T) {
 	if !strings.Contains(logs, "deploying image "+img.ID) {
 		t.Errorf("rollout log %q does not show the release image %s", logs, img.ID)
 	}
-	h := decode[engine.History](t, r.must(0, nil, "history", "--json").stdout)
+	h := decode[view.History](t, r.must(0, nil, "history", "--json").stdout)
 	if len(h.Deployments) != 1 || h.Deployments[0].Status != state.StatusSucceeded {
 		t.Errorf("history = %+v; want one succeeded deployment", h.Deployments)
 	}

@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/pipeline-cd/pipeline/engine"
+	"github.com/pipeline-cd/pipeline/engine/view"
 )
 
 const webapp = `
@@ -99,7 +99,7 @@ func TestDeliveryAndRollback(t *testing.T) {
 		t.Errorf("rollback output does not report 1.0.3 deployed:\n%s", res.stdout)
 	}
 
-	h := decode[engine.History](t, r.must(0, nil, "history", "--env", "production", "--json").stdout)
+	h := decode[view.History](t, r.must(0, nil, "history", "--env", "production", "--json").stdout)
 	type row struct {
 		version, kind, status string
 		commits               []string
@@ -126,7 +126,7 @@ func TestDeliveryAndRollback(t *testing.T) {
 			t.Errorf("history[%d] approved by %v; want carol@example.com", i, d.ApprovedBy)
 		}
 	}
-	if got := h.RollbackTargets["production"]; got != "1.0.1" {
+	if got := rollbackTarget(h, "production"); got != "1.0.1" {
 		t.Errorf("rollback target of production after the rollback = %q; want 1.0.1", got)
 	}
 
@@ -156,4 +156,14 @@ func TestDeliveryAndRollback(t *testing.T) {
 	if n := r.count("compile"); n != 4 {
 		t.Errorf("compile ran %d times; want 4 (promotion must not rebuild)", n)
 	}
+}
+
+// rollbackTarget returns the rollback target of env in h, or "".
+func rollbackTarget(h view.History, env string) string {
+	for _, t := range h.RollbackTargets {
+		if t.Environment == env {
+			return t.Version
+		}
+	}
+	return ""
 }
