@@ -35,7 +35,7 @@ func (s *session) startEnvironment(ctx context.Context, n *plan.Node) error {
 			return err
 		}
 	}
-	if len(n.Env.Gates) > 0 {
+	if len(n.Env.Gates) > 0 && !s.reopened[env] {
 		return nil
 	}
 	return s.beginDeployment(ctx, env, nil)
@@ -146,21 +146,53 @@ func (s *session) beginDeployment(ctx context.Context, env string, approvedBy []
 }
 
 // recordedDeployment returns the deployment this run already recorded for
-// env (a resumed run), or nil.
+// env (a resumed run), set back to running, or nil.
 func (s *session) recordedDeployment(ctx context.Context, env string) (*state.Deployment, error) {
+	d, err := s.runDeployment(ctx, env)
+	if d != nil && d.Status != state.StatusRunning {
+		d.Status, d.Reason, d.FinishedAt = state.StatusRunning, "", time.Time{}
+	}
+	return d, err
+}
+
+// runDeployment returns the deployment this run recorded for env as
+// stored, or nil.
+func (s *session) runDeployment(ctx context.Context, env string) (*state.Deployment, error) {
 	deps, err := s.e.store.ListDeployments(ctx, state.DeploymentFilter{Pipeline: s.run.Pipeline, Environment: env})
 	if err != nil {
 		return nil, fmt.Errorf("reading deployments of %s: %w", env, err)
 	}
 	for _, d := range deps {
 		if d.RunID == s.run.ID {
-			if d.Status != state.StatusRunning {
-				d.Status, d.Reason, d.FinishedAt = state.StatusRunning, "", time.Time{}
-			}
 			return d, nil
 		}
 	}
 	return nil, nil
+}
+
+// reopenDeployments finds the environments whose deployment this run
+// recorded but did not finish successfully (the process was killed during
+// it, or it failed or was cancelled) and takes their deploy nodes out of
+// done. On resume the deploy node then begins the deployment again: it
+// takes the environment lock before any of the environment's steps runs,
+// and the deployment is settled when they finish. Without this the deploy
+// node is reused, the lock is never taken and the record stays running.
+func (s *session) reopenDeployments(ctx context.Context, done map[string]bool) error {
+	s.reopened = map[string]bool{}
+	for _, n := range s.plan.Nodes {
+		if n.Kind != plan.KindDeploy || !done[n.ID] {
+			continue
+		}
+		d, err := s.runDeployment(ctx, n.Env.Name)
+		if err != nil {
+			return err
+		}
+		if d != nil && d.Status != state.StatusSucceeded {
+			delete(done, n.ID)
+			s.reopened[n.Env.Name] = true
+		}
+	}
+	return nil
 }
 
 func mergeNames(a, b []string) []string {

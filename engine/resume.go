@@ -62,6 +62,9 @@ func (e *Engine) Resume(ctx context.Context, req ResumeRequest) (*RunResult, err
 			done[n.NodeID] = true
 		}
 	}
+	if err := s.reopenDeployments(ctx, done); err != nil {
+		return nil, failed(fmt.Errorf("reading the deployments of run %s: %w", run.ID, err))
+	}
 	run.Status, run.Reason, run.Host, run.PID = state.StatusRunning, "", e.opts.Host, e.opts.PID
 	run.FinishedAt = time.Time{}
 	if err := e.store.UpdateRun(ctx, run); err != nil {

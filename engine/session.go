@@ -36,6 +36,12 @@ type session struct {
 	deployKind string
 	wait       bool
 	waitLock   time.Duration
+	// reopened holds the environments whose deployment this run began
+	// before it stopped without finishing it (resume after a crash, a
+	// failure or a cancel): their deploy nodes begin it again, under the
+	// lock, even when the environment has gates. Set before execute; read
+	// only while it runs.
+	reopened map[string]bool
 
 	mu       sync.Mutex
 	scope    dsl.Scope

@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
@@ -215,4 +216,105 @@ variable "n" {
 	if first.FinishedAt == nil || second.StartedAt == nil || second.StartedAt.Before(*first.FinishedAt) {
 		t.Errorf("deployments overlap: %s ran %v..%v and %s started at %v", first.Version, first.StartedAt, first.FinishedAt, second.Version, second.StartedAt)
 	}
+}
+
+// heldDeploy deploys prod with a rollout step whose first two attempts (the
+// killed one and the resumed one) hold until counts/hold is removed.
+const heldDeploy = `
+pipeline "svc" {
+  version = "3.0.${git.commit_count}"
+  image   = "busybox"
+}
+
+build "app" {
+  step "compile" {
+    run = "mkdir -p counts dist && echo x >> counts/compile && echo app > dist/app"
+  }
+}
+
+package "app" {
+  artifact "bin" { path = "dist/app" }
+}
+
+environment "prod" {
+  %s
+  step "rollout" {
+    run = "echo x >> counts/rollout && n=$(wc -l < counts/rollout | tr -d ' ') && touch counts/rollout.$n && if [ $n -le 2 ]; then i=0; while [ -f counts/hold ] && [ $i -lt 600 ]; do sleep 0.05; i=$((i+1)); done; fi; echo deployed"
+  }
+}
+`
+
+// TestKillDuringDeployThenResume kills `pipeline` during an environment
+// step and resumes the run: the resumed step must run under the
+// environment lock (a concurrent deployment of prod is refused), and once
+// it succeeds the deployment record is succeeded, the lock is free and the
+// release is live.
+func TestKillDuringDeployThenResume(t *testing.T) {
+	for _, tc := range []struct {
+		name, gate string
+	}{
+		{"no gate", ""},
+		{"gate", `gate "go-live" { approvers = ["carol@example.com"] }`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := newRepo(t)
+			r.commit("one", map[string]string{"pipeline.hcl": fmt.Sprintf(heldDeploy, tc.gate)})
+			r.write(map[string]string{"counts/hold": ""})
+			t.Cleanup(func() { _ = os.Remove(filepath.Join(r.dir, "counts", "hold")) })
+			var id string
+			if tc.gate == "" {
+				id = kill9(t, r, "counts/rollout.1")
+			} else {
+				id = runID(t, r.must(3, nil, "run", "--runner", "local", "--plain").stdout)
+				r.must(0, nil, "approve", id, "go-live", "--as", "carol@example.com")
+				cmd, _ := r.start(nil, "resume", id, "--runner", "local", "--plain")
+				r.waitFor("counts/rollout.1", 30*time.Second)
+				if err := cmd.Process.Kill(); err != nil {
+					t.Fatal(err)
+				}
+				_ = cmd.Wait()
+			}
+			crashed(t, r, id)
+
+			cmd, out := r.start(nil, "resume", id, "--runner", "local", "--plain")
+			r.waitFor("counts/rollout.2", 30*time.Second)
+			probe := r.pipeline(nil, "rollback", "prod", "--to", "3.0.1", "--runner", "local", "--plain")
+			if probe.code != 1 || !strings.Contains(probe.stderr, "svc/prod is being deployed by run "+id) {
+				t.Errorf("a rollback while the resumed run deploys prod exited %d; want 1, refused by the lock of run %s\nstdout:\n%s\nstderr:\n%s",
+					probe.code, id, probe.stdout, probe.stderr)
+			}
+			if err := os.Remove(filepath.Join(r.dir, "counts", "hold")); err != nil {
+				t.Fatal(err)
+			}
+			err := cmd.Wait()
+			b, _ := os.ReadFile(out)
+			if err != nil || !strings.Contains(string(b), "deployment of 3.0.1 to prod: succeeded") {
+				t.Fatalf("resume %s: %v; want exit 0 and the prod deployment succeeded\n%s", id, err, b)
+			}
+
+			h := decode[view.History](t, r.must(0, nil, "history", "--env", "prod", "--json").stdout)
+			if len(h.Deployments) != 1 || h.Deployments[0].RunID != id || h.Deployments[0].Status != state.StatusSucceeded {
+				t.Errorf("history of prod = %s; want one succeeded deployment by run %s", deploymentsOf(h.Deployments), id)
+			}
+			st := decode[view.Status](t, r.must(0, nil, "status", "--json").stdout)
+			if len(st.Pipelines) != 1 || len(st.Pipelines[0].Environments) != 1 || st.Pipelines[0].Environments[0].Live == nil ||
+				st.Pipelines[0].Environments[0].Live.Version != "3.0.1" {
+				t.Errorf("status = %+v; want 3.0.1 live in prod", st.Pipelines)
+			}
+
+			// The lock is free: the next deployment takes it without a takeover.
+			r.must(0, nil, "rollback", "prod", "--to", "3.0.1", "--runner", "local", "--plain")
+			if audit := r.must(0, nil, "audit").stdout; strings.Contains(audit, "lock_takeover") {
+				t.Errorf("audit records a lock takeover; the resumed run should have released the lock:\n%s", audit)
+			}
+		})
+	}
+}
+
+func deploymentsOf(ds []*view.Deployment) string {
+	var parts []string
+	for _, d := range ds {
+		parts = append(parts, d.Version+" "+d.Status+" by "+d.RunID)
+	}
+	return "[" + strings.Join(parts, ", ") + "]"
 }
