@@ -17,6 +17,7 @@ import (
 	"github.com/docker/docker/api/types/filters"
 	"github.com/docker/docker/client"
 
+	"github.com/pipeline-cd/pipeline/engine/view"
 	"github.com/pipeline-cd/pipeline/internal/clitest"
 	"github.com/pipeline-cd/pipeline/internal/testenv"
 )
@@ -83,13 +84,13 @@ func TestMonorepoComponents(t *testing.T) {
 	if live := liveVersions(t, pl(0, workerFlags, "status", "--json")); live["staging"] != "0.3.1" || live["production"] != "" {
 		t.Errorf("worker status: live = %v; want staging at 0.3.1 and nothing in production", live)
 	}
-	var runs []struct{ ID, Pipeline, Status string }
+	var runs view.Runs
 	res := pl(0, common, "runs", "--all", "--json")
 	if err := json.Unmarshal([]byte(res.stdout), &runs); err != nil {
 		t.Fatalf("pipeline runs --all --json is not JSON: %v\n%s", err, res)
 	}
 	got := map[string]string{}
-	for _, r := range runs {
+	for _, r := range runs.Runs {
 		got[r.ID] = r.Pipeline + " " + r.Status
 	}
 	want := map[string]string{apiRun: "api succeeded", workerRun: "worker waiting"}

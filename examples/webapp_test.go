@@ -22,6 +22,7 @@ import (
 	"github.com/docker/docker/api/types/image"
 	"github.com/docker/docker/client"
 
+	"github.com/pipeline-cd/pipeline/engine/view"
 	"github.com/pipeline-cd/pipeline/internal/clitest"
 	"github.com/pipeline-cd/pipeline/internal/gittest"
 	"github.com/pipeline-cd/pipeline/internal/testenv"
@@ -131,17 +132,15 @@ func runID(t *testing.T, res result) string {
 // run (a promotion or rollback).
 func liveVersions(t *testing.T, res result) map[string]string {
 	t.Helper()
-	var status struct {
-		Environments []struct {
-			Environment string
-			Live        *struct{ Version, Kind string }
-		}
-	}
+	var status view.Status
 	if err := json.Unmarshal([]byte(res.stdout), &status); err != nil {
 		t.Fatalf("pipeline status --json is not JSON: %v\n%s", err, res)
 	}
+	if len(status.Pipelines) != 1 {
+		t.Fatalf("pipeline status --json lists %d pipelines; want 1\n%s", len(status.Pipelines), res)
+	}
 	out := map[string]string{}
-	for _, e := range status.Environments {
+	for _, e := range status.Pipelines[0].Environments {
 		if e.Live == nil {
 			continue
 		}
@@ -163,15 +162,13 @@ func releaseImages(t *testing.T, dir string, flags []string) []string {
 		t.Errorf("cleanup: listing releases: exit code %d\n%s", res.code, res)
 		return nil
 	}
-	var releases []struct {
-		Images []struct{ ID string }
-	}
+	var releases view.Releases
 	if err := json.Unmarshal([]byte(res.stdout), &releases); err != nil {
 		t.Errorf("cleanup: pipeline releases --json is not JSON: %v\n%s", err, res)
 		return nil
 	}
 	var ids []string
-	for _, r := range releases {
+	for _, r := range releases.Releases {
 		for _, img := range r.Images {
 			ids = append(ids, img.ID)
 		}
