@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/pipeline-cd/pipeline/dsl"
@@ -86,9 +87,14 @@ func (e *Engine) rollbackRelease(ctx context.Context, pipeline, env string) (*st
 
 // RollbackTarget picks, from an environment's deployments (newest first),
 // the current deployment (the newest finished one) and the rollback target:
-// the newest successful deployment older than the current one that carried
-// a different release. Failed and cancelled deployments are never targets.
-// Without one it returns ErrNoRollbackTarget.
+// the release that was live before the current one, as a deployment of it.
+// A release that was rolled away from is never a target: once a rollback
+// (or a promotion of an older release) puts release R live again, the
+// releases deployed after R are out of the line, and the next target is
+// the release that was live before R. Failed, cancelled and running
+// deployments are never targets; when the current deployment failed, the
+// target is the release live before it. Without a target it returns
+// ErrNoRollbackTarget.
 func RollbackTarget(deps []*state.Deployment) (current, target *state.Deployment, err error) {
 	i := 0
 	for ; i < len(deps) && deps[i].Status == state.StatusRunning; i++ {
@@ -97,12 +103,35 @@ func RollbackTarget(deps []*state.Deployment) (current, target *state.Deployment
 		return nil, nil, fmt.Errorf("%w: nothing was deployed yet", ErrNoRollbackTarget)
 	}
 	current = deps[i]
-	for _, d := range deps[i+1:] {
-		if d.Status == state.StatusSucceeded && d.ReleaseID != "" && d.ReleaseID != current.ReleaseID {
-			return current, d, nil
+	live := liveLine(deps[i:])
+	for j := len(live) - 1; j >= 0; j-- {
+		if live[j].ReleaseID != current.ReleaseID {
+			return current, live[j], nil
 		}
 	}
-	return current, nil, fmt.Errorf("%w: no release other than %s has succeeded there before", ErrNoRollbackTarget, current.Version)
+	return current, nil, fmt.Errorf("%w: no release was live there before %s (releases rolled back from are not targets); name one with --to VERSION",
+		ErrNoRollbackTarget, current.Version)
+}
+
+// liveLine replays deps (newest first) from the oldest and returns the
+// line of releases that were live in turn, oldest first, each as its
+// newest successful deployment. A successful deployment of a release
+// already in the line (a rollback, or a promotion of an older release)
+// cuts the line back to it: the releases after it were rolled away from.
+func liveLine(deps []*state.Deployment) []*state.Deployment {
+	var line []*state.Deployment
+	for k := len(deps) - 1; k >= 0; k-- {
+		d := deps[k]
+		if d.Status != state.StatusSucceeded || d.ReleaseID == "" {
+			continue
+		}
+		at := slices.IndexFunc(line, func(l *state.Deployment) bool { return l.ReleaseID == d.ReleaseID })
+		if at >= 0 {
+			line = line[:at]
+		}
+		line = append(line, d)
+	}
+	return line
 }
 
 func (e *Engine) releaseByVersion(ctx context.Context, res *loader.Result, version string) (*state.Release, error) {

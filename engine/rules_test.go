@@ -217,6 +217,12 @@ func TestRollbackTarget(t *testing.T) {
 		{"skips same release", []*state.Deployment{d("3", "succeeded"), d("3", "succeeded"), d("2", "succeeded")}, "3", "2"},
 		{"running ignored", []*state.Deployment{d("5", "running"), d("4", "succeeded"), d("3", "succeeded")}, "4", "3"},
 		{"none", []*state.Deployment{d("1", "succeeded")}, "1", ""},
+		{"after rollback", []*state.Deployment{d("2", "succeeded"), d("3", "succeeded"), d("2", "succeeded"), d("1", "succeeded")}, "2", "1"},
+		{"second rollback", []*state.Deployment{d("1", "succeeded"), d("2", "succeeded"), d("3", "succeeded"), d("2", "succeeded"), d("1", "succeeded")}, "1", ""},
+		{"promoted older release", []*state.Deployment{d("1", "succeeded"), d("2", "succeeded"), d("1", "succeeded")}, "1", ""},
+		{"forward after rollback", []*state.Deployment{d("4", "succeeded"), d("2", "succeeded"), d("3", "succeeded"), d("2", "succeeded"), d("1", "succeeded")}, "4", "2"},
+		{"failed rollback", []*state.Deployment{d("1", "failed"), d("2", "succeeded"), d("3", "succeeded"), d("2", "succeeded"), d("1", "succeeded")}, "1", "2"},
+		{"only failed before", []*state.Deployment{d("2", "succeeded"), d("1", "failed")}, "2", ""},
 		{"empty", nil, "", ""},
 	}
 	for _, tt := range tests {
