@@ -26,7 +26,8 @@ func (e *Engine) DryRun(ctx context.Context, req RunRequest) (*exec.Result, erro
 		return nil, invalid(fmt.Errorf("no config loaded"))
 	}
 	id := "dry-run"
-	p, err := plan.New(res.Config, plan.Options{Only: req.Only, Skip: req.Skip, Until: req.Until, Scope: dsl.Scope{RunID: id}})
+	p, err := plan.New(res.Config, plan.Options{Only: req.Only, Skip: req.Skip, Until: req.Until, Scope: dsl.Scope{RunID: id},
+		AllowPrivileged: e.opts.AllowPrivileged})
 	if err != nil {
 		return nil, planError(err, res)
 	}

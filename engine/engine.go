@@ -61,6 +61,13 @@ type Options struct {
 	PollInterval time.Duration
 	// Getenv reads secret values and PIPELINE_USER; nil: os.LookupEnv.
 	Getenv func(string) (string, bool)
+	// AllowPrivileged mirrors --allow-privileged: without it, runs, dry
+	// runs, resumes, deployments and rollbacks whose plan has steps asking
+	// for privileged mode, host bind mounts or the Docker socket fail with
+	// code 2 when planning, before anything is recorded or run (see
+	// plan.PrivilegeError). The runners refuse such steps again unless
+	// they were given the same permission.
+	AllowPrivileged bool
 }
 
 // Engine runs and queries pipelines. It is safe for concurrent use; each

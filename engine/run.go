@@ -138,7 +138,8 @@ func (e *Engine) prepare(res *loader.Result, runID string, rec *recorded) (*sess
 		cfg = environmentOnly(cfg, rec.Environment, rec.Kind == "rollback")
 		s.cfg = cfg
 	}
-	p, err := plan.New(cfg, plan.Options{Only: rec.Only, Skip: rec.Skip, Until: rec.Until, Scope: s.scope})
+	p, err := plan.New(cfg, plan.Options{Only: rec.Only, Skip: rec.Skip, Until: rec.Until, Scope: s.scope,
+		AllowPrivileged: e.opts.AllowPrivileged})
 	if err != nil {
 		return nil, nil, planError(err, res)
 	}
@@ -157,6 +158,10 @@ func planError(err error, res *loader.Result) error {
 	var diags hcl.Diagnostics
 	if errors.As(err, &diags) {
 		return &ConfigError{Diags: diags, Files: res.Parser.Files()}
+	}
+	var pe *plan.PrivilegeError
+	if errors.As(err, &pe) {
+		return invalid(err)
 	}
 	return invalid(fmt.Errorf("planning: %w", err))
 }

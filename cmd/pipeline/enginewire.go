@@ -41,7 +41,7 @@ func (r *runnerFlags) addFlags(f interface {
 	DurationVar(*time.Duration, string, time.Duration, string)
 }) {
 	f.StringVar(&r.runner, "runner", "docker", "default runner for steps that name none: docker or local")
-	f.BoolVar(&r.allowPrivileged, "allow-privileged", false, "let steps ask for privileged mode and host mounts")
+	f.BoolVar(&r.allowPrivileged, "allow-privileged", false, "let steps ask for privileged mode, host mounts and the Docker socket (refused when planning otherwise)")
 	f.BoolVar(&r.plain, "plain", false, "plain line-by-line output even in a terminal")
 	f.BoolVar(&r.wait, "wait", false, "wait at gates for a decision instead of exiting with code 3")
 	f.DurationVar(&r.waitLock, "wait-lock", 0, "how long to wait for an environment locked by another deployment (0: fail at once)")
@@ -125,6 +125,7 @@ func (g *globals) openEngine(ctx context.Context, w wiring) (*engine.Engine, fun
 	}
 	if w.flags != nil {
 		opts.DefaultRunner = w.flags.runner
+		opts.AllowPrivileged = w.flags.allowPrivileged
 		opts.Runners["local"] = local.New(local.Options{AllowPrivileged: w.flags.allowPrivileged}, logger)
 		if needsDocker(w.res, w.flags.runner) && !w.noStore {
 			cli, err := client.NewClientWithOpts(client.FromEnv, client.WithAPIVersionNegotiation())

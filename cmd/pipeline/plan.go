@@ -15,6 +15,9 @@ type selection struct {
 	only  []string
 	skip  []string
 	until string
+	// allowPrivileged is plan's and graph's --allow-privileged; commands
+	// that run steps take it from runnerFlags.
+	allowPrivileged bool
 }
 
 func (s *selection) addFlags(cmd *cobra.Command) {
@@ -25,7 +28,15 @@ func (s *selection) addFlags(cmd *cobra.Command) {
 }
 
 func (s *selection) options() plan.Options {
-	return plan.Options{Only: s.only, Skip: s.skip, Until: s.until}
+	return plan.Options{Only: s.only, Skip: s.skip, Until: s.until, AllowPrivileged: s.allowPrivileged}
+}
+
+// addPrivilegeFlag adds --allow-privileged to plan and graph, so that a
+// reviewer can see the plan of a config whose steps ask for privileged
+// mode, host mounts or the Docker socket.
+func (s *selection) addPrivilegeFlag(cmd *cobra.Command) {
+	cmd.Flags().BoolVar(&s.allowPrivileged, "allow-privileged", false,
+		"plan steps that ask for privileged mode, host mounts or the Docker socket (refused otherwise)")
 }
 
 // buildPlan loads the config and plans it. A bad selection is a usage error.
@@ -77,6 +88,7 @@ time print as "(known after ...)". It runs nothing and records nothing.`,
 		},
 	}
 	sel.addFlags(cmd)
+	sel.addPrivilegeFlag(cmd)
 	return cmd
 }
 
@@ -110,6 +122,7 @@ GitLab comments; --format dot is for Graphviz (pipeline graph | dot -Tsvg).`,
 		},
 	}
 	sel.addFlags(cmd)
+	sel.addPrivilegeFlag(cmd)
 	cmd.Flags().StringVar(&format, "format", "dot", "output `FORMAT`: dot or mermaid")
 	return cmd
 }

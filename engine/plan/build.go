@@ -15,6 +15,9 @@ import (
 // listing every one; problems with the config itself (a reference to a
 // missing stage or step, a cycle, an expression that fails to evaluate)
 // come back as hcl.Diagnostics (errors.As) naming the file and line.
+// Unless opts.AllowPrivileged, a plan whose steps ask for privileged mode,
+// host bind mounts or the Docker socket is refused with a *PrivilegeError
+// listing every such step.
 func New(cfg *dsl.Config, opts Options) (*Plan, error) {
 	if cfg == nil || cfg.Pipeline == nil {
 		return nil, hcl.Diagnostics{{
@@ -57,6 +60,11 @@ func New(cfg *dsl.Config, opts Options) (*Plan, error) {
 	}
 	if err := p.order(); err != nil {
 		return nil, err
+	}
+	if !opts.AllowPrivileged {
+		if err := p.checkPrivileges(); err != nil {
+			return nil, err
+		}
 	}
 	return p, nil
 }

@@ -37,6 +37,8 @@ type fixtureOptions struct {
 	RunID   string             `json:"run_id"`
 	Release *dsl.ReleaseValues `json:"release"`
 	Env     map[string]string  `json:"env"`
+	// AllowPrivileged plans as with --allow-privileged.
+	AllowPrivileged bool `json:"allow_privileged"`
 }
 
 // fixtureGit is the git.* context every fixture is loaded with, so the
@@ -96,7 +98,8 @@ func loadFixture(t *testing.T, name string) (*dsl.Config, Options) {
 	require.False(t, diags.HasErrors(), "LoadDir(%s): %v", name, diags)
 	return cfg, Options{
 		Only: fo.Only, Skip: fo.Skip, Until: fo.Until,
-		Scope: dsl.Scope{RunID: fo.RunID, Release: fo.Release},
+		Scope:           dsl.Scope{RunID: fo.RunID, Release: fo.Release},
+		AllowPrivileged: fo.AllowPrivileged,
 	}
 }
 

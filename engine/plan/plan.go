@@ -176,6 +176,10 @@ type Options struct {
 	Until string
 	// Scope holds run.* and release.* values; empty fields stay unknown.
 	Scope dsl.Scope
+	// AllowPrivileged mirrors --allow-privileged: without it, New refuses
+	// a plan whose steps ask for privileged mode, host bind mounts or the
+	// Docker socket (*PrivilegeError).
+	AllowPrivileged bool
 }
 
 // Selection records the options a plan was made with.
