@@ -324,8 +324,12 @@ func (s *session) audit(ctx context.Context, action, env, detail string) {
 	}
 }
 
-// actor is who this process acts for: PIPELINE_USER, else "pipeline@HOST".
+// actor is who this process acts for: Options.Actor, else PIPELINE_USER,
+// else "pipeline@HOST".
 func (e *Engine) actor() string {
+	if e.opts.Actor != "" {
+		return e.opts.Actor
+	}
 	if u, ok := e.opts.Getenv("PIPELINE_USER"); ok && u != "" {
 		return u
 	}

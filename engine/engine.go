@@ -61,6 +61,10 @@ type Options struct {
 	PollInterval time.Duration
 	// Getenv reads secret values and PIPELINE_USER; nil: os.LookupEnv.
 	Getenv func(string) (string, bool)
+	// Actor is the identity of the person (or CI job) this process acts
+	// for: the actor of the audit events of runs, deploys and rollbacks.
+	// Empty: PIPELINE_USER, else "pipeline@HOST".
+	Actor string
 	// AllowPrivileged mirrors --allow-privileged: without it, runs, dry
 	// runs, resumes, deployments and rollbacks whose plan has steps asking
 	// for privileged mode, host bind mounts or the Docker socket fail with

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/pipeline-cd/pipeline/dsl"
@@ -179,14 +180,44 @@ func (e *Engine) deployRelease(ctx context.Context, req DeployRequest, rel *stat
 	if err := s.record(ctx); err != nil {
 		return nil, err
 	}
+	var notes []string
+	if kind == "rollback" {
+		if note := s.gatesSkipped(ctx, req.Environment, rel); note != "" {
+			notes = append(notes, note)
+		}
+	}
 	if req.Started != nil {
-		req.Started(RunInfo{Run: s.run, TrustedRef: rec.TrustedRef, Warnings: warnings})
+		req.Started(RunInfo{Run: s.run, TrustedRef: rec.TrustedRef, Warnings: warnings, Notes: notes})
 	}
 	if kind == "rollback" {
-		s.audit(ctx, "rollback", req.Environment, fmt.Sprintf("rollback of %s to release %s (commit %.12s)", req.Environment, rel.Version, rel.Commit))
+		detail := fmt.Sprintf("rollback of %s to release %s (commit %.12s)", req.Environment, rel.Version, rel.Commit)
+		if len(notes) > 0 {
+			detail += "; " + notes[0]
+		}
+		s.audit(ctx, "rollback", req.Environment, detail)
 		s.notify(ctx, "rollback", req.Environment, "")
 	}
 	return s.execute(ctx, nil, warnings)
+}
+
+// gatesSkipped explains, for a rollback of env to rel, that the gates of
+// env are not applied again and why; "" when env has no gates.
+func (s *session) gatesSkipped(ctx context.Context, env string, rel *state.Release) string {
+	var names []string
+	for _, g := range s.trusted[env].Gates {
+		names = append(names, g.Name)
+	}
+	if len(names) == 0 {
+		return ""
+	}
+	gates := strings.Join(names, ", ")
+	deps, err := s.e.store.ListDeployments(ctx, state.DeploymentFilter{Pipeline: rel.Pipeline, Environment: env,
+		ReleaseID: rel.ID, Status: state.StatusSucceeded, Limit: 1})
+	if err != nil || len(deps) == 0 {
+		return fmt.Sprintf("gates skipped: %s (a rollback does not apply gates; release %s was never deployed to %s before)", gates, rel.Version, env)
+	}
+	return fmt.Sprintf("gates skipped: %s (release %s already passed them when it was deployed to %s on %s)",
+		gates, rel.Version, env, deps[0].StartedAt.UTC().Format("2006-01-02 15:04 UTC"))
 }
 
 // verifyArtifacts checks that every artifact blob of rel is intact.

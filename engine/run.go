@@ -52,6 +52,9 @@ type RunInfo struct {
 	// Warnings lists the differences between the change's rules and the
 	// trusted ones, and other things the user should know.
 	Warnings []string
+	// Notes explain what the run deliberately does differently, such as a
+	// rollback skipping the environment's gates; they are not warnings.
+	Notes []string
 }
 
 // RunResult is the outcome of Run, Resume, Deploy and Rollback.

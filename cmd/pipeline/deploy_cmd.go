@@ -54,12 +54,18 @@ func newRollbackCommand(g *globals) *cobra.Command {
 	var to string
 	cmd := &cobra.Command{
 		Use:   "rollback ENV [--to VERSION]",
-		Short: "Redeploy the last release that succeeded in an environment before the current one",
-		Long: `rollback redeploys, with its own recorded artifacts and images, the last
-release whose deployment to ENV succeeded before the current one (failed
-deployments are never targets), or the release --to VERSION. It is recorded
-as a rollback in the history and the audit trail. Gates are not applied
-again: the target already passed them.
+		Short: "Redeploy the release that was live in an environment before the current one",
+		Long: `rollback redeploys, with its own recorded artifacts and images, the release
+that was live in ENV before the current one, or the release --to VERSION.
+Failed deployments are never targets, nor is a release that was rolled away
+from: after rolling back from 1.0.2 to 1.0.1 the next target is the release
+live before 1.0.1. It is recorded as a rollback in the history and the audit
+trail, with your identity ($PIPELINE_USER, else git config user.email).
+
+Gates are skipped on purpose: a rollback restores a release that already
+passed them when it was deployed, and must not wait for a person during an
+incident. The output says so ("gates skipped: ...") and the audit trail
+records it. Branches and requires are not checked again either.
 ` + runJSONHelp,
 		Example: `  pipeline rollback production
   pipeline rollback production --to 1.0.40`,

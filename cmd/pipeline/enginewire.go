@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"os/user"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -124,6 +125,7 @@ func (g *globals) openEngine(ctx context.Context, w wiring) (*engine.Engine, fun
 		opts.Store, opts.ArtifactDir = st, artifacts
 	}
 	if w.flags != nil {
+		opts.Actor = g.actor()
 		opts.DefaultRunner = w.flags.runner
 		opts.AllowPrivileged = w.flags.allowPrivileged
 		opts.Runners["local"] = local.New(local.Options{AllowPrivileged: w.flags.allowPrivileged}, logger)
@@ -220,6 +222,24 @@ func (g *globals) identity(as string) string {
 	return ""
 }
 
+// actor returns who deploys and rolls back, for the audit trail: the
+// identity approve uses ($PIPELINE_USER, else git config user.email),
+// else USER@HOST as the last resort.
+func (g *globals) actor() string {
+	if id := g.identity(""); id != "" {
+		return id
+	}
+	name := os.Getenv("USER")
+	if u, err := user.Current(); err == nil && u.Username != "" {
+		name = u.Username
+	}
+	if name == "" {
+		name = "unknown"
+	}
+	host, _ := os.Hostname()
+	return name + "@" + host
+}
+
 // pipelineName loads the config quietly and returns its pipeline name, or
 // "" when it does not load (then queries cover every pipeline).
 func (g *globals) pipelineName() string {
@@ -248,6 +268,9 @@ func (g *globals) printStarted(i engine.RunInfo) {
 	}
 	for _, w := range i.Warnings {
 		fmt.Fprintf(g.stderr, "Warning: %s\n", w)
+	}
+	for _, n := range i.Notes {
+		fmt.Fprintln(g.stdout, n)
 	}
 }
 
