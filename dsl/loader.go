@@ -59,6 +59,10 @@ type loader struct {
 	// reported again as missing.
 	brokenVars map[string]bool
 	gateGroups []gateGroupRef
+	// skipped is true when a pipeline file was not parsed (it is not
+	// text); its diagnostic already says so, and the pipeline block may be
+	// in it, so a missing one is not reported too.
+	skipped bool
 }
 
 // refKey identifies the i-th reference of an attribute of a stage or step.
@@ -141,7 +145,7 @@ func (l *loader) load(files []*hcl.File) hcl.Diagnostics {
 	for _, b := range blocks {
 		diags = append(diags, l.decodeTopBlock(b)...)
 	}
-	if l.pipelineBlock == nil {
+	if l.pipelineBlock == nil && !l.skipped {
 		rng := hcl.Range{Filename: "", Start: hcl.InitialPos, End: hcl.InitialPos}
 		if len(files) > 0 {
 			rng = files[0].Body.MissingItemRange()

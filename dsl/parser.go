@@ -117,6 +117,7 @@ func (p *Parser) LoadDir(fsys fs.FS, opts LoadOptions) (*Config, hcl.Diagnostics
 	var diags hcl.Diagnostics
 	digest := sha256.New()
 	var files []*hcl.File
+	skipped := false // a pipeline file was not parsed
 	src := opts.Source
 	src.Files = nil
 	for _, name := range names {
@@ -132,6 +133,12 @@ func (p *Parser) LoadDir(fsys fs.FS, opts LoadOptions) (*Config, hcl.Diagnostics
 		}
 		fmt.Fprintf(digest, "%s\x00%d\x00", name, len(b))
 		digest.Write(b)
+		if d := textProblem(b, full); d != nil {
+			// Parsing a binary file would give one diagnostic per byte.
+			diags = append(diags, d)
+			skipped = true
+			continue
+		}
 		f, fDiags := parseConfig(b, full, parseChunk)
 		diags = append(diags, fDiags...)
 		if f == nil {
@@ -144,9 +151,10 @@ func (p *Parser) LoadDir(fsys fs.FS, opts LoadOptions) (*Config, hcl.Diagnostics
 	src.Digest = "sha256:" + hex.EncodeToString(digest.Sum(nil))
 
 	l := &loader{
-		parser: p,
-		fsys:   fsys,
-		opts:   opts,
+		parser:  p,
+		fsys:    fsys,
+		opts:    opts,
+		skipped: skipped,
 		cfg: &Config{
 			Dir:       opts.Dir,
 			Source:    src,

@@ -81,6 +81,17 @@ environment "prod" {
 }
 `
 
+// binaryPipelineFile is 300 bytes shaped like the start of an executable
+// (head -c 300 /bin/ls): an ELF header with NUL bytes, then bytes that are
+// not UTF-8.
+var binaryPipelineFile = func() string {
+	b := []byte("\x7fELF\x02\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x03\x00\x3e\x00")
+	for i := 0; len(b) < 300; i++ {
+		b = append(b, byte(i*37+0x80))
+	}
+	return string(b)
+}()
+
 func TestValidateUserErrors(t *testing.T) {
 	empty := t.TempDir()
 	tests := []struct {
@@ -88,10 +99,15 @@ func TestValidateUserErrors(t *testing.T) {
 		files     map[string]string
 		dir       string // overrides the written directory
 		wantInErr []string
+		// wantErrors is the number of error diagnostics; 0: not checked.
+		wantErrors int
 	}{
 		{name: "malformed", files: map[string]string{"pipeline.hcl": "pipeline \"x\" {\n  image = \n"}, wantInErr: []string{"pipeline.hcl:"}},
 		{name: "ten errors", files: map[string]string{"pipeline.hcl": tenErrors}, wantInErr: []string{"Unsupported argument", "Duplicate", "pipeline.hcl:3:3"}},
-		{name: "binary file", files: map[string]string{"pipeline.hcl": "\x00\x01\x02\xff\xfe\x7fELF\x00\x00"}, wantInErr: []string{"pipeline.hcl"}},
+		{name: "binary file", files: map[string]string{"pipeline.hcl": binaryPipelineFile},
+			wantInErr: []string{"Error: Binary File", "pipeline.hcl:1:8", "line 1, column 8 (byte offset 7)", "rename it", "1 error(s)"}, wantErrors: 1},
+		{name: "binary file beside a valid one", files: map[string]string{"pipeline.hcl": validPipeline, "logo.pipeline.hcl": binaryPipelineFile},
+			wantInErr: []string{"Error: Binary File", "logo.pipeline.hcl:1:8", "1 error(s)"}, wantErrors: 1},
 		{name: "empty directory", dir: empty, wantInErr: []string{"No Pipeline Files"}},
 		{name: "missing directory", dir: filepath.Join(empty, "nope"), wantInErr: []string{"does not exist"}},
 	}
@@ -109,6 +125,9 @@ func TestValidateUserErrors(t *testing.T) {
 				if !strings.Contains(stderr, want) {
 					t.Errorf("validate stderr does not contain %q:\n%s", want, stderr)
 				}
+			}
+			if got := strings.Count(stderr, "Error: "); tt.wantErrors > 0 && got != tt.wantErrors {
+				t.Errorf("validate printed %d errors; want %d:\n%s", got, tt.wantErrors, stderr)
 			}
 			for _, bad := range []string{"panic", "goroutine ", ".go:"} {
 				if strings.Contains(stderr, bad) {
