@@ -49,7 +49,7 @@ func (s *session) createRelease(ctx context.Context, n *plan.Node) error {
 	if err := e.store.CreateRelease(ctx, r); err != nil {
 		if errors.Is(err, state.ErrReleaseExists) {
 			if other, gerr := e.store.ReleaseByVersion(ctx, r.Pipeline, r.Version); gerr == nil {
-				return releaseExists(other)
+				return releaseExists(other, s.run.Commit)
 			}
 		}
 		return fmt.Errorf("recording release %s: %w", r.Version, err)
@@ -78,7 +78,7 @@ func (s *session) existingRelease(ctx context.Context) (*state.Release, error) {
 	case err != nil:
 		return nil, fmt.Errorf("reading releases: %w", err)
 	case r.RunID != s.run.ID:
-		return nil, releaseExists(r)
+		return nil, releaseExists(r, s.run.Commit)
 	}
 	s.run.ReleaseID = r.ID
 	if err := s.e.store.UpdateRun(ctx, s.run); err != nil {

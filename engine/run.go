@@ -221,11 +221,26 @@ func (s *session) checkVersionFree(ctx context.Context) error {
 	if err != nil {
 		return failed(fmt.Errorf("reading releases: %w", err))
 	}
-	return failed(releaseExists(r))
+	return failed(releaseExists(r, s.cfg.Git.SHA))
 }
 
-func releaseExists(r *state.Release) error {
-	return fmt.Errorf("%w: release %s %s was already created by run %s from commit %.12s; releases are immutable: "+
-		"change pipeline.version (or tag a new commit), or promote the existing release with `pipeline deploy ENV --release %s`",
-		ErrReleaseExists, r.Pipeline, r.Version, r.RunID, r.Commit, r.Version)
+// releaseExists explains that release r already has the version a run
+// for commit wants. When r was built from commit, the fix is to promote
+// it; when from another commit (another branch with the same commit
+// count, say), the version is not unique per commit and the config must
+// make it so.
+func releaseExists(r *state.Release, commit string) error {
+	from := fmt.Sprintf("commit %.12s", r.Commit)
+	if r.Branch != "" {
+		from += " on branch " + r.Branch
+	}
+	if r.Commit == commit {
+		return fmt.Errorf("%w: release %s %s was already created by run %s from this commit (%s); releases are immutable: "+
+			"promote the existing release with `pipeline deploy ENV --release %s`, or change pipeline.version",
+			ErrReleaseExists, r.Pipeline, r.Version, r.RunID, from, r.Version)
+	}
+	return fmt.Errorf("%w: release %s %s was already created by run %s from %s, not from this commit (%.12s); "+
+		"pipeline.version must be unique per commit: include ${git.short_sha} in it, or the branch for branches other than main "+
+		"(for example version = \"1.0.${git.commit_count}-${git.short_sha}\")",
+		ErrReleaseExists, r.Pipeline, r.Version, r.RunID, from, commit)
 }
