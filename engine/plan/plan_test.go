@@ -195,6 +195,46 @@ func TestSelectionErrors(t *testing.T) {
 	}
 }
 
+// TestUntilDetail checks that the --until problem names the environments
+// to choose from, and says so plainly when the pipeline has none.
+func TestUntilDetail(t *testing.T) {
+	noEnvs := func(cfg *dsl.Config) {
+		var kept []*dsl.Stage
+		for _, s := range cfg.Stages {
+			if s.Kind != dsl.KindEnvironment {
+				kept = append(kept, s)
+			}
+		}
+		cfg.Stages = kept
+	}
+	tests := []struct {
+		name     string
+		mutate   func(cfg *dsl.Config)
+		want     string
+		wantNone string
+	}{
+		{"environments to choose from", func(*dsl.Config) {}, "Name one of: beta, internal, production.", "has no environments"},
+		{"no environments", noEnvs, "the pipeline has no environments", "Name one of"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := designConfig(t)
+			tt.mutate(cfg)
+			_, err := New(cfg, Options{Until: "nosuch"})
+			var se *SelectionError
+			require.True(t, errors.As(err, &se), "New(Until: nosuch) error = %v; want a SelectionError", err)
+			require.Len(t, se.Problems, 1)
+			d := se.Problems[0].Detail
+			if !strings.Contains(d, tt.want) {
+				t.Errorf("New(Until: %q) Detail = %q; want it to contain %q", "nosuch", d, tt.want)
+			}
+			if strings.Contains(d, tt.wantNone) {
+				t.Errorf("New(Until: %q) Detail = %q; want it without %q", "nosuch", d, tt.wantNone)
+			}
+		})
+	}
+}
+
 var cmpIgnoreDetail = cmp.Transformer("noDetail", func(p SelectionProblem) SelectionProblem {
 	p.Detail = ""
 	return p

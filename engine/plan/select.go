@@ -205,8 +205,13 @@ func (ix *stageIndex) selectUnits(opts Options) (map[string]bool, error) {
 		addrs := ix.resolve(opts.Until)
 		if len(addrs) != 1 || ix.byAddr[addrs[0]].Kind != dsl.KindEnvironment {
 			p := ix.unknownName("--until", opts.Until)
-			p.Detail = fmt.Sprintf("--until %s: no environment is named %q. Name one of: %s.",
-				opts.Until, opts.Until, strings.Join(ix.envNames(), ", "))
+			if envs := ix.envNames(); len(envs) > 0 {
+				p.Detail = fmt.Sprintf("--until %s: no environment is named %q. Name one of: %s.",
+					opts.Until, opts.Until, strings.Join(envs, ", "))
+			} else {
+				p.Detail = fmt.Sprintf("--until %s: the pipeline has no environments, so there is nothing to stop after; drop --until.",
+					opts.Until)
+			}
 			problems = append(problems, p)
 		} else {
 			keep := ix.envClosure(addrs[0])
