@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/agext/levenshtein"
+
 	"github.com/pipeline-cd/pipeline/dsl"
 	"github.com/pipeline-cd/pipeline/dsl/loader"
 	"github.com/pipeline-cd/pipeline/engine/state"
@@ -42,6 +44,9 @@ func (e *Engine) Deploy(ctx context.Context, req DeployRequest) (*RunResult, err
 	if req.Version == "" {
 		return nil, invalid(errors.New("name the release to deploy with --release VERSION; list them with `pipeline releases`"))
 	}
+	if err := CheckEnvironment(req.Config.Config, req.Environment); err != nil {
+		return nil, err
+	}
 	rel, err := e.releaseByVersion(ctx, req.Config, req.Version)
 	if err != nil {
 		return nil, err
@@ -57,6 +62,9 @@ func (e *Engine) Deploy(ctx context.Context, req DeployRequest) (*RunResult, err
 // applied again; it is audited instead. Without a target it fails with
 // ErrNoRollbackTarget.
 func (e *Engine) Rollback(ctx context.Context, req RollbackRequest) (*RunResult, error) {
+	if err := CheckEnvironment(req.Config.Config, req.Environment); err != nil {
+		return nil, err
+	}
 	var rel *state.Release
 	var err error
 	if req.To != "" {
@@ -148,8 +156,8 @@ func (e *Engine) releaseByVersion(ctx context.Context, res *loader.Result, versi
 
 // deployRelease runs the environment's part of the plan for rel.
 func (e *Engine) deployRelease(ctx context.Context, req DeployRequest, rel *state.Release, kind string) (*RunResult, error) {
-	if req.Config.Config.Stage(dsl.KindEnvironment, req.Environment) == nil {
-		return nil, invalid(fmt.Errorf("%w: %s has no environment %q", ErrUnknownEnvironment, req.Config.Config.Pipeline.Name, req.Environment))
+	if err := CheckEnvironment(req.Config.Config, req.Environment); err != nil {
+		return nil, err
 	}
 	if err := e.verifyArtifacts(rel); err != nil {
 		return nil, failed(err)
@@ -218,6 +226,45 @@ func (s *session) gatesSkipped(ctx context.Context, env string, rel *state.Relea
 	}
 	return fmt.Sprintf("gates skipped: %s (release %s already passed them when it was deployed to %s on %s)",
 		gates, rel.Version, env, deps[0].StartedAt.UTC().Format("2006-01-02 15:04 UTC"))
+}
+
+// CheckEnvironment returns nil when cfg defines environment env. Otherwise
+// it returns an error with exit code 2 that wraps ErrUnknownEnvironment,
+// names the pipeline's environments and suggests the closest name.
+func CheckEnvironment(cfg *dsl.Config, env string) error {
+	if cfg.Stage(dsl.KindEnvironment, env) != nil {
+		return nil
+	}
+	pipeline := "the pipeline"
+	if cfg.Pipeline != nil && cfg.Pipeline.Name != "" {
+		pipeline = "pipeline " + cfg.Pipeline.Name
+	}
+	var names []string
+	for _, s := range cfg.Environments() {
+		names = append(names, s.Name)
+	}
+	if len(names) == 0 {
+		return invalid(fmt.Errorf("%w %q: %s has no environments; declare one with an environment block", ErrUnknownEnvironment, env, pipeline))
+	}
+	slices.Sort(names)
+	hint := ""
+	if best := closest(env, names); best != "" {
+		hint = fmt.Sprintf(" Did you mean %q?", best)
+	}
+	return invalid(fmt.Errorf("%w %q: %s has no such environment.%s Its environments are: %s",
+		ErrUnknownEnvironment, env, pipeline, hint, strings.Join(names, ", ")))
+}
+
+// closest returns the candidate nearest to name by edit distance when it
+// is close enough to be a likely typo (distance under 3), else "".
+func closest(name string, candidates []string) string {
+	best, bestDist := "", 3
+	for _, c := range candidates {
+		if d := levenshtein.Distance(name, c, nil); d < bestDist {
+			best, bestDist = c, d
+		}
+	}
+	return best
 }
 
 // verifyArtifacts checks that every artifact blob of rel is intact.
