@@ -2,8 +2,6 @@ package diff
 
 import (
 	"strconv"
-	"strings"
-	"time"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclwrite"
@@ -274,8 +272,8 @@ func (d *differ) compareGates(b, h *dsl.Stage) {
 		default:
 			d.field(o, "approvers", joinList(bGate.Approvers), joinList(hGate.Approvers))
 			d.field(o, "prevent_self_approval", strconv.FormatBool(bGate.PreventSelfApproval), strconv.FormatBool(hGate.PreventSelfApproval))
-			d.field(o, "timeout", duration(bGate.Timeout, "never"), duration(hGate.Timeout, "never"))
-			d.field(o, "wait", duration(bGate.Wait, "none"), duration(hGate.Wait, "none"))
+			d.field(o, "timeout", dsl.FormatDuration(bGate.Timeout, "never"), dsl.FormatDuration(hGate.Timeout, "never"))
+			d.field(o, "wait", dsl.FormatDuration(bGate.Wait, "none"), dsl.FormatDuration(hGate.Wait, "none"))
 		}
 	}
 }
@@ -327,20 +325,4 @@ func dockerfile(c *dsl.Config, img *dsl.Image) dsl.Text {
 func evalText(c *dsl.Config, expr hcl.Expression) dsl.Text {
 	t, _ := c.EvalText(expr, dsl.Scope{})
 	return t
-}
-
-// duration renders a duration compactly ("72h", "1h30m", "90s"), or zero
-// for 0.
-func duration(v time.Duration, zero string) string {
-	if v == 0 {
-		return zero
-	}
-	s := v.String()
-	if strings.HasSuffix(s, "m0s") {
-		s = strings.TrimSuffix(s, "0s")
-	}
-	if strings.HasSuffix(s, "h0m") {
-		s = strings.TrimSuffix(s, "0m")
-	}
-	return s
 }

@@ -48,11 +48,11 @@ func (d *differ) gateRisks(b, h *dsl.Stage) {
 		}
 		if shorter(hGate.Timeout, bGate.Timeout) {
 			d.risk(o, Medium, fmt.Sprintf("Gate %q of environment %s now expires after %s instead of %s: reviewers get less time to examine a release before deciding on it.",
-				bGate.Name, env, duration(hGate.Timeout, "never"), duration(bGate.Timeout, "never")))
+				bGate.Name, env, dsl.FormatDuration(hGate.Timeout, "never"), dsl.FormatDuration(bGate.Timeout, "never")))
 		}
 		if hGate.Wait < bGate.Wait {
 			d.risk(o, Medium, fmt.Sprintf("Gate %q of environment %s now holds an approved release for %s instead of %s before deploying: there is less time to notice a mistake and stop the deployment.",
-				bGate.Name, env, duration(hGate.Wait, "no time"), duration(bGate.Wait, "no time")))
+				bGate.Name, env, dsl.FormatDuration(hGate.Wait, "no time"), dsl.FormatDuration(bGate.Wait, "no time")))
 		}
 	}
 }

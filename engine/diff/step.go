@@ -33,7 +33,7 @@ func (d *differ) compareStep(o object, bStage *dsl.Stage, b *dsl.Step, hStage *d
 	d.field(o, "when", boolText(bv.When), boolText(hv.When))
 	d.field(o, "secrets", joinList(b.Secrets), joinList(h.Secrets))
 	d.field(o, "needs", joinList(b.Needs), joinList(h.Needs))
-	d.field(o, "timeout", duration(b.Timeout, "none"), duration(h.Timeout, "none"))
+	d.field(o, "timeout", dsl.FormatDuration(b.Timeout, "none"), dsl.FormatDuration(h.Timeout, "none"))
 	d.field(o, "retries", strconv.Itoa(b.Retries), strconv.Itoa(h.Retries))
 	d.field(o, "runner", orDefault(b.Runner), orDefault(h.Runner))
 	d.field(o, "pull", orDefault(b.Pull), orDefault(h.Pull))

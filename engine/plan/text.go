@@ -7,7 +7,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"time"
 	"unicode/utf8"
 
 	"github.com/pipeline-cd/pipeline/dsl"
@@ -181,7 +180,7 @@ func (p *Plan) writeStep(w io.Writer, s *StepNode) {
 		}
 		field(w, "secrets", strings.Join(names, ", "))
 	}
-	field(w, "timeout", durationText(s.Timeout, "none"))
+	field(w, "timeout", dsl.FormatDuration(s.Timeout, "none"))
 	field(w, "retries", strconv.Itoa(s.Retries))
 	field(w, "when", whenText(v.When))
 	if s.Runner != "" {
@@ -238,8 +237,8 @@ func (p *Plan) writeGate(w io.Writer, g *GateNode) {
 		self = "prevented"
 	}
 	field(w, "self-approval", self)
-	field(w, "timeout", durationText(g.Timeout, "never expires"))
-	field(w, "wait", durationText(g.Wait, "none"))
+	field(w, "timeout", dsl.FormatDuration(g.Timeout, "never expires"))
+	field(w, "wait", dsl.FormatDuration(g.Wait, "none"))
 }
 
 func writeEnv(w io.Writer, e *EnvNode) {
@@ -272,20 +271,4 @@ func writeRelease(w io.Writer, r *ReleaseNode) {
 	for _, im := range r.Images {
 		field(w, "image", fmt.Sprintf("%s (context %s, dockerfile %s)", im.Name, im.Context.Display(), im.Dockerfile.Display()))
 	}
-}
-
-// durationText renders d the way it is written in config ("10m", "72h",
-// "1h30m"), or none when d is zero.
-func durationText(d time.Duration, none string) string {
-	if d == 0 {
-		return none
-	}
-	s := d.String()
-	if strings.HasSuffix(s, "m0s") {
-		s = strings.TrimSuffix(s, "0s")
-	}
-	if strings.HasSuffix(s, "h0m") {
-		s = strings.TrimSuffix(s, "0m")
-	}
-	return s
 }
