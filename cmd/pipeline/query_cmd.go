@@ -192,6 +192,11 @@ pipeline serve answers: {"deployments": [{"id", "pipeline", "environment",
 			if err != nil {
 				return err
 			}
+			if env != "" {
+				if err := engine.CheckEnvironment(res.Config, env); err != nil {
+					return err
+				}
+			}
 			ctx := context.Background()
 			eng, closeAll, err := g.queryEngine(ctx)
 			if err != nil {
