@@ -78,6 +78,37 @@ func (g *globals) stateLocation() (url, artifacts string, err error) {
 	return url, artifacts, nil
 }
 
+// stateGitignore is the .gitignore written into a new default state
+// directory: it keeps the state database and artifacts out of git status.
+const stateGitignore = "*\n"
+
+// createStateDir creates the default state directory dir (.pipeline) when
+// it does not exist yet, with a .gitignore that ignores everything in it.
+// An existing directory, and an existing .gitignore, are left as they are.
+func createStateDir(dir string) error {
+	if _, err := os.Stat(dir); err == nil || !errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("creating the state directory: %w", err)
+	}
+	f, err := os.OpenFile(filepath.Join(dir, ".gitignore"), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if errors.Is(err, os.ErrExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("creating the state directory: %w", err)
+	}
+	_, werr := f.WriteString(stateGitignore)
+	if cerr := f.Close(); werr == nil {
+		werr = cerr
+	}
+	if werr != nil {
+		return fmt.Errorf("writing %s: %w", f.Name(), werr)
+	}
+	return nil
+}
+
 // logger returns the CLI's logger: warnings to stderr, everything with -v.
 func (g *globals) logger() hclog.Logger {
 	level := hclog.Warn
@@ -113,6 +144,11 @@ func (g *globals) openEngine(ctx context.Context, w wiring) (*engine.Engine, fun
 		url, artifacts, err := g.stateLocation()
 		if err != nil {
 			return nil, nil, err
+		}
+		if g.stateURL == "" && os.Getenv("PIPELINE_STATE") == "" {
+			if err := createStateDir(filepath.Dir(strings.TrimPrefix(url, "sqlite:"))); err != nil {
+				return nil, nil, err
+			}
 		}
 		st, err := backend.Open(ctx, url, logger)
 		if err != nil {
