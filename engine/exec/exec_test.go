@@ -551,9 +551,12 @@ func TestSecretSetupErrors(t *testing.T) {
 		name    string
 		secrets map[string]string
 		want    error
+		msg     []string // parts of the message naming the secret and the fix
 	}{
-		{"too short", map[string]string{"token": "abc"}, mask.ErrSecretTooShort},
-		{"missing", nil, exec.ErrMissingSecret},
+		{"too short", map[string]string{"token": "abc"}, mask.ErrSecretTooShort,
+			[]string{`secret "token"`, "EXEC_TEST_TOKEN has 3 characters"}},
+		{"missing", nil, exec.ErrMissingSecret,
+			[]string{"secret token: set EXEC_TEST_TOKEN in the environment of pipeline", "build.app.uses"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -567,8 +570,13 @@ func TestSecretSetupErrors(t *testing.T) {
 			if len(f.runner.calls) != 0 {
 				t.Errorf("runner called %v; want nothing run", f.runner.calls)
 			}
-			if tt.name == "too short" && !strings.Contains(err.Error(), `secret "token"`) {
-				t.Errorf("error %q does not name the secret", err)
+			for _, m := range tt.msg {
+				if !strings.Contains(err.Error(), m) {
+					t.Errorf("Run() error = %q; want it to contain %q", err, m)
+				}
+			}
+			if strings.Contains(err.Error(), "#1") {
+				t.Errorf("Run() error = %q; want the secret named, not numbered", err)
 			}
 		})
 	}

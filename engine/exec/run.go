@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -92,7 +93,7 @@ func newRunner(p *plan.Plan, opts Options) (*scheduler, error) {
 	if opts.Output == nil {
 		opts.Output = ui.Discard
 	}
-	masker, err := newMasker(opts.Secrets)
+	masker, err := newMasker(p, opts.Secrets)
 	if err != nil {
 		return nil, err
 	}
@@ -112,8 +113,9 @@ func newRunner(p *plan.Plan, opts Options) (*scheduler, error) {
 	return r, nil
 }
 
-// newMasker builds the run's masker, naming the secret that is too short.
-func newMasker(secrets map[string]string) (*mask.Masker, error) {
+// newMasker builds the run's masker. A value too short to mask is refused
+// with an error that names the secret and its environment variable.
+func newMasker(p *plan.Plan, secrets map[string]string) (*mask.Masker, error) {
 	names := make([]string, 0, len(secrets))
 	for name := range secrets {
 		names = append(names, name)
@@ -121,8 +123,9 @@ func newMasker(secrets map[string]string) (*mask.Masker, error) {
 	sort.Strings(names)
 	values := make([]string, 0, len(names))
 	for _, name := range names {
-		if _, err := mask.New([]string{secrets[name]}); err != nil {
-			return nil, fmt.Errorf("secret %q: %w", name, err)
+		if n := len(secrets[name]); n < mask.MinSecretLen {
+			return nil, fmt.Errorf("secret %q: the value of %s has %d characters: %w; use a value of at least %d characters",
+				name, secretEnv(p, name), n, mask.ErrSecretTooShort, mask.MinSecretLen)
 		}
 		values = append(values, secrets[name])
 	}
@@ -136,6 +139,8 @@ func newMasker(secrets map[string]string) (*mask.Masker, error) {
 // check refuses a run that could not finish for reasons known up front.
 func (r *scheduler) check() error {
 	var errs []error
+	missing := map[string][]string{} // secret name -> steps that list it
+	var order []string
 	for _, id := range r.order {
 		if r.opts.Done[id] {
 			continue
@@ -153,11 +158,26 @@ func (r *scheduler) check() error {
 		}
 		for _, s := range n.Step.Secrets {
 			if _, ok := r.opts.Secrets[s]; !ok {
-				errs = append(errs, fmt.Errorf("step %s lists secret %q: %w; set the secret's environment variable before the run", id, s, ErrMissingSecret))
+				if len(missing[s]) == 0 {
+					order = append(order, s)
+				}
+				missing[s] = append(missing[s], id)
 			}
 		}
 	}
+	for _, s := range order {
+		errs = append(errs, fmt.Errorf("secret %s: set %s in the environment of pipeline (%s %s): %w",
+			s, secretEnv(r.p, s), stepsNoun(len(missing[s])), strings.Join(missing[s], ", "), ErrMissingSecret))
+	}
 	return errors.Join(errs...)
+}
+
+// stepsNoun introduces the n steps that list a missing secret.
+func stepsNoun(n int) string {
+	if n == 1 {
+		return "needed by step"
+	}
+	return "needed by steps"
 }
 
 // waiter is implemented by runners that finish work in the background,
