@@ -87,7 +87,14 @@ func (e *Engine) resumable(run *state.Run) error {
 		}
 		return invalid(fmt.Errorf("%w: run %s is still running in process %d on %s", ErrNotResumable, run.ID, run.PID, run.Host))
 	}
-	return invalid(fmt.Errorf("%w: run %s is %s (%s)", ErrNotResumable, run.ID, run.Status, run.Reason))
+	if run.Status == state.StatusSucceeded {
+		return invalid(fmt.Errorf("%w: run %s already succeeded; nothing to resume", ErrNotResumable, run.ID))
+	}
+	why := ""
+	if run.Reason != "" {
+		why = " (" + run.Reason + ")"
+	}
+	return invalid(fmt.Errorf("%w: run %s is %s%s; start a new run instead", ErrNotResumable, run.ID, run.Status, why))
 }
 
 // load loads the config of a recorded run at commit (the working tree

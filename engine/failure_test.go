@@ -1,0 +1,42 @@
+package engine_test
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/pipeline-cd/pipeline/engine"
+)
+
+const twoFailures = `
+pipeline "multi" {
+  image = "busybox"
+}
+
+build "app" {
+  step "a" { run = "exit 1" }
+  step "b" { run = "exit 2" }
+  step "c" { run = "true" }
+}
+`
+
+// TestResumeFinishedRun checks the message of a resume of a run that has
+// nothing left to do.
+func TestResumeFinishedRun(t *testing.T) {
+	r := newRepo(t, nil)
+	r.commit("alice@example.com", "one", map[string]string{"pipeline.hcl": strings.ReplaceAll(twoFailures, "exit ", "true ")})
+	f := newFixture(t, r)
+	c := ctx(t)
+	res, err := f.eng.Run(c, engine.RunRequest{Config: r.load()})
+	if err != nil {
+		t.Fatalf("Run() = %v; want success", err)
+	}
+	_, err = f.eng.Resume(c, engine.ResumeRequest{RunID: res.Run.ID})
+	if !errors.Is(err, engine.ErrNotResumable) || exitCode(err) != engine.CodeInvalid {
+		t.Fatalf("Resume(%s) = %v (code %d); want ErrNotResumable, code 2", res.Run.ID, err, exitCode(err))
+	}
+	want := "run " + res.Run.ID + " already succeeded; nothing to resume"
+	if !strings.Contains(err.Error(), want) || strings.Contains(err.Error(), "()") {
+		t.Errorf("Resume(%s) error = %q; want it to say %q", res.Run.ID, err, want)
+	}
+}
