@@ -20,6 +20,33 @@ build "app" {
 }
 `
 
+// TestFailedRunNamesEveryFailedNode checks that the error of a run in
+// which several steps failed lists them all, not only the first.
+func TestFailedRunNamesEveryFailedNode(t *testing.T) {
+	r := newRepo(t, nil)
+	r.commit("alice@example.com", "one", map[string]string{"pipeline.hcl": twoFailures})
+	f := newFixture(t, r)
+	c := ctx(t)
+	res, err := f.eng.Run(c, engine.RunRequest{Config: r.load()})
+	if !errors.Is(err, engine.ErrRunFailed) {
+		t.Fatalf("Run() error = %v; want ErrRunFailed", err)
+	}
+	run, gerr := f.store.GetRun(c, res.Run.ID)
+	if gerr != nil {
+		t.Fatalf("GetRun(%s): %v", res.Run.ID, gerr)
+	}
+	for _, where := range []struct{ name, text string }{{"error", err.Error()}, {"run reason", run.Reason}} {
+		for _, want := range []string{"build.app.a", "2 nodes failed: build.app.a, build.app.b"} {
+			if !strings.Contains(where.text, want) {
+				t.Errorf("%s = %q; want it to contain %q", where.name, where.text, want)
+			}
+		}
+		if strings.Contains(where.text, "build.app.c") {
+			t.Errorf("%s = %q; want the step that succeeded left out", where.name, where.text)
+		}
+	}
+}
+
 // TestResumeFinishedRun checks the message of a resume of a run that has
 // nothing left to do.
 func TestResumeFinishedRun(t *testing.T) {

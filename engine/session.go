@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -269,7 +270,7 @@ func (s *session) finish(ctx context.Context, res *exec.Result, warnings []strin
 			run.Status = s.decision
 		}
 		if s.nodeErr != nil {
-			err = failed(fmt.Errorf("%w: run %s %s: %w", ErrRunFailed, run.ID, run.Status, s.nodeErr))
+			err = failed(fmt.Errorf("%w: run %s %s: %w%s", ErrRunFailed, run.ID, run.Status, s.nodeErr, alsoFailed(res)))
 		} else {
 			err = failed(fmt.Errorf("%w: run %s %s: %s", ErrRunFailed, run.ID, run.Status, run.Reason))
 		}
@@ -300,17 +301,42 @@ func gateNames(ws []GateWait) string {
 }
 
 // failureReason names the first failed node and why.
+// failureReason describes a failed run: the first failed node with its
+// reason or exit code, then the list of every failed node when there are
+// more.
 func failureReason(res *exec.Result) string {
+	ids := failedNodes(res)
+	if len(ids) == 0 {
+		return "failed"
+	}
+	n := res.Nodes[ids[0]]
+	first := fmt.Sprintf("%s failed with exit code %d", ids[0], n.ExitCode)
+	if n.Reason != "" {
+		first = fmt.Sprintf("%s %s: %s", ids[0], n.Status, n.Reason)
+	}
+	return first + alsoFailed(res)
+}
+
+// alsoFailed returns "; 3 nodes failed: a, b, c" when more than one node
+// of res failed or timed out, else "".
+func alsoFailed(res *exec.Result) string {
+	ids := failedNodes(res)
+	if len(ids) < 2 {
+		return ""
+	}
+	return fmt.Sprintf("; %d nodes failed: %s", len(ids), strings.Join(ids, ", "))
+}
+
+// failedNodes returns the nodes of res that failed or timed out, in plan
+// order.
+func failedNodes(res *exec.Result) []string {
+	var ids []string
 	for _, id := range res.Order {
-		n := res.Nodes[id]
-		if n.Status == exec.StatusFailed || n.Status == exec.StatusTimedOut {
-			if n.Reason != "" {
-				return fmt.Sprintf("%s %s: %s", id, n.Status, n.Reason)
-			}
-			return fmt.Sprintf("%s failed with exit code %d", id, n.ExitCode)
+		if n := res.Nodes[id]; n != nil && (n.Status == exec.StatusFailed || n.Status == exec.StatusTimedOut) {
+			ids = append(ids, id)
 		}
 	}
-	return "failed"
+	return ids
 }
 
 // notify sends a notification to the config's notify blocks; failures are
