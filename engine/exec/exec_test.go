@@ -589,7 +589,10 @@ pipeline "resume" {
   image = "pipeline-test/busybox:latest"
 }
 build "app" {
-  step "a" { run = "echo ran a >> ran.txt; exit 1" }
+  step "a" {
+    run     = "echo ran a >> ran.txt; exit 1"
+    retries = 2
+  }
   step "b" {
     needs = [step.a]
     run   = "echo ran b >> ran.txt"
@@ -610,6 +613,9 @@ build "app" {
 	}
 	if _, ok := f.storedNodes(t)["build.app.a"]; ok {
 		t.Errorf("reused node build.app.a was recorded again; want the earlier record left alone")
+	}
+	if out := f.out.String(); strings.Contains(out, "attempt 0") || !strings.Contains(out, "build.app.a") {
+		t.Errorf("output = %q; want build.app.a shown as reused without an attempt count", out)
 	}
 }
 

@@ -307,11 +307,17 @@ func (r *scheduler) finish(ctx context.Context, n *plan.Node, nr *NodeResult, re
 	}
 	r.mu.Unlock()
 
-	r.out.Event(ui.Event{
+	ev := ui.Event{
 		Kind: ui.NodeFinished, Time: nr.Finished, Node: n.ID, NodeKind: nr.Kind,
 		Attempt: nr.Attempts, MaxAttempts: maxAttempts(n), Status: nr.Status, Reason: nr.Reason,
 		ExitCode: nr.ExitCode, Duration: nr.Duration(),
-	})
+	}
+	if nr.Attempts == 0 {
+		// Reused, skipped or not reached: no attempt was made in this
+		// process, so there is no "attempt N of M" to show.
+		ev.MaxAttempts = 0
+	}
+	r.out.Event(ev)
 	if record {
 		r.record(ctx, nr)
 	}
