@@ -6,6 +6,7 @@ import (
 	"io"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/pipeline-cd/pipeline/dsl"
 	"github.com/pipeline-cd/pipeline/engine/exec"
@@ -14,13 +15,28 @@ import (
 	"github.com/pipeline-cd/pipeline/runners/dryrun"
 )
 
+// DryRunResult is the outcome of a dry run.
+type DryRunResult struct {
+	// Exec is the walk: steps succeed without running, a gate is stopped
+	// and the nodes after it are not reached.
+	Exec *exec.Result
+	// Gates are the gates a real run would stop at for approval, in the
+	// order the walk reached them (RunID is empty).
+	Gates []GateWait
+	// Warnings name the secrets whose environment variable is not set: a
+	// real run would refuse the steps that list them.
+	Warnings []string
+}
+
 // DryRun walks the plan of req.Config as a run would, evaluating when
 // conditions, and reports through Options.Output what would run, without
 // running anything, touching Docker or writing to the state store (the
-// Engine may have a nil Store). Gates, the release and deployments pass
-// as if approved and recorded. Values known only at run time are shown as
-// their source text.
-func (e *Engine) DryRun(ctx context.Context, req RunRequest) (*exec.Result, error) {
+// Engine may have a nil Store). The release and deployments pass as if
+// recorded; a gate stops its branch, as a real run would, with "would stop
+// here for approval" and its approvers as declared in req.Config, and the
+// nodes after it are not reached. Values known only at run time are shown
+// as their source text. Missing secrets are warnings, not errors.
+func (e *Engine) DryRun(ctx context.Context, req RunRequest) (*DryRunResult, error) {
 	res := req.Config
 	if res == nil || res.Config == nil {
 		return nil, invalid(fmt.Errorf("no config loaded"))
@@ -34,18 +50,34 @@ func (e *Engine) DryRun(ctx context.Context, req RunRequest) (*exec.Result, erro
 	dr := describeRunner{dryrun.New(true)}
 	names := map[string]runners.Runner{"docker": dr, "local": dr}
 	secrets := map[string]string{}
-	for name := range res.Config.Secrets {
+	var warnings []string
+	for _, name := range sortedKeys(res.Config.Secrets) {
 		secrets[name] = "dry-run-secret-" + name
+		if env := res.Config.Secrets[name].Env; env != "" {
+			if _, ok := e.opts.Getenv(env); !ok {
+				warnings = append(warnings, fmt.Sprintf("secret %s: %s is not set in the environment of pipeline; a real run would refuse the steps that list it", name, env))
+			}
+		}
 	}
+	h := &dryHandler{}
 	out, err := exec.Run(ctx, p, exec.Options{
 		Parallelism: req.Parallelism, FailFast: req.FailFast, Runner: dr, Runners: names,
-		Workspace: res.AbsDir, Secrets: secrets, Resolve: dryResolve, Handler: passHandler{},
+		Workspace: res.AbsDir, Secrets: secrets, Resolve: dryResolve, Handler: h,
 		Output: e.opts.Output, Clock: e.opts.Clock, Logger: e.logger.Named("dry-run"),
 	})
 	if err != nil {
-		return out, failed(fmt.Errorf("dry run: %w", err))
+		return nil, failed(fmt.Errorf("dry run: %w", err))
 	}
-	return out, nil
+	return &DryRunResult{Exec: out, Gates: h.gates, Warnings: warnings}, nil
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }
 
 // dryResolve builds the step from its plan values, showing unknown values
@@ -99,7 +131,33 @@ func (d describeRunner) Run(ctx context.Context, st *runners.Step, stdout, stder
 	return d.inner.Run(ctx, st, stdout, stderr)
 }
 
-// passHandler lets gate, release and deploy nodes pass in a dry run.
-type passHandler struct{}
+// dryHandler lets release and deploy nodes pass in a dry run and stops
+// at gates, remembering them.
+type dryHandler struct {
+	mu    sync.Mutex
+	gates []GateWait
+}
 
-func (passHandler) RunNode(context.Context, *plan.Node) error { return nil }
+func (h *dryHandler) RunNode(_ context.Context, n *plan.Node) error {
+	if n.Kind != plan.KindGate || n.Gate == nil {
+		return nil
+	}
+	g := n.Gate
+	h.mu.Lock()
+	h.gates = append(h.gates, GateWait{Environment: g.Environment, Gate: g.Name, Approvers: g.Approvers})
+	h.mu.Unlock()
+	approvers := "anyone"
+	if len(g.Approvers) > 0 {
+		approvers = strings.Join(g.Approvers, ", ")
+	}
+	return wouldStop(fmt.Sprintf("would stop here for approval (approvers: %s)", approvers))
+}
+
+// wouldStop stops a gate's branch in a dry run; its text is the reason
+// the output shows.
+type wouldStop string
+
+func (w wouldStop) Error() string { return string(w) }
+
+// Is makes a wouldStop match exec.ErrStop.
+func (w wouldStop) Is(target error) bool { return target == exec.ErrStop }

@@ -67,7 +67,18 @@ config, 3 stopped at a gate.
 				if err != nil {
 					return g.renderEngineError(err)
 				}
-				fmt.Fprintf(g.stdout, "dry run %s\n", out.Status)
+				for _, w := range out.Warnings {
+					fmt.Fprintf(g.stderr, "Warning: %s\n", w)
+				}
+				if len(out.Gates) > 0 {
+					var at []string
+					for _, gw := range out.Gates {
+						at = append(at, gw.Environment+"/"+gw.Gate)
+					}
+					fmt.Fprintf(g.stdout, "dry run: would stop at gate %s\n", strings.Join(at, ", "))
+					return nil
+				}
+				fmt.Fprintf(g.stdout, "dry run %s\n", out.Exec.Status)
 				return nil
 			}
 			out, err := eng.Run(ctx, req)
