@@ -78,7 +78,7 @@ mkdir -p "$work/seq" "$work/par" "$work/one"
   done
   echo "}"
 } >"$work/seq/pipeline.hcl"
-run_pipeline() { "$BIN" run -C "$1" --state "sqlite:$work/state-$RANDOM$RANDOM.db" --plain --parallelism "${2:-8}"; }
+run_pipeline() { local dir=$1 par=${2:-8}; shift 2; "$BIN" run -C "$dir" --state "sqlite:$work/state-$RANDOM$RANDOM.db" --plain --parallelism "$par" "$@"; }
 # elapsed CMD...: runs CMD and prints its wall time in seconds.
 elapsed() { local s; s=$(date +%s.%N); "$@" >/dev/null; awk -v s="$s" -v e="$(date +%s.%N)" 'BEGIN { print e - s }'; }
 docker_loop() { for _ in $(seq 1 30); do docker run --rm "$IMAGE" true; done; }
@@ -106,7 +106,12 @@ for _ in 1 2; do
   one=$(awk -v a="$one" -v b="$(elapsed run_pipeline "$work/one" 8)" 'BEGIN { print a + b }')
   par=$(awk -v a="$par" -v b="$(elapsed run_pipeline "$work/par" 8)" 'BEGIN { print a + b }')
 done
-row "(c) 8 x sleep 1 in parallel / one branch, 2 rounds" "$(ratio "$par" "$one")x ($(printf %.2f "$par")s / $(printf %.2f "$one")s)" "<= 1.15x" "$(ok "$(ratio "$par" "$one")" 1.15)"
+# The issue's measure: the run's wall time over its own critical path (the
+# longest chain of measured step durations), from `pipeline run --json`.
+run_pipeline "$work/par" 8 --json 2>/dev/null >"$work/par.json"
+read -r wall crit < <(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["wall_seconds"], d["critical_path_seconds"])' "$work/par.json")
+row "(c) 8 x sleep 1 containers, parallelism 8: wall / critical path" "$(ratio "$wall" "$crit")x ($(printf %.2f "$wall")s / $(printf %.2f "$crit")s)" "<= 1.15x" "$(ok "$(ratio "$wall" "$crit")" 1.15)"
+row "(c) the same 8 branches / one branch alone, 2 rounds" "$(ratio "$par" "$one")x ($(printf %.2f "$par")s / $(printf %.2f "$one")s)" "" ""
 gobench ./engine/exec 'BenchmarkParallelSleep'
 row "(c') scheduler alone, local runner: wall / critical path" "$(metric BenchmarkParallelSleep wall/critical)x" "<= 1.15x" "$(ok "$(metric BenchmarkParallelSleep wall/critical)" 1.15)"
 

@@ -351,11 +351,18 @@ func TestRunJSON(t *testing.T) {
 			Version string `json:"version"`
 			Digest  string `json:"digest"`
 		} `json:"release"`
-		Waiting       []waitingJSON    `json:"waiting"`
-		Deployments   []deploymentJSON `json:"deployments"`
-		ResumeCommand string           `json:"resume_command"`
+		Waiting             []waitingJSON    `json:"waiting"`
+		Deployments         []deploymentJSON `json:"deployments"`
+		ResumeCommand       string           `json:"resume_command"`
+		WallSeconds         float64          `json:"wall_seconds"`
+		CriticalPath        []string         `json:"critical_path"`
+		CriticalPathSeconds float64          `json:"critical_path_seconds"`
 	}
 	require.NoError(t, json.Unmarshal([]byte(stdout), &res), "stdout must hold the JSON result only: %s", stdout)
+	if len(res.CriticalPath) == 0 || res.CriticalPathSeconds <= 0 || res.CriticalPathSeconds > res.WallSeconds+0.05 {
+		t.Errorf("run --json timing: wall %.3fs, critical path %v (%.3fs); want a non-empty path no longer than the wall time",
+			res.WallSeconds, res.CriticalPath, res.CriticalPathSeconds)
+	}
 	var doc any
 	require.NoError(t, json.Unmarshal([]byte(stdout), &doc))
 	checkKeys(t, doc, "run --json")

@@ -27,6 +27,12 @@ type RunResult struct {
 	// ResumeCommand continues the run once its gates are approved; "" when
 	// nothing waits.
 	ResumeCommand string `json:"resume_command"`
+	// WallSeconds is the run's wall time; CriticalPath is its longest chain
+	// of nodes by measured duration, and CriticalPathSeconds the sum of
+	// their durations. Zero and empty when nothing ran.
+	WallSeconds         float64  `json:"wall_seconds"`
+	CriticalPath        []string `json:"critical_path"`
+	CriticalPathSeconds float64  `json:"critical_path_seconds"`
 }
 
 // ReleaseRef names a release.
@@ -65,6 +71,16 @@ func NewRunResult(res *engine.RunResult, runID string, gates []engine.GateWait, 
 	}
 	if res != nil && res.Release != nil {
 		out.Release = &ReleaseRef{Version: res.Release.Version, Digest: res.Release.Digest}
+	}
+	out.CriticalPath = []string{}
+	if res != nil && res.Exec != nil {
+		out.WallSeconds = res.Exec.Wall.Seconds()
+		for _, id := range res.Exec.CriticalPath {
+			out.CriticalPath = append(out.CriticalPath, id)
+			if n := res.Exec.Nodes[id]; n != nil {
+				out.CriticalPathSeconds += n.Duration().Seconds()
+			}
+		}
 	}
 	if res != nil {
 		for _, d := range res.Deployments {
