@@ -134,8 +134,10 @@ run, so it holds on a busy machine; seconds and milliseconds are this
 machine's and move with its load. (a) pits `pipeline run` against a shell loop
 of `docker run --rm` (the CLI pays a process and an API handshake per step);
 (b) alternates Docker runner steps with bare create/attach/start/wait/remove
-API calls (the engine's overhead per container); (c) compares 8 parallel
-one-second branches with a single one, whose wall time is the critical path.
+API calls (the engine's overhead per container); (c) divides the wall time of 8
+parallel one-second branches by the run's own critical path (the longest
+chain of measured step durations), and also compares it with one branch
+alone, which shows what the Docker engine's parallel starts cost.
 Validate and plan figures come from the CLI under /usr/bin/time (median of 3
 runs; peak resident memory) and, in-process, from Go benchmarks.
 HOW
