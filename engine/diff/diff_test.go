@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -321,5 +322,63 @@ func TestCompareUnloaded(t *testing.T) {
 	}
 	if d := cmp.Diff(want, r); d != "" {
 		t.Errorf("Compare(unloaded configs) mismatch (-want +got):\n%s", d)
+	}
+}
+
+// TestWhenReadsGit checks that a step condition reading git.*, unchanged in
+// the config, is not reported as changed because base and head were loaded
+// from different branches.
+func TestWhenReadsGit(t *testing.T) {
+	load := func(src string, git dsl.GitInfo) *dsl.Config {
+		t.Helper()
+		dir := t.TempDir()
+		if err := os.WriteFile(filepath.Join(dir, "pipeline.hcl"), []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		cfg, diags := dsl.NewParser().LoadDir(os.DirFS(dir), dsl.LoadOptions{Dir: dir, Git: git})
+		if diags.HasErrors() {
+			t.Fatalf("loading %s: %s", dir, diags.Error())
+		}
+		return cfg
+	}
+	const config = `pipeline "p" {
+  image = "alpine:3.20@sha256:%s"
+}
+
+build "p" {
+  step "publish" {
+    run  = "make publish"
+    when = %s
+  }
+}
+`
+	digest := strings.Repeat("a", 64)
+	onMain := dsl.GitInfo{SHA: strings.Repeat("1", 40), ShortSHA: "1111111", Branch: "main", Known: true}
+	onTopic := dsl.GitInfo{SHA: strings.Repeat("2", 40), ShortSHA: "2222222", Branch: "topic", Known: true}
+	tests := []struct {
+		name               string
+		baseWhen, headWhen string
+		want               []Change
+	}{
+		{"same source reading git", `git.branch == "main"`, `git.branch == "main"`, []Change{}},
+		{"condition changed, same value", `git.branch == "main"`, `git.branch != "topic"`, []Change{
+			{Kind: Changed, Object: "step build.p.publish", Field: "when", Old: `git.branch == "main"`, New: `git.branch != "topic"`},
+		}},
+		{"condition added", `true`, `git.branch == "main"`, []Change{
+			{Kind: Changed, Object: "step build.p.publish", Field: "when", Old: "true", New: `git.branch == "main"`},
+		}},
+		{"condition without git", `1 < 2`, `1 > 2`, []Change{
+			{Kind: Changed, Object: "step build.p.publish", Field: "when", Old: "true", New: "false"},
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			base := load(fmt.Sprintf(config, digest, tt.baseWhen), onMain)
+			head := load(fmt.Sprintf(config, digest, tt.headWhen), onTopic)
+			r := Compare(base, head)
+			if d := cmp.Diff(tt.want, r.Changes, cmpNilEmpty); d != "" {
+				t.Errorf("Compare(when = %s -> %s).Changes mismatch (-want +got):\n%s", tt.baseWhen, tt.headWhen, d)
+			}
+		})
 	}
 }

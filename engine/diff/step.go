@@ -30,7 +30,7 @@ func (d *differ) compareStep(o object, bStage *dsl.Stage, b *dsl.Step, hStage *d
 	}
 	d.compareEnv(o, bv.Env, hv.Env, b.Env, h.Env)
 	d.optTextField(o, "workdir", bv.Workdir, b.Workdir, hv.Workdir, h.Workdir)
-	d.field(o, "when", boolText(bv.When), boolText(hv.When))
+	d.whenField(o, bv.When, b.When, hv.When, h.When)
 	d.field(o, "secrets", joinList(b.Secrets), joinList(h.Secrets))
 	d.field(o, "needs", joinList(b.Needs), joinList(h.Needs))
 	d.field(o, "timeout", dsl.FormatDuration(b.Timeout, "none"), dsl.FormatDuration(h.Timeout, "none"))
@@ -69,6 +69,28 @@ func (d *differ) optTextField(o object, name string, b *dsl.Text, bExpr hcl.Expr
 	default:
 		d.textField(o, name, *b, bExpr, *h, hExpr)
 	}
+}
+
+// whenField records a change of a step's condition. A condition reading
+// git.* or local.* at either ref is compared and shown by its source text
+// (an absent one as "true"): its value depends on the commit each side was
+// loaded from, so equal source would otherwise show as a change and a
+// changed condition could evaluate alike and go unreported.
+func (d *differ) whenField(o object, b dsl.Bool, bExpr hcl.Expression, h dsl.Bool, hExpr hcl.Expression) {
+	if readsVolatile(bExpr) || readsVolatile(hExpr) {
+		d.field(o, "when", whenSource(b, bExpr), whenSource(h, hExpr))
+		return
+	}
+	d.field(o, "when", boolText(b), boolText(h))
+}
+
+// whenSource is a step condition's source text, or "true" when the step has
+// none.
+func whenSource(b dsl.Bool, expr hcl.Expression) string {
+	if expr == nil {
+		return "true"
+	}
+	return b.Source
 }
 
 func (d *differ) compareEnv(o object, b, h map[string]dsl.Text, bExpr, hExpr hcl.Expression) {
@@ -113,7 +135,16 @@ func sameSourceVolatile(b dsl.Text, bExpr hcl.Expression, h dsl.Text, hExpr hcl.
 	if bExpr == nil || hExpr == nil || b.Source == "" || b.Source != h.Source {
 		return false
 	}
-	for _, tr := range hExpr.Variables() {
+	return readsVolatile(hExpr)
+}
+
+// readsVolatile reports whether an expression reads git.* or local.*; a nil
+// expression reads nothing.
+func readsVolatile(expr hcl.Expression) bool {
+	if expr == nil {
+		return false
+	}
+	for _, tr := range expr.Variables() {
 		if root := tr.RootName(); root == "git" || root == "local" {
 			return true
 		}
