@@ -202,6 +202,7 @@ func (d *differ) compareStages() {
 			d.compareStage(&dsl.Stage{Kind: h.Kind, Name: h.Name}, h)
 		case h == nil:
 			d.change(stageObject(b), Removed, "", "", "")
+			d.compareStage(b, &dsl.Stage{Kind: b.Kind, Name: b.Name})
 		default:
 			o := stageObject(h)
 			d.field(o, "needs", stageNeeds(b), stageNeeds(h))
@@ -235,7 +236,8 @@ func branches(s *dsl.Stage) string {
 }
 
 // compareStage compares the children of two stages with the same address;
-// b is an empty stage when the stage is new.
+// b is an empty stage when the stage is new, h when it was removed, so that
+// the report lists what a new stage runs and what a removed one ran.
 func (d *differ) compareStage(b, h *dsl.Stage) {
 	d.compareGates(b, h)
 	d.compareArtifacts(b, h)
