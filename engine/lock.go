@@ -4,10 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"syscall"
 	"time"
 
 	"github.com/pipeline-cd/pipeline/engine/state"
+	"github.com/pipeline-cd/pipeline/internal/proc"
 )
 
 // heldLock is an environment lock this process holds, renewed in the
@@ -70,18 +70,9 @@ func (s *session) lock(ctx context.Context, env string) error {
 }
 
 // holderGone reports whether a lock's holding process is provably gone:
-// on this host with a PID that is not alive.
+// on this host with a PID that is not alive (a zombie counts as gone).
 func (e *Engine) holderGone(l *state.Lock) bool {
-	return l.Host == e.opts.Host && l.PID > 0 && !processAlive(l.PID)
-}
-
-// processAlive reports whether a process with pid exists on this host.
-func processAlive(pid int) bool {
-	if pid <= 0 {
-		return false
-	}
-	err := syscall.Kill(pid, 0)
-	return err == nil || errors.Is(err, syscall.EPERM)
+	return l.Host == e.opts.Host && l.PID > 0 && !proc.Alive(l.PID)
 }
 
 // hold records the lock and renews its lease every third of the lease.

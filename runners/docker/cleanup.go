@@ -5,13 +5,12 @@ import (
 	"errors"
 	"fmt"
 	cerrdefs "github.com/containerd/errdefs"
-	"os"
 	"strconv"
-	"syscall"
 
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/api/types/filters"
 
+	"github.com/pipeline-cd/pipeline/internal/proc"
 	"github.com/pipeline-cd/pipeline/runners"
 )
 
@@ -57,17 +56,8 @@ func (r *Runner) Cleanup(ctx context.Context, all bool) (int, error) {
 }
 
 // processAlive reports whether the process with the decimal PID pid runs
-// on this host. Signal 0 checks without signalling; EPERM means it exists
-// but belongs to another user.
+// on this host (proc.Alive: a zombie is gone).
 func processAlive(pid string) bool {
 	n, err := strconv.Atoi(pid)
-	if err != nil || n <= 0 {
-		return false
-	}
-	p, err := os.FindProcess(n)
-	if err != nil {
-		return false
-	}
-	err = p.Signal(syscall.Signal(0))
-	return err == nil || errors.Is(err, syscall.EPERM)
+	return err == nil && proc.Alive(n)
 }
