@@ -10,6 +10,7 @@ import (
 
 	"github.com/pipeline-cd/pipeline/dsl"
 	"github.com/pipeline-cd/pipeline/engine/exec"
+	"github.com/pipeline-cd/pipeline/engine/mask"
 	"github.com/pipeline-cd/pipeline/engine/plan"
 	"github.com/pipeline-cd/pipeline/runners"
 	"github.com/pipeline-cd/pipeline/runners/dryrun"
@@ -52,10 +53,16 @@ func (e *Engine) DryRun(ctx context.Context, req RunRequest) (*DryRunResult, err
 	secrets := map[string]string{}
 	var warnings []string
 	for _, name := range sortedKeys(res.Config.Secrets) {
+		// A secret that is set masks its real value in what the dry run
+		// prints (a step may also read it with env()); one that is not
+		// gets a stand-in so that its steps are still walked.
 		secrets[name] = "dry-run-secret-" + name
 		if env := res.Config.Secrets[name].Env; env != "" {
-			if _, ok := e.opts.Getenv(env); !ok {
+			v, ok := e.opts.Getenv(env)
+			if !ok {
 				warnings = append(warnings, fmt.Sprintf("secret %s: %s is not set in the environment of pipeline; a real run would refuse the steps that list it", name, env))
+			} else if len(v) >= mask.MinSecretLen {
+				secrets[name] = v
 			}
 		}
 	}

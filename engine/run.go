@@ -193,12 +193,15 @@ func (e *Engine) version(res *loader.Result, runID string) (string, error) {
 	return "0.0.0-" + runID, nil
 }
 
-// record stores the new run with its plan and options.
+// record stores the new run with its plan and options. The plan is
+// masked like the logs: a value read with env() that is also a declared
+// secret's is stored as mask.Replacement.
 func (s *session) record(ctx context.Context) error {
 	var err error
 	if s.run.Plan, err = json.Marshal(s.plan); err != nil {
 		return failed(fmt.Errorf("encoding the plan: %w", err))
 	}
+	s.run.Plan = []byte(SecretMasker(s.res.Config, s.e.opts.Getenv).String(string(s.run.Plan)))
 	if s.run.Options, err = json.Marshal(s.rec); err != nil {
 		return failed(fmt.Errorf("encoding the run options: %w", err))
 	}

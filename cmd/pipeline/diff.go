@@ -2,9 +2,11 @@ package main
 
 import (
 	"fmt"
+	"io"
 
 	"github.com/spf13/cobra"
 
+	"github.com/pipeline-cd/pipeline/engine"
 	"github.com/pipeline-cd/pipeline/engine/diff"
 )
 
@@ -33,14 +35,14 @@ Exit code 0 when nothing changed, 1 when something did (like git diff
 			if g.json {
 				format = "json"
 			}
-			var write func(*diff.Report) error
+			var write func(*diff.Report, io.Writer) error
 			switch format {
 			case "text":
-				write = func(r *diff.Report) error { return r.WriteText(g.stdout) }
+				write = (*diff.Report).WriteText
 			case "markdown", "md":
-				write = func(r *diff.Report) error { return r.WriteMarkdown(g.stdout) }
+				write = (*diff.Report).WriteMarkdown
 			case "json":
-				write = func(r *diff.Report) error { return r.WriteJSON(g.stdout) }
+				write = (*diff.Report).WriteJSON
 			default:
 				return &usageError{fmt.Errorf("unknown --format %q: use text, markdown or json", format)}
 			}
@@ -58,7 +60,11 @@ Exit code 0 when nothing changed, 1 when something did (like git diff
 			if head == "" {
 				rep.Head = "working tree"
 			}
-			if err := write(rep); err != nil {
+			// Secret values read with env() are masked, as in plan.
+			baseMask, headMask := engine.SecretMasker(baseRes.Config, nil), engine.SecretMasker(headRes.Config, nil)
+			if err := engine.WriteMasked(g.stdout, baseMask, func(w io.Writer) error {
+				return engine.WriteMasked(w, headMask, func(w io.Writer) error { return write(rep, w) })
+			}); err != nil {
 				return err
 			}
 			if !rep.Empty() {

@@ -7,6 +7,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/pipeline-cd/pipeline/engine"
+	"github.com/pipeline-cd/pipeline/engine/mask"
 	"github.com/pipeline-cd/pipeline/engine/plan"
 )
 
@@ -39,17 +41,20 @@ func (s *selection) addPrivilegeFlag(cmd *cobra.Command) {
 		"plan steps that ask for privileged mode, host mounts or the Docker socket (refused otherwise)")
 }
 
-// buildPlan loads the config and plans it. A bad selection is a usage error.
-func (g *globals) buildPlan(sel *selection) (*plan.Plan, error) {
+// buildPlan loads the config and plans it. A bad selection is a usage
+// error. The masker hides the values of the config's secrets that are set
+// in the environment (a step may read one with env()): every rendering of
+// the plan goes through it.
+func (g *globals) buildPlan(sel *selection) (*plan.Plan, *mask.Masker, error) {
 	res, err := g.loadConfig()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	p, err := plan.New(res.Config, sel.options())
 	if err != nil {
-		return nil, planError(err)
+		return nil, nil, planError(err)
 	}
-	return p, nil
+	return p, engine.SecretMasker(res.Config, nil), nil
 }
 
 // planError marks a planning error (a bad selection, a cycle) as bad usage
@@ -77,14 +82,14 @@ time print as "(known after ...)". It runs nothing and records nothing.`,
   pipeline plan --until beta --json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			p, err := g.buildPlan(&sel)
+			p, m, err := g.buildPlan(&sel)
 			if err != nil {
 				return err
 			}
 			if g.json {
-				return p.WriteJSON(g.stdout)
+				return engine.WriteMasked(g.stdout, m, p.WriteJSON)
 			}
-			return p.WriteText(g.stdout)
+			return engine.WriteMasked(g.stdout, m, p.WriteText)
 		},
 	}
 	sel.addFlags(cmd)
@@ -114,11 +119,11 @@ GitLab comments; --format dot is for Graphviz (pipeline graph | dot -Tsvg).`,
 			default:
 				return &usageError{fmt.Errorf("unknown --format %q: use dot or mermaid", format)}
 			}
-			p, err := g.buildPlan(&sel)
+			p, m, err := g.buildPlan(&sel)
 			if err != nil {
 				return err
 			}
-			return write(p, g.stdout)
+			return engine.WriteMasked(g.stdout, m, func(w io.Writer) error { return write(p, w) })
 		},
 	}
 	sel.addFlags(cmd)
