@@ -78,6 +78,41 @@ func (g *globals) stateLocation() (url, artifacts string, err error) {
 	return url, artifacts, nil
 }
 
+// errNoStore is wrapped by the error of a command that only reads or
+// decides on recorded state when its SQLite file does not exist.
+var errNoStore = errors.New("no state store")
+
+// sqliteFile returns the file a SQLite state URL names (sqlite:PATH,
+// sqlite://PATH or a bare PATH, as backend.Open reads them); ok is false for
+// PostgreSQL and memory: URLs.
+func sqliteFile(url string) (path string, ok bool) {
+	if p, found := strings.CutPrefix(url, "sqlite://"); found {
+		return p, true
+	}
+	if p, found := strings.CutPrefix(url, "sqlite:"); found {
+		return p, true
+	}
+	if strings.Contains(url, "://") || strings.HasPrefix(url, "memory:") {
+		return "", false
+	}
+	return url, true
+}
+
+// checkStoreExists returns a usage error naming the file and the fix when
+// url is a SQLite store whose file does not exist: commands that only read
+// or decide on recorded state must not create an empty one.
+func checkStoreExists(url string) error {
+	p, ok := sqliteFile(url)
+	if !ok || p == "" {
+		return nil
+	}
+	if _, err := os.Stat(p); !errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	return &usageError{fmt.Errorf("%w at %s: nothing has been recorded there; run `pipeline run` first (it creates the store), "+
+		"or pass --state / set PIPELINE_STATE to the store your runs use", errNoStore, p)}
+}
+
 // stateGitignore is the .gitignore written into a new default state
 // directory: it keeps the state database and artifacts out of git status.
 const stateGitignore = "*\n"
@@ -123,6 +158,10 @@ type wiring struct {
 	res     *loader.Result // nil for commands that need no config
 	flags   *runnerFlags   // nil for commands that run no steps
 	noStore bool           // dry run: never open the state store
+	// existing is set by commands that only read or decide on recorded
+	// state (queries, serve, approve, reject, resume): a missing SQLite
+	// file is an error instead of a new, empty store.
+	existing bool
 	// dockerOptional goes on without the Docker runner when no engine
 	// answers (gc still cleans the artifact store).
 	dockerOptional bool
@@ -144,6 +183,11 @@ func (g *globals) openEngine(ctx context.Context, w wiring) (*engine.Engine, fun
 		url, artifacts, err := g.stateLocation()
 		if err != nil {
 			return nil, nil, err
+		}
+		if w.existing {
+			if err := checkStoreExists(url); err != nil {
+				return nil, nil, err
+			}
 		}
 		if g.stateURL == "" && os.Getenv("PIPELINE_STATE") == "" {
 			if err := createStateDir(filepath.Dir(strings.TrimPrefix(url, "sqlite:"))); err != nil {

@@ -4,6 +4,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/pipeline-cd/pipeline/engine/state/sqlite"
 )
 
 const envPipeline = `pipeline "demo" {
@@ -29,6 +31,11 @@ environment "production" {
 func TestUnknownEnvironmentCLI(t *testing.T) {
 	dir := writeFiles(t, map[string]string{"pipeline.hcl": envPipeline})
 	db := filepath.Join(t.TempDir(), "state.db")
+	st, err := sqlite.Open(t.Context(), db, nil) // history reads an existing store only
+	if err != nil {
+		t.Fatalf("sqlite.Open(%q) = %v", db, err)
+	}
+	_ = st.Close()
 	tests := []struct {
 		name     string
 		args     []string

@@ -51,7 +51,7 @@ status rejected. The same approver rules as for approve apply.
 		Args:    cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := context.Background()
-			eng, closeAll, err := g.openEngine(ctx, wiring{})
+			eng, closeAll, err := g.openEngine(ctx, wiring{existing: true})
 			if err != nil {
 				return err
 			}

@@ -36,9 +36,10 @@ func fmtWhen(t time.Time) string {
 	return t.Local().Format("2006-01-02 15:04:05")
 }
 
-// queryEngine opens the store for a read-only command.
+// queryEngine opens the store for a read-only command; a SQLite store
+// that does not exist is an error, never created.
 func (g *globals) queryEngine(ctx context.Context) (*engine.Engine, func(), error) {
-	return g.openEngine(ctx, wiring{})
+	return g.openEngine(ctx, wiring{existing: true})
 }
 
 func newRunsCommand(g *globals) *cobra.Command {

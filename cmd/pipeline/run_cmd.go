@@ -110,7 +110,7 @@ the run's recorded options and runs every node that has not succeeded yet.
 			defer stop()
 			res, _ := g.quietConfig()
 			g.jsonResultMode()
-			eng, closeAll, err := g.openEngine(ctx, wiring{res: res, flags: &rf})
+			eng, closeAll, err := g.openEngine(ctx, wiring{res: res, flags: &rf, existing: true})
 			if err != nil {
 				return err
 			}

@@ -32,8 +32,8 @@ func TestDefaultStateDirIgnored(t *testing.T) {
 				require.NoError(t, os.MkdirAll(filepath.Dir(ignore), 0o755))
 				require.NoError(t, os.WriteFile(ignore, []byte(tt.existing), 0o644))
 			}
-			if code, _, stderr := runCLI(t, "history", "-C", dir); code != 0 {
-				t.Fatalf("pipeline history exit code = %d; want 0 (stderr %q)", code, stderr)
+			if code, _, stderr := runCLI(t, "run", "--runner", "local", "-C", dir); code != 0 {
+				t.Fatalf("pipeline run exit code = %d; want 0 (stderr %q)", code, stderr)
 			}
 			if _, err := os.Stat(filepath.Join(dir, ".pipeline", "state.db")); err != nil {
 				t.Fatalf("default state database: %v", err)
