@@ -33,6 +33,9 @@ var (
 	ErrAmbiguousGate = errors.New("ambiguous gate name")
 	// ErrLockHeld reports an environment lock held by another live run.
 	ErrLockHeld = errors.New("environment is locked by another deployment")
+	// ErrNeverDeployed reports a rollback to a release whose deployment to
+	// the environment never succeeded; promote it with Deploy instead.
+	ErrNeverDeployed = errors.New("release was never deployed to this environment")
 	// ErrNoRelease reports a deploy of a release that does not exist.
 	ErrNoRelease = errors.New("release not found")
 	// ErrUnknownEnvironment reports an environment the config does not define.

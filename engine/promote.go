@@ -60,7 +60,10 @@ func (e *Engine) Deploy(ctx context.Context, req DeployRequest) (*RunResult, err
 // and the audit trail. A rollback returns to a release that already passed
 // this environment's rules, so gates, branches and requires are not
 // applied again; it is audited instead. Without a target it fails with
-// ErrNoRollbackTarget.
+// ErrNoRollbackTarget. A release req.To whose deployment to the
+// environment never succeeded is refused with ErrNeverDeployed (code 2):
+// it has not passed the environment's rules, so it must be promoted with
+// Deploy.
 func (e *Engine) Rollback(ctx context.Context, req RollbackRequest) (*RunResult, error) {
 	if err := CheckEnvironment(req.Config.Config, req.Environment); err != nil {
 		return nil, err
@@ -68,7 +71,9 @@ func (e *Engine) Rollback(ctx context.Context, req RollbackRequest) (*RunResult,
 	var rel *state.Release
 	var err error
 	if req.To != "" {
-		rel, err = e.releaseByVersion(ctx, req.Config, req.To)
+		if rel, err = e.releaseByVersion(ctx, req.Config, req.To); err == nil {
+			err = e.deployedBefore(ctx, rel, req.Environment)
+		}
 	} else {
 		rel, err = e.rollbackRelease(ctx, req.Config.Config.Pipeline.Name, req.Environment)
 	}
@@ -76,6 +81,25 @@ func (e *Engine) Rollback(ctx context.Context, req RollbackRequest) (*RunResult,
 		return nil, err
 	}
 	return e.deployRelease(ctx, req.DeployRequest, rel, "rollback")
+}
+
+// deployedBefore returns nil when a deployment of rel to env succeeded
+// before. Otherwise it refuses a rollback to rel with code 2 and an error
+// wrapping ErrNeverDeployed that points at `pipeline deploy`, which
+// applies the environment's gates, branches and requires.
+func (e *Engine) deployedBefore(ctx context.Context, rel *state.Release, env string) error {
+	deps, err := e.store.ListDeployments(ctx, state.DeploymentFilter{Pipeline: rel.Pipeline, Environment: env,
+		ReleaseID: rel.ID, Status: state.StatusSucceeded, Limit: 1})
+	if err != nil {
+		return failed(fmt.Errorf("reading deployments of %s: %w", env, err))
+	}
+	if len(deps) == 0 {
+		return invalid(fmt.Errorf("%w: release %s was never deployed to %s successfully, so it has not passed the gates, "+
+			"branches and requires of %s; a rollback only returns to a release that was live there before. "+
+			"Promote it with its rules applied: pipeline deploy %s --release %s",
+			ErrNeverDeployed, rel.Version, env, env, env, rel.Version))
+	}
+	return nil
 }
 
 func (e *Engine) rollbackRelease(ctx context.Context, pipeline, env string) (*state.Release, error) {
@@ -222,7 +246,7 @@ func (s *session) gatesSkipped(ctx context.Context, env string, rel *state.Relea
 	deps, err := s.e.store.ListDeployments(ctx, state.DeploymentFilter{Pipeline: rel.Pipeline, Environment: env,
 		ReleaseID: rel.ID, Status: state.StatusSucceeded, Limit: 1})
 	if err != nil || len(deps) == 0 {
-		return fmt.Sprintf("gates skipped: %s (a rollback does not apply gates; release %s was never deployed to %s before)", gates, rel.Version, env)
+		return fmt.Sprintf("gates skipped: %s (a rollback does not apply gates; release %s already passed them in %s)", gates, rel.Version, env)
 	}
 	return fmt.Sprintf("gates skipped: %s (release %s already passed them when it was deployed to %s on %s)",
 		gates, rel.Version, env, deps[0].StartedAt.UTC().Format("2006-01-02 15:04 UTC"))

@@ -62,6 +62,10 @@ from: after rolling back from 1.0.2 to 1.0.1 the next target is the release
 live before 1.0.1. It is recorded as a rollback in the history and the audit
 trail, with your identity ($PIPELINE_USER, else git config user.email).
 
+--to VERSION accepts only a release whose deployment to ENV succeeded before;
+any other release is refused (exit 2): it has not passed ENV's gates, so
+promote it with "pipeline deploy ENV --release VERSION", which applies them.
+
 Gates are skipped on purpose: a rollback restores a release that already
 passed them when it was deployed, and must not wait for a person during an
 incident. The output says so ("gates skipped: ...") and the audit trail
@@ -90,7 +94,7 @@ records it. Branches and requires are not checked again either.
 		},
 	}
 	rf.addFlags(cmd.Flags())
-	cmd.Flags().StringVar(&to, "to", "", "roll back to this release `VERSION` instead of the rollback target")
+	cmd.Flags().StringVar(&to, "to", "", "roll back to this release `VERSION` instead of the rollback target (it must have been deployed to ENV successfully before)")
 	return cmd
 }
 
