@@ -8,6 +8,7 @@ import (
 	"os/signal"
 	"os/user"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -47,6 +48,21 @@ func (r *runnerFlags) addFlags(f interface {
 	f.BoolVar(&r.wait, "wait", false, "wait at gates for a decision instead of exiting with code 3")
 	f.DurationVar(&r.waitLock, "wait-lock", 0, "how long to wait for an environment locked by another deployment (0: fail at once)")
 	f.StringVar(&r.trustedRef, "trusted-ref", "", "git ref to read protection rules (gates, branches, requires) from (default: the repository's default branch)")
+}
+
+// validRunners are the values --runner accepts.
+var validRunners = []string{"docker", "local"}
+
+// validate checks the flag values; a bad one is a usage error naming the
+// flag and the values it accepts, returned before anything is recorded.
+func (r *runnerFlags) validate() error {
+	if !slices.Contains(validRunners, r.runner) {
+		return &usageError{fmt.Errorf("--runner %q is not a runner; use --runner %s", r.runner, strings.Join(validRunners, " or --runner "))}
+	}
+	if r.waitLock < 0 {
+		return &usageError{fmt.Errorf("--wait-lock %s is negative; pass 0 to fail at once when the environment is locked, or how long to wait (e.g. 5m)", r.waitLock)}
+	}
+	return nil
 }
 
 // stateLocation returns the state URL and the artifact directory for the
@@ -171,6 +187,11 @@ type wiring struct {
 // and a function that closes them. When the run needs Docker and no
 // engine answers, it fails before anything is recorded.
 func (g *globals) openEngine(ctx context.Context, w wiring) (*engine.Engine, func(), error) {
+	if w.flags != nil {
+		if err := w.flags.validate(); err != nil {
+			return nil, nil, err
+		}
+	}
 	logger := g.logger()
 	opts := engine.Options{Logger: logger, Output: g.sink(w.flags), Runners: map[string]runners.Runner{}}
 	closers := []func(){}

@@ -36,6 +36,14 @@ func fmtWhen(t time.Time) string {
 	return t.Local().Format("2006-01-02 15:04:05")
 }
 
+// checkLimit refuses a negative --limit before the store is opened.
+func checkLimit(limit int) error {
+	if limit < 0 {
+		return &usageError{fmt.Errorf("--limit %d is negative; pass 0 for all, or N > 0 for at most N", limit)}
+	}
+	return nil
+}
+
 // queryEngine opens the store for a read-only command; a SQLite store
 // that does not exist is an error, never created.
 func (g *globals) queryEngine(ctx context.Context) (*engine.Engine, func(), error) {
@@ -59,6 +67,9 @@ With --json it prints the document GET /api/runs of pipeline serve answers:
 "started_at", "finished_at"}]}; times are RFC 3339 in UTC or null.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := checkLimit(limit); err != nil {
+				return err
+			}
 			ctx := context.Background()
 			eng, closeAll, err := g.queryEngine(ctx)
 			if err != nil {
@@ -143,6 +154,9 @@ pipeline serve answers: {"releases": [{"id", "pipeline", "version",
 "tag"}], "created_at"}]}.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := checkLimit(limit); err != nil {
+				return err
+			}
 			res, err := g.loadConfig()
 			if err != nil {
 				return err
@@ -189,6 +203,9 @@ pipeline serve answers: {"deployments": [{"id", "pipeline", "environment",
 "version"}]}.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := checkLimit(limit); err != nil {
+				return err
+			}
 			res, err := g.loadConfig()
 			if err != nil {
 				return err
@@ -404,6 +421,9 @@ With --json it prints the document GET /api/audit of pipeline serve answers:
 "run_id", "release", "detail"}]}.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := checkLimit(limit); err != nil {
+				return err
+			}
 			ctx := context.Background()
 			eng, closeAll, err := g.queryEngine(ctx)
 			if err != nil {

@@ -44,6 +44,9 @@ config, 3 stopped at a gate.
   pipeline run --until beta --parallelism 4 --fail-fast`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if parallelism < 1 {
+				return &usageError{fmt.Errorf("--parallelism %d: pass 1 or more, the number of steps to run at once (default: the number of CPUs, %d)", parallelism, runtime.NumCPU())}
+			}
 			res, err := g.loadConfig()
 			if err != nil {
 				return err
@@ -102,10 +105,15 @@ func newResumeCommand(g *globals) *cobra.Command {
 		Long: `resume continues a run that stopped at a gate, crashed (its process was killed)
 or failed: it reloads the config at the run's recorded commit, plans it with
 the run's recorded options and runs every node that has not succeeded yet.
+It takes no -var or -var-file: a run resumes with the variables it started
+with.
 ` + runJSONHelp,
 		Example: `  pipeline approve r-20261125-ab12cd go-live && pipeline resume r-20261125-ab12cd`,
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(g.varOrder) > 0 {
+				return &usageError{fmt.Errorf("resume takes no -var or -var-file: a run resumes with the variables it started with; start a new run (pipeline run -var ...) to use other values")}
+			}
 			ctx, stop := signalContext()
 			defer stop()
 			res, _ := g.quietConfig()
