@@ -35,6 +35,8 @@ func statusLine(e Event) string {
 	switch {
 	case e.Status == StatusFailed && e.Reason == "":
 		fmt.Fprintf(&b, " exit %d", e.ExitCode)
+	case isChecked(e.NodeKind, e.Status, e.Reason):
+		b.WriteString(" " + StatusChecked + ": " + checkedDetail)
 	case e.Status == StatusSucceeded && e.Reason == "":
 	default:
 		b.WriteByte(' ')
@@ -44,6 +46,24 @@ func statusLine(e Event) string {
 		fmt.Fprintf(&b, " [attempt %d of %d]", e.Attempt, e.MaxAttempts)
 	}
 	return b.String()
+}
+
+// NodeKindDeploy is the NodeKind of an environment's deploy node. It only
+// checks the promotion rules and opens the deployment; the environment's
+// gates and steps follow it, so its success is shown as StatusChecked, never
+// as "succeeded", which would read as if the environment were deployed.
+const NodeKindDeploy = "deploy"
+
+// StatusChecked is how a deploy node that succeeded is shown.
+const StatusChecked = "checked"
+
+// checkedDetail explains StatusChecked.
+const checkedDetail = "promotion rules passed (requires, branches)"
+
+// isChecked reports whether a node is a deploy node that succeeded without
+// a reason to show instead.
+func isChecked(kind, status, reason string) bool {
+	return kind == NodeKindDeploy && status == StatusSucceeded && reason == ""
 }
 
 // retryLine renders an attempt that failed and will be retried.

@@ -21,7 +21,9 @@ type Summary struct {
 	Wall         time.Duration
 }
 
-// SummaryNode is one row of the summary table.
+// SummaryNode is one row of the summary table. Kind is the node's kind
+// ("step", "gate", "release", "deploy"); a deploy node that succeeded is
+// shown as StatusChecked.
 type SummaryNode struct {
 	ID       string
 	Kind     string
@@ -47,7 +49,11 @@ func WriteSummary(w io.Writer, s Summary) error {
 			dur = FormatDuration(n.Duration)
 			attempts = strconv.Itoa(n.Attempts)
 		}
-		fmt.Fprintf(tw, "%s %s\t%s\t%s\t%s\t%s\n", symbol(n.Status), n.ID, n.Status, dur, attempts, rowDetail(n))
+		status := n.Status
+		if isChecked(n.Kind, n.Status, n.Reason) {
+			status = StatusChecked
+		}
+		fmt.Fprintf(tw, "%s %s\t%s\t%s\t%s\t%s\n", symbol(n.Status), n.ID, status, dur, attempts, rowDetail(n))
 	}
 	if err := tw.Flush(); err != nil {
 		return fmt.Errorf("write summary: %w", err)
@@ -71,6 +77,8 @@ func WriteSummary(w io.Writer, s Summary) error {
 
 func rowDetail(n SummaryNode) string {
 	switch {
+	case isChecked(n.Kind, n.Status, n.Reason):
+		return checkedDetail
 	case n.Reason != "":
 		return n.Reason
 	case n.Status == StatusFailed:
