@@ -169,16 +169,21 @@ func (s *session) secrets() map[string]string {
 }
 
 // resolve evaluates a step just before it runs, with the release values
-// known by then.
+// known by then (release.artifacts.NAME as the runner sees the file).
 func (s *session) resolve(n *plan.Node) (*runners.Step, error) {
 	s.mu.Lock()
 	scope := s.scope
 	s.mu.Unlock()
+	scope, artifacts := s.artifactScope(n, scope)
 	v, diags := s.cfg.EvalStep(n.StageDef, n.Step.Def, scope)
 	if diags.HasErrors() {
 		return nil, fmt.Errorf("evaluating step %s: %w", n.ID, diags)
 	}
-	return stepFromValues(n.ID, v)
+	st, err := stepFromValues(n.ID, v)
+	if st != nil {
+		st.Artifacts = artifacts
+	}
+	return st, err
 }
 
 func stepFromValues(id string, v *dsl.StepValues) (*runners.Step, error) {

@@ -50,6 +50,14 @@ type Step struct {
 	// (--allow-privileged); runners refuse them otherwise.
 	Privileged bool
 	Mounts     []string // "HOST:CONTAINER[:ro]"
+	// Artifacts, when set, is the host directory of the release's
+	// content-addressed artifact store. The Docker runner mounts it
+	// read-only at ArtifactsMount, so that release.artifacts.NAME (which
+	// the engine resolves to a path below ArtifactsMount for Docker steps
+	// and to the host path for local steps) can be read in the container.
+	// It is not a user mount: it needs no --allow-privileged. Runners that
+	// run on the host ignore it.
+	Artifacts string
 	// Labels are added to the container (Docker) for lookup and cleanup.
 	Labels map[string]string
 }
@@ -63,6 +71,10 @@ type Result struct {
 
 // WorkspaceMount is where the Docker runner mounts the workspace.
 const WorkspaceMount = "/workspace"
+
+// ArtifactsMount is where the Docker runner mounts Step.Artifacts,
+// read-only.
+const ArtifactsMount = "/pipeline/artifacts"
 
 // Label keys set on every container the Docker runner creates.
 const (

@@ -35,7 +35,16 @@ package "app" {
 environment "internal" {
   step "rollout" {
     pull = "never"
-    run  = "echo deploying image ${release.images.web}"
+    run  = <<-EOT
+      echo deploying image ${release.images.web}
+      echo "artifact at ${release.artifacts.bin}"
+      cat ${release.artifacts.bin}
+      if echo changed >> ${release.artifacts.bin} || touch /pipeline/artifacts/new; then
+        echo artifact store writable
+      else
+        echo artifact store read-only
+      fi
+    EOT
   }
 }
 `
@@ -57,6 +66,13 @@ func TestDockerDelivery(t *testing.T) {
 	logs := r.must(0, nil, "logs", id, "rollout").stdout
 	if !strings.Contains(logs, "deploying image "+img.ID) {
 		t.Errorf("rollout log %q does not show the release image %s", logs, img.ID)
+	}
+	// release.artifacts.bin is the in-container path of the blob, in the
+	// artifact store mounted read-only.
+	for _, want := range []string{"artifact at /pipeline/artifacts/sha256/", "good", "artifact store read-only"} {
+		if !strings.Contains(logs, want) {
+			t.Errorf("rollout log %q does not contain %q", logs, want)
+		}
 	}
 	h := decode[view.History](t, r.must(0, nil, "history", "--json").stdout)
 	if len(h.Deployments) != 1 || h.Deployments[0].Status != state.StatusSucceeded {

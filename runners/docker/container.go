@@ -64,6 +64,13 @@ func (r *Runner) translate(step *runners.Step) (*containerSpec, error) {
 		}
 		host.Binds = append(host.Binds, ws+":"+runners.WorkspaceMount)
 	}
+	if step.Artifacts != "" {
+		dir, err := filepath.Abs(step.Artifacts)
+		if err != nil {
+			return nil, fmt.Errorf("step %q: artifact store %q: %w", step.ID, step.Artifacts, err)
+		}
+		host.Binds = append(host.Binds, dir+":"+runners.ArtifactsMount+":ro")
+	}
 	for _, m := range step.Mounts {
 		bind, err := parseMount(m)
 		if err != nil {
