@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"time"
 
 	"github.com/pipeline-cd/pipeline/dsl/gitsrc"
 	"github.com/pipeline-cd/pipeline/engine/exec"
@@ -106,10 +105,14 @@ func (s *session) beginDeployment(ctx context.Context, env string, approvedBy []
 	d := s.deps[env]
 	s.mu.Unlock()
 	if d == nil {
-		var err error
-		if d, err = s.recordedDeployment(ctx, env); err != nil {
+		var (
+			closedBy []string
+			err      error
+		)
+		if d, closedBy, err = s.recordedDeployment(ctx, env); err != nil {
 			return err
 		}
+		approvedBy = mergeNames(closedBy, approvedBy)
 	}
 	if err := s.lock(ctx, env); err != nil {
 		return err
@@ -146,13 +149,16 @@ func (s *session) beginDeployment(ctx context.Context, env string, approvedBy []
 }
 
 // recordedDeployment returns the deployment this run already recorded for
-// env (a resumed run), set back to running, or nil.
-func (s *session) recordedDeployment(ctx context.Context, env string) (*state.Deployment, error) {
-	d, err := s.runDeployment(ctx, env)
+// env and left running (a resumed run whose process died), or nil. A
+// deployment that was closed (failed, cancelled, or abandoned when another
+// run took the lock over) stays as recorded: the resumed run opens a new
+// one, which carries the closed one's approvers.
+func (s *session) recordedDeployment(ctx context.Context, env string) (d *state.Deployment, approvedBy []string, err error) {
+	d, err = s.runDeployment(ctx, env)
 	if d != nil && d.Status != state.StatusRunning {
-		d.Status, d.Reason, d.FinishedAt = state.StatusRunning, "", time.Time{}
+		return nil, d.ApprovedBy, err
 	}
-	return d, err
+	return d, nil, err
 }
 
 // runDeployment returns the deployment this run recorded for env as

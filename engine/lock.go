@@ -20,7 +20,8 @@ type heldLock struct {
 
 // lock takes the per-pipeline, per-environment deployment lock for this
 // run. A lock held by a process that is provably gone (same host, PID not
-// alive) is taken over and audited as lock_takeover; an expired lease is
+// alive) is taken over and audited as lock_takeover, and the deployments
+// that run left running there are closed as abandoned; an expired lease is
 // taken by TryLock itself. Otherwise lock waits up to s.waitLock, then
 // fails with ErrLockHeld naming the holder.
 func (s *session) lock(ctx context.Context, env string) error {
@@ -41,6 +42,9 @@ func (s *session) lock(ctx context.Context, env string) error {
 			if prev != nil && prev.Holder != s.run.ID && prev.Holder != "" {
 				s.audit(ctx, "lock_takeover", env, fmt.Sprintf("took over the lock of run %s (pid %d on %s): its lease ran out at %s",
 					prev.Holder, prev.PID, prev.Host, prev.ExpiresAt.Format(time.RFC3339)))
+				if e.holderGone(prev) {
+					s.abandonDeployments(ctx, env, prev)
+				}
 			}
 			s.hold(env, got)
 			return nil
@@ -52,6 +56,7 @@ func (s *session) lock(ctx context.Context, env string) error {
 			if terr := e.store.TakeOver(ctx, got, mine); terr == nil {
 				s.audit(ctx, "lock_takeover", env, fmt.Sprintf("took over the lock of run %s: its process %d on %s is gone",
 					got.Holder, got.PID, got.Host))
+				s.abandonDeployments(ctx, env, got)
 				s.hold(env, mine)
 				return nil
 			}

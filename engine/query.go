@@ -175,7 +175,7 @@ func (e *Engine) rollbackVersion(ctx context.Context, pipeline, env string) (str
 // EnvStatus is one environment's row of Status.
 type EnvStatus struct {
 	Environment string `json:"environment"`
-	// Live is the newest successful deployment; nil when none.
+	// Live is the successful deployment that finished last; nil when none.
 	Live *state.Deployment `json:"live,omitempty"`
 	// Latest is the newest deployment of any status; nil when none.
 	Latest *state.Deployment `json:"latest,omitempty"`
@@ -228,12 +228,7 @@ func (e *Engine) envStatus(ctx context.Context, pipeline, env string, gates []*s
 	if len(deps) > 0 {
 		row.Latest = deps[0]
 	}
-	for _, d := range deps {
-		if d.Status == state.StatusSucceeded {
-			row.Live = d
-			break
-		}
-	}
+	row.Live = liveDeployment(deps)
 	if _, t, err := RollbackTarget(deps); err == nil {
 		row.RollbackTarget = t.Version
 	}
