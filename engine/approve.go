@@ -36,7 +36,7 @@ type DecisionResult struct {
 // prevent_self_approval). The approval is bound to the digest of the run's
 // release; it counts only while the release is unchanged. Refusals are
 // errors wrapping rules.ErrNotApprover or rules.ErrSelfApproval (code 1);
-// an unknown run or gate, a gate that is not waiting, or a bare gate name
+// an unknown run or gate, a gate that is not waiting or has expired, or a bare gate name
 // the run has in several environments (ErrAmbiguousGate, the error lists
 // the ENV/GATE candidates) is code 2.
 func (e *Engine) Approve(ctx context.Context, d Decision) (*DecisionResult, error) {
@@ -79,7 +79,7 @@ func (e *Engine) decide(ctx context.Context, d Decision, decision string) (*Deci
 		}
 		run.Status, run.Reason, run.FinishedAt = state.StatusExpired, "gate "+name+" expired", e.now()
 		_ = e.store.UpdateRun(ctx, run)
-		return nil, failed(fmt.Errorf("%w: gate %s of run %s expired at %s", ErrGateNotWaiting, name, run.ID, g.ExpiresAt.Format(time.RFC3339)))
+		return nil, invalid(fmt.Errorf("%w: gate %s of run %s expired at %s", ErrGateNotWaiting, name, run.ID, g.ExpiresAt.Format(time.RFC3339)))
 	}
 	rule, ok := rec.Gates[name]
 	if old, oldOK := rec.Gates[base]; !ok && oldOK && old.Environment == env {

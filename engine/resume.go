@@ -62,6 +62,7 @@ func (e *Engine) Resume(ctx context.Context, req ResumeRequest) (*RunResult, err
 			done[n.NodeID] = true
 		}
 	}
+	s.redoRefusedDeploys(done)
 	if err := s.reopenDeployments(ctx, done); err != nil {
 		return nil, failed(fmt.Errorf("reading the deployments of run %s: %w", run.ID, err))
 	}

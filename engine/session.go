@@ -12,7 +12,6 @@ import (
 	"github.com/hashicorp/hcl/v2"
 
 	"github.com/pipeline-cd/pipeline/dsl"
-	"github.com/pipeline-cd/pipeline/dsl/gitsrc"
 	"github.com/pipeline-cd/pipeline/dsl/loader"
 	"github.com/pipeline-cd/pipeline/engine/exec"
 	"github.com/pipeline-cd/pipeline/engine/notify"
@@ -33,6 +32,9 @@ type session struct {
 	plan    *plan.Plan
 	run     *state.Run
 	trusted map[string]rules.Env
+	// untrusted, when set, is why the run has no trusted protection rules:
+	// its environments are refused (see applyTrusted).
+	untrusted error
 	// deployKind is the kind of deployment records this session creates.
 	deployKind string
 	wait       bool
@@ -53,54 +55,6 @@ type session struct {
 	decision string // rejected or expired, when a gate ended the run
 	nodeErr  error  // the first error of a release, deploy or gate node
 	finals   map[string]bool
-}
-
-// applyTrusted reads the protection rules from the trusted ref, applies
-// them to the config and returns the differences as warnings.
-func (s *session) applyTrusted() ([]string, error) {
-	head := rules.FromConfig(s.cfg)
-	s.trusted = head
-	s.rec.Groups = groupsOf(s.cfg, nil)
-	root := s.res.RepoRoot
-	if root == "" {
-		s.e.logger.Debug("not in a git repository: the working tree's config is the trusted one")
-		return nil, nil
-	}
-	ref := s.rec.TrustedRef
-	explicit := ref != ""
-	if !explicit {
-		def, err := gitsrc.DefaultBranch(root)
-		if err != nil {
-			return []string{fmt.Sprintf("cannot find the default branch (%v); the protection rules of this change apply; pass --trusted-ref", err)}, nil
-		}
-		ref = def
-	}
-	s.rec.TrustedRef = ref
-	tres, diags := loader.Load(loader.Request{Dir: s.res.AbsDir, Ref: ref, Vars: s.rec.Vars})
-	if diags.HasErrors() {
-		if explicit {
-			var files map[string]*hcl.File
-			if tres != nil {
-				files = tres.Parser.Files()
-			}
-			return nil, &ConfigError{Diags: diags, Files: files}
-		}
-		return []string{fmt.Sprintf("the config at the trusted ref %s does not load (%s); the protection rules of this change apply", ref, firstSummary(diags))}, nil
-	}
-	var warnings []string
-	for _, d := range rules.Compare(rules.FromConfig(tres.Config), head) {
-		if d.What == "environment" && d.Head == "(none)" {
-			continue
-		}
-		warnings = append(warnings, d.String())
-	}
-	rules.Apply(s.cfg, tres.Config)
-	s.trusted = rules.FromConfig(s.cfg)
-	for name, env := range rules.FromConfig(tres.Config) {
-		s.trusted[name] = env // keep the full trusted requires for history checks
-	}
-	s.rec.Groups = groupsOf(tres.Config, s.cfg)
-	return warnings, nil
 }
 
 // groupsOf returns the groups of trusted, plus those of head that trusted
@@ -235,7 +189,7 @@ func (s *session) RunNode(ctx context.Context, n *plan.Node) error {
 	case plan.KindRelease:
 		err = s.createRelease(ctx, n)
 	case plan.KindDeploy:
-		err = s.startEnvironment(ctx, n)
+		err = s.deployNode(ctx, n)
 	case plan.KindGate:
 		err = s.gate(ctx, n)
 	}

@@ -23,6 +23,9 @@ func newDeployCommand(g *globals) *cobra.Command {
 		Long: `deploy runs the environment's steps for a release that already exists. The
 environment's trusted branches, requires and gates apply: a release reaches
 production only after it succeeded in the environments production requires.
+They are read from --trusted-ref (default: the repository's default branch);
+when it cannot be determined or its config does not load in this directory,
+the deployment is refused: pass --trusted-ref REF (see pipeline run --help).
 ` + runJSONHelp,
 		Example: `  pipeline deploy production --release 1.0.42`,
 		Args:    cobra.ExactArgs(1),
@@ -69,7 +72,8 @@ promote it with "pipeline deploy ENV --release VERSION", which applies them.
 Gates are skipped on purpose: a rollback restores a release that already
 passed them when it was deployed, and must not wait for a person during an
 incident. The output says so ("gates skipped: ...") and the audit trail
-records it. Branches and requires are not checked again either.
+records it. Branches and requires are not checked again either, so a
+rollback does not need the config at --trusted-ref.
 ` + runJSONHelp,
 		Example: `  pipeline rollback production
   pipeline rollback production --to 1.0.40`,
@@ -119,7 +123,7 @@ func newGCCommand(g *globals) *cobra.Command {
 					return jerr
 				}
 			} else if res != nil {
-				fmt.Fprintf(g.stdout, "removed %d containers and %d partial artifact files\n", res.Containers, res.TempFiles)
+				fmt.Fprintf(g.stdout, "removed %s and %s\n", plural(res.Containers, "container"), plural(res.TempFiles, "partial artifact file"))
 			}
 			return err
 		},

@@ -45,9 +45,9 @@ func writeDiagnosticsText(w io.Writer, files map[string]*hcl.File, diags hcl.Dia
 	}
 	switch {
 	case errs > 0:
-		fmt.Fprintf(bw, "%d error(s), %d warning(s).\n", errs, warns)
+		fmt.Fprintf(bw, "%s, %s.\n", plural(errs, "error"), plural(warns, "warning"))
 	case warns > 0:
-		fmt.Fprintf(bw, "%d warning(s).\n", warns)
+		fmt.Fprintf(bw, "%s.\n", plural(warns, "warning"))
 	}
 	return bw.Flush()
 }

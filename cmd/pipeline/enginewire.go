@@ -47,7 +47,7 @@ func (r *runnerFlags) addFlags(f interface {
 	f.BoolVar(&r.plain, "plain", false, "plain line-by-line output even in a terminal")
 	f.BoolVar(&r.wait, "wait", false, "wait at gates for a decision instead of exiting with code 3")
 	f.DurationVar(&r.waitLock, "wait-lock", 0, "how long to wait for an environment locked by another deployment (0: fail at once)")
-	f.StringVar(&r.trustedRef, "trusted-ref", "", "git ref to read protection rules (gates, branches, requires) from (default: the repository's default branch)")
+	f.StringVar(&r.trustedRef, "trusted-ref", "", "git ref to read protection rules (gates, branches, requires) from (default: the repository's default branch; when there is none, or the config there does not load, environments are refused)")
 }
 
 // validRunners are the values --runner accepts.
@@ -66,7 +66,8 @@ func (r *runnerFlags) validate() error {
 }
 
 // stateLocation returns the state URL and the artifact directory for the
-// pipeline in dir.
+// pipeline in dir: --artifacts or $PIPELINE_ARTIFACTS when set, else
+// artifacts/ beside a SQLite state file, else the default .pipeline/artifacts.
 func (g *globals) stateLocation() (url, artifacts string, err error) {
 	abs, err := filepath.Abs(g.dir)
 	if err != nil {
@@ -90,6 +91,9 @@ func (g *globals) stateLocation() (url, artifacts string, err error) {
 			p = url
 		}
 		artifacts = engine.DefaultArtifactDir(p)
+	}
+	if dir, err := g.artifactsOverride(); err != nil || dir != "" {
+		return url, dir, err
 	}
 	return url, artifacts, nil
 }
@@ -212,6 +216,12 @@ func (g *globals) openEngine(ctx context.Context, w wiring) (*engine.Engine, fun
 		}
 		if g.stateURL == "" && os.Getenv("PIPELINE_STATE") == "" {
 			if err := createStateDir(filepath.Dir(strings.TrimPrefix(url, "sqlite:"))); err != nil {
+				return nil, nil, err
+			}
+		}
+		if w.flags != nil {
+			// Commands that run steps may store artifacts.
+			if err := createArtifactParent(artifacts); err != nil {
 				return nil, nil, err
 			}
 		}

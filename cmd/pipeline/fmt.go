@@ -63,7 +63,11 @@ command exits 2.`,
 			case invalid:
 				return exitWith(exitUsage)
 			case check && changed > 0:
-				fmt.Fprintf(g.stderr, "%d file(s) are not in canonical format; run 'pipeline fmt' to fix them.\n", changed)
+				verb := "are"
+				if changed == 1 {
+					verb = "is"
+				}
+				fmt.Fprintf(g.stderr, "%s %s not in canonical format; run 'pipeline fmt' to fix them.\n", plural(changed, "file"), verb)
 				return exitWith(exitStopped)
 			}
 			return nil

@@ -22,6 +22,12 @@ const gateArgHelp = `GATE is the gate's name (go-live) when the run has a gate o
 only one environment. Otherwise name it ENV/GATE (production/go-live), which
 is always accepted; an ambiguous name is refused with the list of candidates.`
 
+// decisionExitHelp documents the exit codes of approve and reject.
+const decisionExitHelp = `Exit codes: 0 recorded; 1 refused by the rules (you are not an approver of
+the gate, prevent_self_approval, no identity) or the store failed; 2 no such
+run or gate, an ambiguous gate name, or a gate that is not waiting (already
+decided, cancelled or expired).`
+
 func newDecisionCommand(g *globals, verb string) *cobra.Command {
 	var as, comment string
 	short := "Approve a gate a run is waiting at"
@@ -33,13 +39,17 @@ pipeline resume RUN.
 
 ` + gateArgHelp + `
 
-The identity is --as, else $PIPELINE_USER, else git config user.email.`
+The identity is --as, else $PIPELINE_USER, else git config user.email.
+
+` + decisionExitHelp
 	if verb == "reject" {
 		short = "Reject a gate a run is waiting at, ending the run"
 		long = `reject records a rejection of a gate of a waiting run and ends the run with
 status rejected. The same approver rules as for approve apply.
 
-` + gateArgHelp
+` + gateArgHelp + `
+
+` + decisionExitHelp
 	}
 	example := fmt.Sprintf("  pipeline %s r-20261125-ab12cd go-live --as carol@example.com --comment \"checked the canary\"\n"+
 		"  pipeline %s r-20261125-ab12cd production/sign-off", verb, verb)

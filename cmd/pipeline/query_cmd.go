@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -301,6 +302,9 @@ answers: {"store", "generated_at", "pipelines": [{"pipeline",
 					name, configured = res.Config.Pipeline.Name, environmentsOf(res.Config)
 				}
 			} else {
+				if g.ref == "" && noPipelineFiles(g.dir) {
+					return &usageError{fmt.Errorf("no pipeline here (%s holds no pipeline.hcl or *.pipeline.hcl); use `pipeline status --all` for every pipeline in the store, or -C DIR for one", g.dir)}
+				}
 				res, err := g.loadConfig()
 				if err != nil {
 					return err
@@ -353,6 +357,22 @@ answers: {"store", "generated_at", "pipelines": [{"pipeline",
 	}
 	cmd.Flags().BoolVar(&all, "all", false, "show every pipeline in the state store (no config needed)")
 	return cmd
+}
+
+// noPipelineFiles reports whether dir is a readable directory that holds
+// no pipeline files; a missing or unreadable one is left to the loader's
+// diagnostics.
+func noPipelineFiles(dir string) bool {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return false
+	}
+	for _, e := range entries {
+		if !e.IsDir() && dsl.IsConfigFile(e.Name()) {
+			return false
+		}
+	}
+	return true
 }
 
 // statusHistory is how many of a pipeline's newest deployments status

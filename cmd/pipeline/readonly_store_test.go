@@ -23,7 +23,7 @@ var readOnlyCommands = [][]string{
 	{"audit"},
 	// An address serve cannot listen on, so that a serve that opened the
 	// store anyway fails instead of serving until the test times out.
-	{"serve", "--listen", "nonsense"},
+	{"serve", "--listen", "127.0.0.1:99999"},
 	{"approve", "r-1", "go"},
 	{"reject", "r-1", "go"},
 	{"resume", "r-1", "--runner", "local"},

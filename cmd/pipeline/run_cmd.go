@@ -32,7 +32,13 @@ first. A run that reaches a gate prints the exact approve command and exits
 with code 3 (or waits with --wait).
 
 Protection rules (gates, branches, requires) come from the config at
---trusted-ref (default: the repository's default branch), not from the change.
+--trusted-ref (default: the repository's default branch: origin/HEAD, else
+init.defaultBranch, main or master; never the current branch), not from the
+change. When that ref cannot be determined, or its config does not load in
+this directory or declares another pipeline, every environment is refused
+(build, test and package still run; exit 1): pass --trusted-ref REF, or merge
+the config change (a moved or renamed config included) first. Outside a git
+repository the working tree's config is the only one and its rules apply.
 
 Exit codes: 0 success, 1 a step or deployment failed, 2 bad usage or invalid
 config, 3 stopped at a gate.

@@ -45,6 +45,9 @@ and /healthz.`,
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if _, _, err := net.SplitHostPort(listen); err != nil {
+				return &usageError{fmt.Errorf("--listen %q is not an address: %w; pass HOST:PORT, e.g. --listen 127.0.0.1:8080 or --listen :8080", listen, err)}
+			}
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
 			url, _, err := g.stateLocation()

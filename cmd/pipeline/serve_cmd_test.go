@@ -130,7 +130,8 @@ func TestServeCommandUsage(t *testing.T) {
 		contains string
 	}{
 		{[]string{"serve", "--help"}, 0, "loopback"},
-		{[]string{"serve", "--state", "memory:", "--listen", "not-an-address"}, 1, "--listen"},
+		{[]string{"serve", "--state", "memory:", "--listen", "not-an-address"}, 2, "--listen"},
+		{[]string{"serve", "--state", "memory:", "--listen", "nonsense"}, 2, "HOST:PORT"},
 		{[]string{"serve", "extra"}, 2, "unknown command"},
 	}
 	for _, tt := range tests {

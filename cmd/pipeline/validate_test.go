@@ -105,9 +105,9 @@ func TestValidateUserErrors(t *testing.T) {
 		{name: "malformed", files: map[string]string{"pipeline.hcl": "pipeline \"x\" {\n  image = \n"}, wantInErr: []string{"pipeline.hcl:"}},
 		{name: "ten errors", files: map[string]string{"pipeline.hcl": tenErrors}, wantInErr: []string{"Unsupported argument", "Duplicate", "pipeline.hcl:3:3"}},
 		{name: "binary file", files: map[string]string{"pipeline.hcl": binaryPipelineFile},
-			wantInErr: []string{"Error: Binary File", "pipeline.hcl:1:8", "line 1, column 8 (byte offset 7)", "rename it", "1 error(s)"}, wantErrors: 1},
+			wantInErr: []string{"Error: Binary File", "pipeline.hcl:1:8", "line 1, column 8 (byte offset 7)", "rename it", "1 error, 0 warnings."}, wantErrors: 1},
 		{name: "binary file beside a valid one", files: map[string]string{"pipeline.hcl": validPipeline, "logo.pipeline.hcl": binaryPipelineFile},
-			wantInErr: []string{"Error: Binary File", "logo.pipeline.hcl:1:8", "1 error(s)"}, wantErrors: 1},
+			wantInErr: []string{"Error: Binary File", "logo.pipeline.hcl:1:8", "1 error, 0 warnings."}, wantErrors: 1},
 		{name: "empty directory", dir: empty, wantInErr: []string{"No Pipeline Files"}},
 		{name: "missing directory", dir: filepath.Join(empty, "nope"), wantInErr: []string{"does not exist"}},
 	}

@@ -25,6 +25,11 @@ var ErrNotRepo = errors.New("not a git repository")
 // commit-ish) does not resolve to a commit in the repository.
 var ErrUnknownRef = errors.New("unknown git ref")
 
+// ErrNoDefaultBranch reports a repository whose default branch cannot be
+// determined (no origin/HEAD, and no init.defaultBranch, main or master
+// branch).
+var ErrNoDefaultBranch = errors.New("no default branch")
+
 // GitError is a git command that failed. It carries what git printed on
 // standard error so that a user sees git's own explanation.
 type GitError struct {

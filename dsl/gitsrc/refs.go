@@ -145,10 +145,12 @@ func Describe(root, rev string) (string, error) {
 }
 
 // DefaultBranch returns the repository's default branch: the target of
-// origin/HEAD when it is set, else init.defaultBranch when that branch exists,
-// else "main" or "master", whichever exists, else the current branch. The
-// result always resolves as a ref: when only the remote-tracking branch
-// exists (a CI checkout), it is returned as "origin/NAME".
+// origin/HEAD when it is set, else init.defaultBranch, else "main", else
+// "master", the first of them that exists. The result always resolves as a
+// ref: when only the remote-tracking branch exists (a CI checkout), it is
+// returned as "origin/NAME". It never falls back to the current branch,
+// which would make a branch its own reference: when none of those exists it
+// returns an error wrapping ErrNoDefaultBranch.
 func DefaultBranch(root string) (string, error) {
 	out, err := git(root, nil, "for-each-ref", "--format=%(refname)", "refs/heads/", "refs/remotes/origin/")
 	if err != nil {
@@ -176,16 +178,12 @@ func DefaultBranch(root string) (string, error) {
 	}
 	configured, _ := gitLine(root, "config", "init.defaultBranch")
 	for _, b := range []string{configured, "main", "master"} {
-		if b != "" && refs["refs/heads/"+b] {
-			return b, nil
+		if u := usable(b); u != "" {
+			return u, nil
 		}
 	}
-	current, err := gitLine(root, "symbolic-ref", "-q", "--short", "HEAD")
-	if err != nil {
-		return "", fmt.Errorf("no default branch: origin/HEAD is not set, no main or master branch exists, "+
-			"and HEAD is detached; pass the branch explicitly: %w", err)
-	}
-	return current, nil
+	return "", fmt.Errorf("%w: origin/HEAD is not set, and no branch named by init.defaultBranch, main or master exists "+
+		"(locally or as origin/NAME)", ErrNoDefaultBranch)
 }
 
 // Commit is one commit of a history listing.

@@ -116,21 +116,40 @@ func TestDefaultBranch(t *testing.T) {
 	gittest.Git(t, trunk, "branch", "develop")
 	gittest.Git(t, trunk, "config", "init.defaultBranch", "develop")
 
+	// A detached CI checkout: origin/main fetched, no local main, no origin/HEAD.
+	ciDir := t.TempDir()
+	gittest.Git(t, ciDir, "clone", "-q", "file://"+f.root, "c")
+	ci := filepath.Join(ciDir, "c")
+	gittest.Git(t, ci, "checkout", "-q", "--detach")
+	gittest.Git(t, ci, "branch", "-q", "-D", "main")
+	gittest.Git(t, ci, "remote", "set-head", "origin", "-d")
+
+	// Neither main, master nor init.defaultBranch: the current branch must
+	// not be taken as the default one, checked out or detached.
 	other := t.TempDir()
 	gittest.Git(t, other, "init", "-q", "-b", "work")
 	gittest.CommitAs(t, other, "a@example.com", "one", map[string]string{"a": "a"})
+	detached := t.TempDir()
+	gittest.Git(t, detached, "init", "-q", "-b", "feature")
+	gittest.CommitAs(t, detached, "a@example.com", "one", map[string]string{"a": "a"})
+	gittest.Git(t, detached, "checkout", "-q", "--detach")
 
-	tests := []struct{ name, root, want string }{
-		{"main exists", f.root, "main"},
-		{"origin/HEAD without a local branch", clone, "origin/main"},
-		{"init.defaultBranch", trunk, "develop"},
-		{"current branch", other, "work"},
+	tests := []struct {
+		name, root, want string
+		wantErr          error
+	}{
+		{"main exists", f.root, "main", nil},
+		{"origin/HEAD without a local branch", clone, "origin/main", nil},
+		{"init.defaultBranch", trunk, "develop", nil},
+		{"detached with origin/main only", ci, "origin/main", nil},
+		{"only the current branch", other, "", ErrNoDefaultBranch},
+		{"detached without a default branch", detached, "", ErrNoDefaultBranch},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got, err := DefaultBranch(tt.root)
-			if err != nil || got != tt.want {
-				t.Errorf("DefaultBranch(%s) = %q, %v; want %q", tt.name, got, err, tt.want)
+			if got != tt.want || !errors.Is(err, tt.wantErr) || (tt.wantErr == nil) != (err == nil) {
+				t.Errorf("DefaultBranch(%s) = %q, %v; want %q, %v", tt.name, got, err, tt.want, tt.wantErr)
 			}
 		})
 	}

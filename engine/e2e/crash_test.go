@@ -130,7 +130,7 @@ func TestKillDuringReleaseCreation(t *testing.T) {
 		t.Errorf("compile ran %d times; want 1 (it had succeeded before the kill)", c)
 	}
 	res := r.must(0, nil, "gc")
-	if !strings.Contains(res.stdout, "1 partial artifact files") {
+	if !strings.Contains(res.stdout, "1 partial artifact file\n") {
 		t.Errorf("gc output %q; want the killed writer's partial blob removed", res.stdout)
 	}
 }
