@@ -84,6 +84,9 @@ func (s *session) gate(ctx context.Context, n *plan.Node) error {
 			if err := s.bake(ctx, n); err != nil {
 				return err
 			}
+			if err := s.checkOutdated(ctx, n.Gate.Environment); err != nil {
+				return err
+			}
 			return s.beginDeployment(ctx, n.Gate.Environment, approvers)
 		}
 		if !s.wait {

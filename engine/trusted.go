@@ -109,9 +109,12 @@ func (s *session) checkTrusted(env string) error {
 }
 
 // deployNode runs an environment's deploy node unless the run has no
-// trusted rules.
+// trusted rules or its release is outdated there (see checkOutdated).
 func (s *session) deployNode(ctx context.Context, n *plan.Node) error {
 	if err := s.checkTrusted(n.Env.Name); err != nil {
+		return err
+	}
+	if err := s.checkOutdated(ctx, n.Env.Name); err != nil {
 		return err
 	}
 	return s.startEnvironment(ctx, n)

@@ -40,6 +40,11 @@ this directory or declares another pipeline, every environment is refused
 the config change (a moved or renamed config included) first. Outside a git
 repository the working tree's config is the only one and its rules apply.
 
+A run never puts its release live over a newer one: when a release created
+after it is already live in an environment (a later run passed the gate
+first), that environment is refused (exit 1), also on resume. Go back on
+purpose with pipeline deploy ENV --release V or pipeline rollback ENV --to V.
+
 Exit codes: 0 success, 1 a step or deployment failed, 2 bad usage or invalid
 config, 3 stopped at a gate.
 ` + runJSONHelp,
