@@ -71,7 +71,7 @@ func TestMonorepoComponents(t *testing.T) {
 
 	// Approving the api's gate deploys the api alone.
 	pl(0, apiFlags, "approve", apiRun, "release", "--as", e2eAuthor)
-	pl(0, apiFlags, "resume", apiRun)
+	pl(0, []string{"-C", "api", "--state", state}, "resume", apiRun) // a run resumes with the variables it started with
 	if got, err := getJSON(production, "/version"); err != nil || got["version"] != "0.1.1" {
 		t.Errorf("api production GET /version = %v, %v; want version 0.1.1", got, err)
 	}

@@ -82,7 +82,7 @@ func TestWebappEndToEnd(t *testing.T) {
 	wantDown(t, envs[2])
 
 	pl(0, "approve", run1, "go-live", "--as", e2eAuthor)
-	pl(0, "resume", run1)
+	mustCode(t, 0, repo, env, "resume", run1, "-C", repo, "--state", state) // a run resumes with the variables it started with
 	wantVersion(t, envs[2], "1.0.1")
 
 	// Release 1.0.2 from a new commit, all the way to production.
@@ -96,7 +96,7 @@ func TestWebappEndToEnd(t *testing.T) {
 	wantVersion(t, envs[1], "1.0.2")
 	wantVersion(t, envs[2], "1.0.1")
 	pl(0, "approve", run2, "go-live", "--as", e2eAuthor)
-	pl(0, "resume", run2)
+	mustCode(t, 0, repo, env, "resume", run2, "-C", repo, "--state", state)
 	wantVersion(t, envs[2], "1.0.2")
 
 	// Roll production back: the 1.0.1 image answers again, beta is untouched.
