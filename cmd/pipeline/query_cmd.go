@@ -107,6 +107,8 @@ func newLogsCommand(g *globals) *cobra.Command {
 		Short: "Print the masked logs of a run, or of one of its steps",
 		Long: `logs prints the recorded output of a run's steps, with secret values masked.
 STEP is a node id (build.webapp.compile) or a unique suffix of one (compile).
+The lines of a step that ran more than once (retries, or a resume after a
+crash) are marked with their attempt: [build.webapp.compile attempt 2].
 
 With --json it prints {"run_id", "step", "lines": [{"node_id", "attempt",
 "seq", "stream", "at", "text"}]}.`,
@@ -129,13 +131,7 @@ With --json it prints {"run_id", "step", "lines": [{"node_id", "attempt",
 			if g.json {
 				return printDataJSON(g.stdout, view.NewLogs(args[0], step, lines))
 			}
-			for _, l := range lines {
-				if step != "" {
-					fmt.Fprintln(g.stdout, l.Text)
-					continue
-				}
-				fmt.Fprintf(g.stdout, "[%s] %s\n", l.NodeID, l.Text)
-			}
+			writeLogLines(g.stdout, lines, step != "")
 			return nil
 		},
 	}

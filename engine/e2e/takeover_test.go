@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/pipeline-cd/pipeline/engine/state"
 	"github.com/pipeline-cd/pipeline/engine/view"
@@ -39,7 +40,8 @@ environment "internal" {
 // 3.0.2 is killed during its internal rollout, `deploy internal --release
 // 3.0.1` takes the dead run's lock over, and the killed run is resumed.
 // The dead run's deployment is closed as abandoned (audited), the resume
-// opens a new one, 3.0.2 is live and no deployment is left running.
+// opens a new one, 3.0.2 is live and no deployment is left running; the
+// resumed step is attempt 2, and its logs do not clash with attempt 1's.
 func TestKillThenTakeoverThenResume(t *testing.T) {
 	r := newRepo(t)
 	r.commit("one", map[string]string{"pipeline.hcl": takeover})
@@ -47,7 +49,18 @@ func TestKillThenTakeoverThenResume(t *testing.T) {
 	r.commit("two", map[string]string{"README": "2"})
 	r.write(map[string]string{"counts/hold": ""})
 	t.Cleanup(func() { _ = os.Remove(filepath.Join(r.dir, "counts", "hold")) })
-	id := kill9(t, r, "counts/rollout.2")
+	cmd, out := r.start(nil, "run", "--runner", "local", "--plain")
+	r.waitFor("counts/rollout.2", 30*time.Second)
+	time.Sleep(500 * time.Millisecond) // the step's first line reaches the store
+	if err := cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	_ = cmd.Wait()
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := runID(t, string(b))
 	crashed(t, r, id)
 	if err := os.Remove(filepath.Join(r.dir, "counts", "hold")); err != nil {
 		t.Fatal(err)
@@ -68,6 +81,14 @@ func TestKillThenTakeoverThenResume(t *testing.T) {
 	res := r.must(0, nil, "resume", id, "--runner", "local", "--plain")
 	if !strings.Contains(res.stdout, "deployment of 3.0.2 to internal: succeeded") {
 		t.Errorf("resume %s output does not report 3.0.2 deployed:\n%s", id, res.stdout)
+	}
+	if strings.Contains(res.stderr, "state store write failed") || strings.Contains(res.stderr, "UNIQUE") {
+		t.Errorf("resume %s reported store write errors:\n%s", id, res.stderr)
+	}
+	// The killed attempt (1) and the resumed one (2) are kept apart.
+	logs := r.must(0, nil, "logs", id, "rollout").stdout
+	if want := "[attempt 1] rolling 3.0.2 try 2\n[attempt 2] rolling 3.0.2 try 4\n[attempt 2] rolled 3.0.2 try 4\n"; logs != want {
+		t.Errorf("logs %s rollout =\n%s\nwant\n%s", id, logs, want)
 	}
 	st := decode[view.Status](t, r.must(0, nil, "status", "--json").stdout)
 	if len(st.Pipelines) != 1 || len(st.Pipelines[0].Environments) != 1 || st.Pipelines[0].Environments[0].Live == nil ||

@@ -100,7 +100,10 @@ type Options struct {
 	Secrets map[string]string
 	// Store and RunID: when Store is non-nil, nodes (when they start and
 	// end), attempts, exit codes and masked logs are recorded under RunID
-	// as they happen. The run record must exist.
+	// as they happen. The run record must exist. A step the store already
+	// records attempts of (a resumed run) numbers its attempts on from
+	// there (recorded Attempts + 1), with its full retries, so its log
+	// lines never clash with those of the earlier attempts.
 	Store state.Store
 	RunID string
 	// Done holds node IDs that already succeeded (resume): they are not

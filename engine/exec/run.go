@@ -36,6 +36,9 @@ func Run(ctx context.Context, p *plan.Plan, opts Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := r.readPrior(ctx); err != nil {
+		return nil, err
+	}
 	start := r.now()
 	walkCtx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
@@ -70,6 +73,10 @@ type scheduler struct {
 	order  []string
 
 	cancelWalk context.CancelCauseFunc
+
+	// prior holds, by node ID, the attempts the store already records
+	// for this run (a resumed run): their attempts are numbered on from there.
+	prior map[string]int
 
 	mu       sync.Mutex
 	nodes    map[string]*NodeResult
@@ -170,6 +177,25 @@ func (r *scheduler) check() error {
 			s, secretEnv(r.p, s), stepsNoun(len(missing[s])), strings.Join(missing[s], ", "), ErrMissingSecret))
 	}
 	return errors.Join(errs...)
+}
+
+// readPrior reads the attempts the store already records for the run's
+// nodes, so that a step run again after a crash, a failure or a cancel
+// (resume) gets the next attempt number and its log lines never clash with
+// those of the earlier attempts.
+func (r *scheduler) readPrior(ctx context.Context) error {
+	if r.opts.Store == nil {
+		return nil
+	}
+	nodes, err := r.opts.Store.Nodes(ctx, r.opts.RunID)
+	if err != nil {
+		return fmt.Errorf("exec: reading the recorded attempts of run %s: %w", r.opts.RunID, err)
+	}
+	r.prior = make(map[string]int, len(nodes))
+	for _, n := range nodes {
+		r.prior[n.NodeID] = n.Attempts
+	}
+	return nil
 }
 
 // stepsNoun introduces the n steps that list a missing secret.

@@ -27,13 +27,16 @@ func (r *scheduler) runStep(ctx context.Context, n *plan.Node) error {
 			r.decide(ctx, n.ID, StatusSkipped, r.masker.String(err.Error()))
 			return nil
 		}
-		nr.Attempts, nr.Finished = 1, r.now()
+		nr.Attempts, nr.Finished = r.prior[n.ID]+1, r.now()
 		nr.Status, nr.Reason = StatusFailed, r.masker.String(err.Error())
 		r.finish(ctx, n, nr, true)
 		return err
 	}
-	max := maxAttempts(n)
-	for attempt := 1; ; attempt++ {
+	// A resumed step numbers its attempts on from those recorded before,
+	// and gets its full retries again.
+	prior := r.prior[n.ID]
+	max := prior + maxAttempts(n)
+	for attempt := prior + 1; ; attempt++ {
 		nr.Attempts = attempt
 		r.started(ctx, n, nr, attempt, max)
 		res, err := r.attempt(ctx, n, runner, step, attempt)
@@ -192,7 +195,7 @@ func (r *scheduler) attempt(ctx context.Context, n *plan.Node, runner runners.Ru
 			s := seq
 			seq++
 			mu.Unlock()
-			r.out.Event(ui.Event{Kind: ui.NodeOutput, Time: t, Node: n.ID, NodeKind: string(n.Kind), Attempt: attempt, MaxAttempts: maxAttempts(n), Stream: stream, Line: text})
+			r.out.Event(ui.Event{Kind: ui.NodeOutput, Time: t, Node: n.ID, NodeKind: string(n.Kind), Attempt: attempt, MaxAttempts: r.prior[n.ID] + maxAttempts(n), Stream: stream, Line: text})
 			r.logs.add(state.LogLine{RunID: r.opts.RunID, NodeID: n.ID, Attempt: attempt, Seq: s, Stream: stream, Time: t, Text: text})
 			return nil
 		})

@@ -1,0 +1,35 @@
+package main
+
+import (
+	"fmt"
+	"io"
+
+	"github.com/pipeline-cd/pipeline/engine/state"
+)
+
+// writeLogLines prints log lines as text: "[NODE] text", or the bare text
+// when one step was asked for. The lines of a node that ran more than once
+// (retries, or a resume after a crash) are marked with their attempt,
+// "[NODE attempt N] text" (or "[attempt N] text"), so attempts never mix.
+func writeLogLines(w io.Writer, lines []state.LogLine, oneStep bool) {
+	attempts := map[string]map[int]bool{}
+	for _, l := range lines {
+		if attempts[l.NodeID] == nil {
+			attempts[l.NodeID] = map[int]bool{}
+		}
+		attempts[l.NodeID][l.Attempt] = true
+	}
+	for _, l := range lines {
+		several := len(attempts[l.NodeID]) > 1
+		switch {
+		case oneStep && several:
+			fmt.Fprintf(w, "[attempt %d] %s\n", l.Attempt, l.Text)
+		case oneStep:
+			fmt.Fprintln(w, l.Text)
+		case several:
+			fmt.Fprintf(w, "[%s attempt %d] %s\n", l.NodeID, l.Attempt, l.Text)
+		default:
+			fmt.Fprintf(w, "[%s] %s\n", l.NodeID, l.Text)
+		}
+	}
+}
