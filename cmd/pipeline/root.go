@@ -22,6 +22,10 @@ type globals struct {
 	noColor  bool
 	verbose  bool
 
+	// artifacts is --artifacts: the artifact store directory ("" for
+	// $PIPELINE_ARTIFACTS, else the default beside the state).
+	artifacts string
+
 	diagsPrinted bool
 
 	stdout io.Writer
@@ -61,6 +65,7 @@ config, 3 stopped at a gate.`,
 	pf.StringVarP(&g.dir, "dir", "C", ".", "directory holding the pipeline's *.pipeline.hcl files")
 	pf.StringVar(&g.ref, "ref", "", "load the config from git at `REF` instead of the working tree")
 	pf.StringVar(&g.stateURL, "state", "", "state store: a SQLite path or postgres://... URL (default $PIPELINE_STATE, else .pipeline/state.db at the repository root)")
+	pf.StringVar(&g.artifacts, "artifacts", "", "artifact store `DIR`ectory; share one (and the state) between clones or CI runners (default $PIPELINE_ARTIFACTS, else artifacts/ beside the SQLite state, else .pipeline/artifacts at the repository root)")
 	pf.Var(&orderedList{dst: &g.vars, order: &g.varOrder, tag: "var"}, "var", "set a variable: `NAME=VALUE` (repeatable)")
 	pf.Var(&orderedList{dst: &g.varFiles, order: &g.varOrder, tag: "file"}, "var-file", "read variables from an HCL `FILE` of attributes (repeatable)")
 	pf.BoolVar(&g.json, "json", false, "print data as JSON")

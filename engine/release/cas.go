@@ -106,7 +106,10 @@ func (c *CAS) put(r io.Reader) (string, int64, error) {
 func (c *CAS) Verify(sum string) error {
 	f, err := os.Open(c.Path(sum))
 	if errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("%w: blob sha256:%s is not in %s", ErrArtifactMissing, sum, c.Root)
+		return fmt.Errorf("%w: blob sha256:%s is not in %s, the artifact store searched; "+
+			"the release was built with another artifact store (another clone or CI runner): "+
+			"point --artifacts or PIPELINE_ARTIFACTS at the store the release was built with (a volume every runner shares, say)",
+			ErrArtifactMissing, sum, c.Root)
 	}
 	if err != nil {
 		return fmt.Errorf("reading blob: %w", err)
