@@ -115,10 +115,17 @@ func TestKillDuringReleaseCreation(t *testing.T) {
 		t.Fatalf("a release exists after a kill during release creation: %+v", rels)
 	}
 	crashed(t, r, id)
-	r.must(0, nil, "resume", id, "--runner", "local", "--plain", "-var", "big=400M")
+	// No -var here: a run resumes with the variables it started with
+	// (resume refuses -var), so big=400M comes from the killed run.
+	r.must(0, nil, "resume", id, "--runner", "local", "--plain")
 	rels := decode[view.Releases](t, r.must(0, nil, "releases", "--json").stdout).Releases
 	if len(rels) != 1 || len(rels[0].Artifacts) != 2 {
 		t.Fatalf("releases after resume = %+v; want one with two artifacts", rels)
+	}
+	for _, a := range rels[0].Artifacts {
+		if a.Name == "big" && a.Size != 400<<20 {
+			t.Errorf("artifact big after resume is %d bytes; want %d (big=400M, as the killed run built it)", a.Size, 400<<20)
+		}
 	}
 	for _, a := range rels[0].Artifacts {
 		p := filepath.Join(r.dir, ".pipeline", "artifacts", "sha256", a.SHA256[:2], a.SHA256)
@@ -153,9 +160,33 @@ func TestKillWhileHoldingLock(t *testing.T) {
 	if !strings.Contains(audit, "lock_takeover") || !strings.Contains(audit, id) {
 		t.Errorf("audit does not record the takeover of %s's lock:\n%s", id, audit)
 	}
+
+	// The newer run put 3.0.2 live, so resuming the killed run of 3.0.1 is
+	// refused as outdated (exit 1) before it deploys: a resume does not put
+	// an older release live over a newer one. The refusal names the live
+	// release and the way back on purpose.
+	res := r.must(1, nil, "resume", id, "--runner", "local", "--plain")
+	if !strings.Contains(res.stderr, "a newer release is already live") || !strings.Contains(res.stderr, "3.0.2") ||
+		!strings.Contains(res.stderr, "pipeline deploy internal --release 3.0.1") {
+		t.Errorf("resume of the outdated run %s does not say 3.0.2 is live and how to go back:\n%s", id, res.stderr)
+	}
+	if c := r.count("rollout"); c != 2 {
+		t.Errorf("rollout ran %d times after the refused resume; want 2 (the killed attempt and the second run)", c)
+	}
+
+	// Going back to 3.0.1 on purpose, as the refusal says, makes the
+	// killed run's release live again; its resume then finishes the run
+	// under the lock the takeover freed, re-running only the killed step.
+	r.must(0, nil, "deploy", "internal", "--release", "3.0.1", "--runner", "local", "--plain")
 	r.must(0, nil, "resume", id, "--runner", "local", "--plain")
+	// compile ran once in the killed run and once in the second run:
+	// neither the refused resume, the deploy of the existing release nor
+	// the finishing resume builds again.
 	if c := r.count("compile"); c != 2 {
 		t.Errorf("compile ran %d times over two runs; want 2", c)
+	}
+	if c := r.count("rollout"); c != 4 {
+		t.Errorf("rollout ran %d times; want 4 (killed attempt, second run, deploy --release 3.0.1, resume)", c)
 	}
 }
 
@@ -278,10 +309,20 @@ func TestKillDuringDeployThenResume(t *testing.T) {
 
 			cmd, out := r.start(nil, "resume", id, "--runner", "local", "--plain")
 			r.waitFor("counts/rollout.2", 30*time.Second)
-			probe := r.pipeline(nil, "rollback", "prod", "--to", "3.0.1", "--runner", "local", "--plain")
+			// The probe is a promotion of the same release: a rollback --to
+			// 3.0.1 is refused (exit 2) before the lock, since 3.0.1 was
+			// never live in prod. With a gate the promotion first stops at
+			// it (exit 3); approved, its resume reaches the lock.
+			probeArgs := []string{"deploy", "prod", "--release", "3.0.1", "--runner", "local", "--plain"}
+			if tc.gate != "" {
+				probeID := runID(t, r.must(3, nil, probeArgs...).stdout)
+				r.must(0, nil, "approve", probeID, "go-live", "--as", "carol@example.com")
+				probeArgs = []string{"resume", probeID, "--runner", "local", "--plain"}
+			}
+			probe := r.pipeline(nil, probeArgs...)
 			if probe.code != 1 || !strings.Contains(probe.stderr, "svc/prod is being deployed by run "+id) {
-				t.Errorf("a rollback while the resumed run deploys prod exited %d; want 1, refused by the lock of run %s\nstdout:\n%s\nstderr:\n%s",
-					probe.code, id, probe.stdout, probe.stderr)
+				t.Errorf("pipeline %s while the resumed run deploys prod exited %d; want 1, refused by the lock of run %s\nstdout:\n%s\nstderr:\n%s",
+					strings.Join(probeArgs, " "), probe.code, id, probe.stdout, probe.stderr)
 			}
 			if err := os.Remove(filepath.Join(r.dir, "counts", "hold")); err != nil {
 				t.Fatal(err)
