@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"sort"
 	"strings"
-	"time"
 
 	"github.com/pipeline-cd/pipeline/engine/rules"
 	"github.com/pipeline-cd/pipeline/engine/state"
@@ -36,9 +35,11 @@ type DecisionResult struct {
 // prevent_self_approval). The approval is bound to the digest of the run's
 // release; it counts only while the release is unchanged. Refusals are
 // errors wrapping rules.ErrNotApprover or rules.ErrSelfApproval (code 1);
-// an unknown run or gate, a gate that is not waiting or has expired, or a bare gate name
-// the run has in several environments (ErrAmbiguousGate, the error lists
-// the ENV/GATE candidates) is code 2.
+// an unknown run or gate, a gate that is not waiting (ErrGateNotWaiting;
+// also ErrRunCancelled for a cancelled run, and ErrGateExpired for a gate
+// past its timeout, whose expiry is then recorded and audited once), or a
+// bare gate name the run has in several environments (ErrAmbiguousGate,
+// the error lists the ENV/GATE candidates) is code 2.
 func (e *Engine) Approve(ctx context.Context, d Decision) (*DecisionResult, error) {
 	return e.decide(ctx, d, "approve")
 }
@@ -58,6 +59,9 @@ func (e *Engine) decide(ctx context.Context, d Decision, decision string) (*Deci
 	if err != nil {
 		return nil, failed(err)
 	}
+	if run.Status == state.StatusCancelled {
+		return nil, cancelledRefusal(run, rec, ErrGateNotWaiting)
+	}
 	env, base, err := e.resolveGate(ctx, run, rec, d.Gate)
 	if err != nil {
 		return nil, err
@@ -70,16 +74,17 @@ func (e *Engine) decide(ctx context.Context, d Decision, decision string) (*Deci
 	if err != nil {
 		return nil, failed(fmt.Errorf("reading gate %s: %w", name, err))
 	}
-	if g.Status != gateWaiting {
-		return nil, invalid(fmt.Errorf("%w: gate %s of run %s is %s", ErrGateNotWaiting, name, run.ID, g.Status))
-	}
-	if !g.ExpiresAt.IsZero() && e.now().After(g.ExpiresAt) {
-		if err := e.expireGate(ctx, run, g); err != nil {
+	if gateExpired(g, e.now()) {
+		if err := e.expireRun(ctx, run, g); err != nil {
 			return nil, failed(err)
 		}
-		run.Status, run.Reason, run.FinishedAt = state.StatusExpired, "gate "+name+" expired", e.now()
-		_ = e.store.UpdateRun(ctx, run)
-		return nil, invalid(fmt.Errorf("%w: gate %s of run %s expired at %s", ErrGateNotWaiting, name, run.ID, g.ExpiresAt.Format(time.RFC3339)))
+		return nil, expiredRefusal(g, ErrGateNotWaiting)
+	}
+	if g.Status == state.StatusCancelled {
+		return nil, cancelledRefusal(run, rec, ErrGateNotWaiting)
+	}
+	if g.Status != gateWaiting {
+		return nil, invalid(fmt.Errorf("%w: gate %s of run %s is %s", ErrGateNotWaiting, name, run.ID, g.Status))
 	}
 	rule, ok := rec.Gates[name]
 	if old, oldOK := rec.Gates[base]; !ok && oldOK && old.Environment == env {

@@ -3,6 +3,7 @@ package engine
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
@@ -28,6 +29,15 @@ var (
 	ErrNotResumable = errors.New("run cannot be resumed")
 	// ErrGateNotWaiting reports a decision on a gate that is not waiting.
 	ErrGateNotWaiting = errors.New("gate is not waiting")
+	// ErrGateExpired reports a decision on, or a resume of a run waiting
+	// at, a gate whose timeout has passed; the run cannot go on: start a
+	// new one. It comes with ErrGateNotWaiting (approve, reject) or
+	// ErrNotResumable (resume).
+	ErrGateExpired = errors.New("gate expired")
+	// ErrRunCancelled reports a decision on, or a resume of, a run that was
+	// cancelled: its gates are closed; start a new run. It comes with
+	// ErrGateNotWaiting (approve, reject) or ErrNotResumable (resume).
+	ErrRunCancelled = errors.New("run was cancelled")
 	// ErrAmbiguousGate reports a decision naming a gate by a bare name
 	// that the run has in more than one environment; name it ENV/GATE.
 	ErrAmbiguousGate = errors.New("ambiguous gate name")
@@ -59,6 +69,18 @@ func (e *Error) Code() int { return e.code }
 
 func failed(err error) error  { return &Error{code: CodeFailed, err: err} }
 func invalid(err error) error { return &Error{code: CodeInvalid, err: err} }
+
+// refusal is an error with its own message that matches the sentinels in
+// is, for refusals whose message reads better without a sentinel prefix.
+type refusal struct {
+	msg string
+	is  []error
+}
+
+func (r *refusal) Error() string { return r.msg }
+
+// Is reports whether target is one of r's sentinels.
+func (r *refusal) Is(target error) bool { return slices.Contains(r.is, target) }
 
 // GateWait describes a gate a run is waiting at.
 type GateWait struct {

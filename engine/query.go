@@ -180,17 +180,23 @@ type EnvStatus struct {
 	// Latest is the newest deployment of any status; nil when none.
 	Latest *state.Deployment `json:"latest,omitempty"`
 	// Waiting lists the gates of the environment that wait for approval.
-	Waiting        []*state.Gate `json:"waiting,omitempty"`
+	Waiting []*state.Gate `json:"waiting,omitempty"`
+	// Expired lists the gates of the environment still recorded as waiting
+	// whose timeout has passed, with Status "expired": they can no longer
+	// be approved. Status computes it from the clock and records nothing;
+	// approve and resume record the expiry.
+	Expired        []*state.Gate `json:"expired,omitempty"`
 	RollbackTarget string        `json:"rollback_target,omitempty"`
 }
 
 // Status returns, for each environment (in the order given, then any
 // other environment with deployments), what is live, what waits at a gate
-// and the rollback target.
+// (gates past their timeout apart, as expired; gates of cancelled runs
+// left out) and the rollback target. It records nothing.
 func (e *Engine) Status(ctx context.Context, pipeline string, envs []string) ([]EnvStatus, error) {
-	gates, err := e.store.WaitingGates(ctx, pipeline)
+	gates, err := e.openGates(ctx, pipeline)
 	if err != nil {
-		return nil, failed(fmt.Errorf("listing waiting gates: %w", err))
+		return nil, err
 	}
 	seen := map[string]bool{}
 	var order []string
@@ -232,12 +238,47 @@ func (e *Engine) envStatus(ctx context.Context, pipeline, env string, gates []*s
 	if _, t, err := RollbackTarget(deps); err == nil {
 		row.RollbackTarget = t.Version
 	}
+	now := e.now()
 	for _, g := range gates {
-		if g.Environment == env {
-			row.Waiting = append(row.Waiting, g)
+		if g.Environment != env {
+			continue
 		}
+		if gateExpired(g, now) {
+			expired := *g
+			expired.Status = state.StatusExpired
+			row.Expired = append(row.Expired, &expired)
+			continue
+		}
+		row.Waiting = append(row.Waiting, g)
 	}
 	return row, nil
+}
+
+// openGates returns the gates of pipeline recorded as waiting, leaving out
+// those of runs that were cancelled (a run cancelled before cancelling
+// closed its gates left them recorded as waiting).
+func (e *Engine) openGates(ctx context.Context, pipeline string) ([]*state.Gate, error) {
+	gates, err := e.store.WaitingGates(ctx, pipeline)
+	if err != nil {
+		return nil, failed(fmt.Errorf("listing waiting gates: %w", err))
+	}
+	cancelled := map[string]bool{}
+	out := gates[:0]
+	for _, g := range gates {
+		c, seen := cancelled[g.RunID]
+		if !seen {
+			run, err := e.store.GetRun(ctx, g.RunID)
+			if err != nil && !errors.Is(err, state.ErrNotFound) {
+				return nil, failed(fmt.Errorf("reading run %s of gate %s: %w", g.RunID, g.Name, err))
+			}
+			c = run != nil && run.Status == state.StatusCancelled
+			cancelled[g.RunID] = c
+		}
+		if !c {
+			out = append(out, g)
+		}
+	}
+	return out, nil
 }
 
 // Audit returns the audit trail oldest first; limit > 0 keeps the newest.

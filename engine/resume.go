@@ -18,22 +18,24 @@ type ResumeRequest struct {
 }
 
 // Resume continues a run that waits at a gate, crashed (its process is
-// gone), failed or was cancelled. It reloads the config at the run's
-// recorded commit (the working tree outside git), re-plans with the run's
-// recorded options and executes it without re-running any node that
-// succeeded. A run that succeeded, was rejected or expired, or still runs
-// in a live process is refused with ErrNotResumable (code 2).
+// gone) or failed. It reloads the config at the run's recorded commit (the
+// working tree outside git), re-plans with the run's recorded options and
+// executes it without re-running any node that succeeded. A run that
+// succeeded, was rejected, expired or was cancelled (its gates are closed;
+// also ErrRunCancelled), or still runs in a live process is refused with
+// ErrNotResumable (code 2); so is a run with a gate past its timeout (also
+// ErrGateExpired), whose expiry is then recorded and audited once.
 func (e *Engine) Resume(ctx context.Context, req ResumeRequest) (*RunResult, error) {
 	run, err := e.getRun(ctx, req.RunID)
 	if err != nil {
 		return nil, err
 	}
-	if err := e.resumable(run); err != nil {
-		return nil, err
-	}
 	rec, err := decodeRecorded(run)
 	if err != nil {
 		return nil, failed(err)
+	}
+	if err := e.resumable(ctx, run, rec); err != nil {
+		return nil, err
 	}
 	res, err := e.load(rec.Dir, run.Commit, rec)
 	if err != nil {
@@ -77,19 +79,27 @@ func (e *Engine) Resume(ctx context.Context, req ResumeRequest) (*RunResult, err
 	return s.execute(ctx, done, warnings)
 }
 
-// resumable refuses runs that cannot be resumed.
-func (e *Engine) resumable(run *state.Run) error {
+// resumable refuses runs that cannot be resumed: finished, cancelled,
+// still running in a live process, or with a gate past its timeout.
+func (e *Engine) resumable(ctx context.Context, run *state.Run, rec *recorded) error {
 	switch run.Status {
-	case state.StatusWaiting, state.StatusFailed, state.StatusCancelled:
-		return nil
+	case state.StatusCancelled:
+		return cancelledRefusal(run, rec, ErrNotResumable)
+	case state.StatusSucceeded:
+		return invalid(fmt.Errorf("%w: run %s already succeeded; nothing to resume", ErrNotResumable, run.ID))
 	case state.StatusRunning:
-		if run.PID == 0 || e.holderGone(&state.Lock{Host: run.Host, PID: run.PID}) {
+		if run.PID != 0 && !e.holderGone(&state.Lock{Host: run.Host, PID: run.PID}) {
+			return invalid(fmt.Errorf("%w: run %s is still running in process %d on %s", ErrNotResumable, run.ID, run.PID, run.Host))
+		}
+	}
+	switch run.Status {
+	case state.StatusWaiting, state.StatusFailed, state.StatusRunning, state.StatusExpired:
+		if err := e.refuseExpired(ctx, run, rec); err != nil {
+			return err
+		}
+		if run.Status != state.StatusExpired {
 			return nil
 		}
-		return invalid(fmt.Errorf("%w: run %s is still running in process %d on %s", ErrNotResumable, run.ID, run.PID, run.Host))
-	}
-	if run.Status == state.StatusSucceeded {
-		return invalid(fmt.Errorf("%w: run %s already succeeded; nothing to resume", ErrNotResumable, run.ID))
 	}
 	why := ""
 	if run.Reason != "" {

@@ -223,6 +223,9 @@ func (s *session) finish(ctx context.Context, res *exec.Result, warnings []strin
 	case exec.StatusCancelled:
 		run.Status, run.Reason = state.StatusCancelled, "cancelled"
 		err = failed(fmt.Errorf("run %s was cancelled", run.ID))
+		if cerr := s.closeWaitingGates(wctx); cerr != nil {
+			err = errors.Join(err, failed(cerr))
+		}
 	default:
 		run.Status, run.Reason = state.StatusFailed, failureReason(res)
 		if s.decision != "" {

@@ -65,7 +65,7 @@ func TestDecisionExitCodes(t *testing.T) {
 		db := seedGates(t)
 		runCLI(t, "approve", "r-gates", "old", "--as", "carol@example.com", "--state", db)
 		code, _, stderr := runCLI(t, "approve", "r-gates", "old", "--as", "carol@example.com", "--state", db)
-		if code != exitUsage || !strings.Contains(stderr, "is expired") {
+		if code != exitUsage || !strings.Contains(stderr, "gate old of production expired at") {
 			t.Errorf("second approve of an expired gate: exit %d, stderr %q; want 2 and that it is expired", code, stderr)
 		}
 	})

@@ -275,7 +275,8 @@ func newStatusCommand(g *globals) *cobra.Command {
 		Short: "Show each environment: the version live, what waits at a gate, the rollback target",
 		Long: `status shows, for each environment of the pipeline, the version live and
 since when, the newest deployment, the gates waiting (with the run to
-approve) and the version pipeline rollback would deploy.
+approve; a gate past its timeout shows as expired and can no longer be
+approved: start a new run) and the version pipeline rollback would deploy.
 
 With --all it shows every pipeline the state store has a run of, in one
 table: the components of a monorepo sharing one store. --all needs no
@@ -285,7 +286,7 @@ first deployed to.
 
 With --json it prints the document GET /api/status of pipeline serve
 answers: {"store", "generated_at", "pipelines": [{"pipeline",
-"environments": [{"environment", "live", "latest", "waiting",
+"environments": [{"environment", "live", "latest", "waiting", "expired",
 "rollback_target"}]}]}.`,
 		Example: `  pipeline status
   pipeline status --all --json`,
@@ -404,6 +405,9 @@ func writeStatus(w io.Writer, pipelines []view.PipelineStatus) error {
 			var ws []string
 			for _, g := range r.Waiting {
 				ws = append(ws, fmt.Sprintf("%s (run %s)", g.Gate, g.RunID))
+			}
+			for _, g := range r.Expired {
+				ws = append(ws, fmt.Sprintf("%s (run %s) expired %s", g.Gate, g.RunID, fmtWhenPtr(g.ExpiresAt)))
 			}
 			if len(ws) > 0 {
 				waiting = strings.Join(ws, ", ")

@@ -117,7 +117,8 @@ func newResumeCommand(g *globals) *cobra.Command {
 or failed: it reloads the config at the run's recorded commit, plans it with
 the run's recorded options and runs every node that has not succeeded yet.
 It takes no -var or -var-file: a run resumes with the variables it started
-with.
+with. A run that was cancelled (its gates are closed) or whose gate expired
+cannot be resumed (exit 2): start a new run.
 ` + runJSONHelp,
 		Example: `  pipeline approve r-20261125-ab12cd go-live && pipeline resume r-20261125-ab12cd`,
 		Args:    cobra.ExactArgs(1),

@@ -145,7 +145,7 @@ var pageTemplate = template.Must(template.New("page").Funcs(funcs).Parse(`<!DOCT
 <td>{{with .Live}}{{.Version}}{{else}}<span class="none">-</span>{{end}}</td>
 <td>{{with .Live}}{{when .FinishedAt}}{{else}}-{{end}}</td>
 <td>{{with .Latest}}{{.Version}} <span class="{{.Status}}">{{.Status}}</span>{{else}}-{{end}}</td>
-<td>{{range .Waiting}}<div>{{.Gate}} (run {{.RunID}}): <code>{{.ApproveCommand}}</code></div>{{else}}-{{end}}</td>
+<td>{{range .Waiting}}<div>{{.Gate}} (run {{.RunID}}): <code>{{.ApproveCommand}}</code></div>{{end}}{{range .Expired}}<div>{{.Gate}} (run {{.RunID}}): <span class="expired">expired</span> at {{when .ExpiresAt}}; start a new run</div>{{end}}{{if not (or .Waiting .Expired)}}-{{end}}</td>
 <td>{{or .RollbackTarget "-"}}</td>
 </tr>{{else}}<tr><td colspan="6" class="none">No environment has a deployment or a waiting gate.</td></tr>{{end}}
 </table>

@@ -85,12 +85,20 @@ func seed(t *testing.T) state.Store {
 
 func newServer(t *testing.T) *httptest.Server {
 	t.Helper()
+	return newServerAt(t, at(20))
+}
+
+// newServerAt serves the seeded store with the engine's and the server's
+// clock at now.
+func newServerAt(t *testing.T, now time.Time) *httptest.Server {
+	t.Helper()
 	st := seed(t)
+	clock := func() time.Time { return now }
 	h := serve.New(serve.Options{
-		Querier:   engine.New(engine.Options{Store: st}),
+		Querier:   engine.New(engine.Options{Store: st, Clock: clock}),
 		Store:     "postgres://ci:hunter2@db.example.com:5432/pipeline",
 		Pipelines: []serve.Pipeline{{Name: "webapp", Environments: []string{"internal", "beta", "production"}}},
-		Clock:     func() time.Time { return at(20) },
+		Clock:     clock,
 	})
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
@@ -246,6 +254,41 @@ func TestPage(t *testing.T) {
 		if strings.Contains(body, banned) {
 			t.Errorf("GET / contains %q", banned)
 		}
+	}
+}
+
+// TestExpiredGate reads the store after production's go-live gate passed
+// its 72h timeout: /api/status and the page show it as expired, with no
+// approve command, and no longer as waiting; beta's gate still waits.
+func TestExpiredGate(t *testing.T) {
+	srv := newServerAt(t, at(12+72*60+1))
+	code, _, body := get(t, srv, http.MethodGet, "/api/status")
+	require.Equal(t, 200, code, body)
+	var doc any
+	require.NoError(t, json.Unmarshal([]byte(body), &doc))
+	for path, want := range map[string]any{
+		"pipelines.0.environments.1.environment":               "beta",
+		"pipelines.0.environments.1.waiting.0.gate":            "sign-off",
+		"pipelines.0.environments.2.environment":               "production",
+		"pipelines.0.environments.2.expired.0.gate":            "go-live",
+		"pipelines.0.environments.2.expired.0.status":          "expired",
+		"pipelines.0.environments.2.expired.0.approve_command": "",
+		"pipelines.0.environments.2.expired.0.expires_at":      "2025-03-04T12:12:00Z",
+	} {
+		if got := field(t, doc, path); got != want {
+			t.Errorf("/api/status %s = %v; want %v", path, got, want)
+		}
+	}
+	if got := field(t, doc, "pipelines.0.environments.2.waiting"); len(got.([]any)) != 0 {
+		t.Errorf("/api/status production waiting = %v; want none", got)
+	}
+	code, _, body = get(t, srv, http.MethodGet, "/")
+	require.Equal(t, 200, code, body)
+	if want := `go-live (run r-2): <span class="expired">expired</span> at 2025-03-04 12:12:00 UTC; start a new run`; !strings.Contains(body, want) {
+		t.Errorf("GET / does not contain %q", want)
+	}
+	if strings.Contains(body, "pipeline approve r-2 production/go-live") {
+		t.Errorf("GET / offers to approve the expired gate")
 	}
 }
 

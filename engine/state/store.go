@@ -250,7 +250,7 @@ type Gate struct {
 	Pipeline    string
 	Environment string
 	Name        string // unique within the run; the engine records "ENV/GATE"
-	Status      string // waiting, approved, rejected, expired
+	Status      string // waiting, approved, rejected, expired, cancelled (its run was cancelled)
 	// ReleaseDigest is the digest of the release the gate guards; an
 	// approval counts only for this digest.
 	ReleaseDigest string

@@ -116,18 +116,22 @@ type Gate struct {
 	ReleaseDigest string     `json:"release_digest"`
 	WaitingSince  *time.Time `json:"waiting_since"`
 	ExpiresAt     *time.Time `json:"expires_at"`
-	// ApproveCommand is the exact CLI command that approves the gate.
+	// ApproveCommand is the exact CLI command that approves the gate; empty
+	// for a gate that can no longer be approved (expired, cancelled).
 	ApproveCommand string `json:"approve_command"`
 }
 
 // EnvStatus is one environment of a pipeline: the newest successful
 // deployment (live, null when none), the newest of any status (latest),
-// the gates waiting and the version `pipeline rollback` would deploy.
+// the gates waiting, the gates past their timeout that no one decided
+// (expired, status "expired", no approve command) and the version
+// `pipeline rollback` would deploy.
 type EnvStatus struct {
 	Environment    string      `json:"environment"`
 	Live           *Deployment `json:"live"`
 	Latest         *Deployment `json:"latest"`
 	Waiting        []Gate      `json:"waiting"`
+	Expired        []Gate      `json:"expired"`
 	RollbackTarget string      `json:"rollback_target"`
 }
 
@@ -235,25 +239,31 @@ func NewDeployment(d *state.Deployment) *Deployment {
 // a gate as "ENV/GATE" (a run recorded before that: the bare name); the
 // approve command names it as recorded, the form `pipeline approve` always
 // accepts, since whether the bare name is unambiguous depends on the run's
-// other gates.
+// other gates. Only a waiting gate has an approve command.
 func NewGate(g *state.Gate) Gate {
 	name := strings.TrimPrefix(g.Name, g.Environment+"/")
-	return Gate{
+	out := Gate{
 		RunID: g.RunID, Pipeline: g.Pipeline, Environment: g.Environment, Gate: name,
 		Status: g.Status, ReleaseDigest: g.ReleaseDigest,
 		WaitingSince: Time(g.WaitingSince), ExpiresAt: Time(g.ExpiresAt),
-		ApproveCommand: engine.GateWait{RunID: g.RunID, Environment: g.Environment, Gate: name, Ref: g.Name}.Command(),
 	}
+	if g.Status == state.StatusWaiting {
+		out.ApproveCommand = engine.GateWait{RunID: g.RunID, Environment: g.Environment, Gate: name, Ref: g.Name}.Command()
+	}
+	return out
 }
 
 // NewEnvStatus converts one environment's status.
 func NewEnvStatus(s engine.EnvStatus) EnvStatus {
 	out := EnvStatus{
 		Environment: s.Environment, Live: NewDeployment(s.Live), Latest: NewDeployment(s.Latest),
-		Waiting: []Gate{}, RollbackTarget: s.RollbackTarget,
+		Waiting: []Gate{}, Expired: []Gate{}, RollbackTarget: s.RollbackTarget,
 	}
 	for _, g := range s.Waiting {
 		out.Waiting = append(out.Waiting, NewGate(g))
+	}
+	for _, g := range s.Expired {
+		out.Expired = append(out.Expired, NewGate(g))
 	}
 	return out
 }
