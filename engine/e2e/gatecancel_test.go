@@ -30,7 +30,13 @@ environment "prod" {
 `})
 	cmd, out := r.start(nil, "run", "--runner", "local", "--plain", "--wait")
 	waiting := func() []view.Gate {
-		st := decode[view.Status](t, r.must(0, nil, "status", "--json").stdout)
+		// Until the run has created the store, status refuses (exit 2):
+		// nothing waits yet.
+		res := r.pipeline(nil, "status", "--json")
+		if res.code != 0 {
+			return nil
+		}
+		st := decode[view.Status](t, res.stdout)
 		var gates []view.Gate
 		for _, p := range st.Pipelines {
 			for _, env := range p.Environments {

@@ -6,6 +6,9 @@ import (
 	"os/exec"
 	"testing"
 	"time"
+
+	// Registers -update, so `go test ./... -update` runs here too.
+	_ "github.com/pipeline-cd/pipeline/internal/golden"
 )
 
 func TestStatState(t *testing.T) {
