@@ -1,14 +1,12 @@
 package proc
 
 import (
-	"fmt"
 	"os"
-	"os/exec"
 	"testing"
-	"time"
 
 	// Registers -update, so `go test ./... -update` runs here too.
 	_ "github.com/pipeline-cd/pipeline/internal/golden"
+	"github.com/pipeline-cd/pipeline/internal/proc/proctest"
 )
 
 func TestStatState(t *testing.T) {
@@ -56,35 +54,10 @@ func TestAlive(t *testing.T) {
 // TestAliveZombie kills a child without reaping it: it stays a zombie,
 // which signal 0 still finds, yet it is gone.
 func TestAliveZombie(t *testing.T) {
-	if _, err := os.Stat("/proc/self/stat"); err != nil {
-		t.Skip("no /proc on this system: zombies cannot be told apart")
+	if !Alive(os.Getpid()) {
+		t.Fatalf("Alive(%d) = false for this running process; want true", os.Getpid())
 	}
-	cmd := exec.Command("sleep", "60")
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("starting sleep: %v", err)
-	}
-	pid := cmd.Process.Pid
-	t.Cleanup(func() { _ = cmd.Wait() })
-	if !Alive(pid) {
-		t.Fatalf("Alive(%d) = false for a running child; want true", pid)
-	}
-	if err := cmd.Process.Kill(); err != nil {
-		t.Fatalf("killing the child: %v", err)
-	}
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-		if err != nil {
-			t.Fatalf("reading the child's stat: %v", err)
-		}
-		if st, _ := statState(b); st == 'Z' {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("child %d did not become a zombie: %s", pid, b)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	pid := proctest.Zombie(t)
 	if Alive(pid) {
 		t.Errorf("Alive(%d) = true for a zombie; want false", pid)
 	}
