@@ -265,3 +265,17 @@ func UserEmail(root string) string {
 	}
 	return strings.TrimSpace(email)
 }
+
+// Dirty reports whether the work tree at root has modified tracked files:
+// changes to tracked files, staged or not (edits, deletions, renames, newly
+// added files), as `git status --porcelain --untracked-files=no` lists
+// them. Untracked and ignored files do not count, so build outputs that are
+// not committed leave the tree clean. A root that is not inside a git work
+// tree is an error.
+func Dirty(root string) (bool, error) {
+	out, err := git(root, nil, "status", "--porcelain", "--untracked-files=no")
+	if err != nil {
+		return false, fmt.Errorf("checking the working tree of %s for modified tracked files: %w", root, err)
+	}
+	return len(bytes.TrimSpace(out)) > 0, nil
+}

@@ -224,3 +224,47 @@ func TestUserEmail(t *testing.T) {
 		t.Errorf("UserEmail() outside a repository without configuration = %q; want \"\"", got)
 	}
 }
+
+func TestDirty(t *testing.T) {
+	tests := []struct {
+		name   string
+		change func(t *testing.T, dir string)
+		want   bool
+	}{
+		{"clean", func(*testing.T, string) {}, false},
+		{"untracked file", func(t *testing.T, dir string) {
+			gittest.Write(t, dir, map[string]string{"build/out.bin": "x\n"})
+		}, false},
+		{"modified tracked file", func(t *testing.T, dir string) {
+			gittest.Write(t, dir, map[string]string{"src/main.go": "package evil\n"})
+		}, true},
+		{"staged change", func(t *testing.T, dir string) {
+			gittest.Write(t, dir, map[string]string{"src/main.go": "package evil\n"})
+			gittest.Git(t, dir, "add", "src/main.go")
+		}, true},
+		{"deleted tracked file", func(t *testing.T, dir string) {
+			gittest.Git(t, dir, "rm", "-q", "--cached", "pipeline.hcl")
+		}, true},
+		{"new file added", func(t *testing.T, dir string) {
+			gittest.Write(t, dir, map[string]string{"new.txt": "n\n"})
+			gittest.Git(t, dir, "add", "new.txt")
+		}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := gittest.Init(t)
+			gittest.Commit(t, dir, "first", map[string]string{"pipeline.hcl": "pipeline \"svc\" {}\n", "src/main.go": "package main\n"})
+			tt.change(t, dir)
+			got, err := Dirty(dir)
+			if err != nil {
+				t.Fatalf("Dirty(%s) error = %v", tt.name, err)
+			}
+			if got != tt.want {
+				t.Errorf("Dirty(%s) = %v; want %v", tt.name, got, tt.want)
+			}
+		})
+	}
+	if _, err := Dirty(t.TempDir()); err == nil {
+		t.Errorf("Dirty(a directory outside git) error = nil; want an error")
+	}
+}
