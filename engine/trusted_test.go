@@ -6,8 +6,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/pipeline-cd/pipeline/dsl"
 	"github.com/pipeline-cd/pipeline/dsl/loader"
 	"github.com/pipeline-cd/pipeline/engine"
+	"github.com/pipeline-cd/pipeline/engine/rules"
 	"github.com/pipeline-cd/pipeline/engine/state"
 )
 
@@ -118,5 +120,172 @@ func TestTrustedRulesDetachedCheckout(t *testing.T) {
 	}
 	if info.TrustedRef != "main" {
 		t.Errorf("trusted ref = %q; want main", info.TrustedRef)
+	}
+}
+
+// varProd is stagedProd with prod's branches and approvers taken from
+// variables whose defaults are the reviewed values.
+var varProd = `
+variable "prod_branches" {
+  type    = list(string)
+  default = ["main"]
+}
+variable "prod_approvers" {
+  type    = list(string)
+  default = ["carol@example.com"]
+}
+` + stagedProdVarRules
+
+var stagedProdVarRules = strings.NewReplacer(
+	`requires = [environment.staging]`, "requires = [environment.staging]\n  branches = var.prod_branches",
+	`approvers = ["carol@example.com"]`, `approvers = var.prod_approvers`,
+).Replace(stagedProd)
+
+// TestTrustedRulesIgnoreRunVariables checks that the run's variables
+// (-var, -var-file, PIPELINE_VAR_*) do not change the trusted rules: they
+// are evaluated with the trusted config's own defaults. On a branch,
+// widening prod's branches and making the author its approver must not
+// let the branch reach prod, and on main the author still cannot approve.
+func TestTrustedRulesIgnoreRunVariables(t *testing.T) {
+	tests := []struct {
+		name string
+		// vars returns the run's variable options and environment.
+		vars func(r *repo) ([]dsl.VarArg, map[string]string)
+	}{
+		{"-var", func(*repo) ([]dsl.VarArg, map[string]string) {
+			return []dsl.VarArg{{Name: "prod_branches", Value: `["*"]`}, {Name: "prod_approvers", Value: `["alice@example.com"]`}}, nil
+		}},
+		{"PIPELINE_VAR_", func(*repo) ([]dsl.VarArg, map[string]string) {
+			return nil, map[string]string{"PIPELINE_VAR_prod_branches": `["*"]`, "PIPELINE_VAR_prod_approvers": `["alice@example.com"]`}
+		}},
+		{"-var-file committed on the branch", func(r *repo) ([]dsl.VarArg, map[string]string) {
+			r.commit("alice@example.com", "add a var file", map[string]string{
+				"prod.vars.hcl": "prod_branches = [\"*\"]\nprod_approvers = [\"alice@example.com\"]\n"})
+			return []dsl.VarArg{{File: filepath.Join(r.dir, "prod.vars.hcl")}}, nil
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := newRepo(t, nil)
+			r.commit("carol@example.com", "trusted rules", map[string]string{"pipeline.hcl": varProd})
+			r.git("checkout", "-q", "-b", "feature")
+			r.commit("alice@example.com", "a change", map[string]string{"README": "change\n"})
+			vars, env := tt.vars(r)
+			f := newFixture(t, r)
+			for k, v := range env {
+				f.env[k] = v
+				t.Setenv(k, v) // the loader may also read the process environment
+			}
+			c := ctx(t)
+			cfg, diags := loader.Load(loader.Request{Dir: r.dir, Vars: vars, Getenv: func(k string) (string, bool) {
+				v, ok := env[k]
+				return v, ok
+			}})
+			if diags.HasErrors() {
+				t.Fatalf("loading the change: %s", diags.Error())
+			}
+			_, err := f.eng.Run(c, engine.RunRequest{Config: cfg, Vars: vars})
+			if !errors.Is(err, rules.ErrBranchNotAllowed) {
+				t.Fatalf("Run on feature = %v; want prod refused with ErrBranchNotAllowed (trusted branches = [\"main\"])", err)
+			}
+			if deps, _ := f.store.ListDeployments(c, state.DeploymentFilter{Environment: "prod"}); len(deps) != 0 {
+				t.Errorf("prod deployments = %+v; want none", deps)
+			}
+
+			// On main the branch rule passes; the trusted approvers are
+			// carol only, whatever the run's variables say. A new store:
+			// the version would repeat the branch's.
+			r.git("checkout", "-q", "main")
+			r.commit("alice@example.com", "a change on main", map[string]string{"README": "main change\n",
+				"prod.vars.hcl": "prod_branches = [\"*\"]\nprod_approvers = [\"alice@example.com\"]\n"})
+			f = newFixture(t, r)
+			for k, v := range env {
+				f.env[k] = v
+			}
+			cfg, diags = loader.Load(loader.Request{Dir: r.dir, Vars: vars, Getenv: func(k string) (string, bool) {
+				v, ok := env[k]
+				return v, ok
+			}})
+			if diags.HasErrors() {
+				t.Fatalf("loading main: %s", diags.Error())
+			}
+			res, err := f.eng.Run(c, engine.RunRequest{Config: cfg, Vars: vars})
+			if exitCode(err) != 3 {
+				t.Fatalf("Run on main = %v (code %d); want it waiting at prod's gate (3)", err, exitCode(err))
+			}
+			_, err = f.eng.Approve(c, engine.Decision{RunID: res.Run.ID, Gate: "go", By: "alice@example.com"})
+			if !errors.Is(err, rules.ErrNotApprover) {
+				t.Errorf("Approve by alice = %v; want ErrNotApprover (trusted approvers = [carol])", err)
+			}
+		})
+	}
+}
+
+// TestTrustedRulesRequiredVariable checks that protection rules that
+// depend on a variable without a default refuse the environments, naming
+// the variable, while a variable without a default that only steps use
+// does not.
+func TestTrustedRulesRequiredVariable(t *testing.T) {
+	const greeting = `
+variable "greeting" { type = string }
+`
+	tests := []struct {
+		name       string
+		config     string
+		vars       []dsl.VarArg
+		wantRefuse string // empty: the run reaches prod's gate
+	}{
+		{"approvers from a required variable", `
+variable "prod_approvers" { type = list(string) }
+variable "prod_branches" {
+  type    = list(string)
+  default = ["main"]
+}
+` + stagedProdVarRules, []dsl.VarArg{{Name: "prod_approvers", Value: `["alice@example.com"]`}}, "var.prod_approvers"},
+		{"branches through a local", `
+variable "prod_approvers" {
+  type    = list(string)
+  default = ["carol@example.com"]
+}
+variable "wide" { type = list(string) }
+locals { prod_branches = var.wide }
+` + strings.Replace(stagedProdVarRules, "var.prod_branches", "local.prod_branches", 1),
+			[]dsl.VarArg{{Name: "wide", Value: `["*"]`}}, "var.wide"},
+		{"required variable used by a step only", greeting + strings.Replace(stagedProd, `echo ok > dist/app`, `echo ${var.greeting} > dist/app`, 1),
+			[]dsl.VarArg{{Name: "greeting", Value: "hi"}}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := newRepo(t, nil)
+			r.commit("carol@example.com", "trusted rules", map[string]string{"pipeline.hcl": tt.config})
+			f := newFixture(t, r)
+			c := ctx(t)
+			cfg, diags := loader.Load(loader.Request{Dir: r.dir, Vars: tt.vars})
+			if diags.HasErrors() {
+				t.Fatalf("loading: %s", diags.Error())
+			}
+			var warnings []string
+			_, err := f.eng.Run(c, engine.RunRequest{Config: cfg, Vars: tt.vars, Started: func(i engine.RunInfo) { warnings = i.Warnings }})
+			if tt.wantRefuse == "" {
+				if exitCode(err) != 3 {
+					t.Fatalf("Run = %v (code %d); want it waiting at prod's gate (3)", err, exitCode(err))
+				}
+				return
+			}
+			if !errors.Is(err, engine.ErrNoTrustedRules) {
+				t.Fatalf("Run = %v; want ErrNoTrustedRules", err)
+			}
+			for _, want := range []string{tt.wantRefuse, "must not depend on run-time variables"} {
+				if !strings.Contains(err.Error(), want) {
+					t.Errorf("Run error = %q; want it to say %q", err, want)
+				}
+			}
+			if w := strings.Join(warnings, "\n"); !strings.Contains(w, tt.wantRefuse) {
+				t.Errorf("warnings = %q; want one naming %s", warnings, tt.wantRefuse)
+			}
+			if deps, _ := f.store.ListDeployments(c, state.DeploymentFilter{}); len(deps) != 0 {
+				t.Errorf("deployments = %+v; want none", deps)
+			}
+		})
 	}
 }
