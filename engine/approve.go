@@ -8,6 +8,9 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/pipeline-cd/pipeline/dsl"
+	"github.com/pipeline-cd/pipeline/dsl/loader"
+	"github.com/pipeline-cd/pipeline/engine/mask"
 	"github.com/pipeline-cd/pipeline/engine/rules"
 	"github.com/pipeline-cd/pipeline/engine/state"
 )
@@ -18,9 +21,43 @@ type Decision struct {
 	// Gate names the gate: its name ("go-live") when the run has no other
 	// gate of that name, else "ENV/GATE" ("production/go-live"), which is
 	// always accepted.
-	Gate    string
-	By      string
+	Gate string
+	By   string
+	// Comment is stored with the decision and in its audit event after
+	// every value of a declared secret set in the environment (see
+	// SecretMaskerOf) is replaced by mask.Replacement: the secrets of the
+	// run's config (its working tree and its commit, as far as they load)
+	// and of Config.
 	Comment string
+	// Config, when set, is a config (possibly partial) whose declared
+	// secrets are masked in Comment too, e.g. the caller's own.
+	Config *dsl.Config
+	// By is claimed, not verified. ClaimedWith says how it was given
+	// ("--as", "$PIPELINE_USER", "git config user.email"), Invoker who
+	// ran the command as the runner sees it (git config user.email, else
+	// USER@HOST) and Host the machine; the audit event records them beside
+	// By: "carol@example.com (claimed with --as by alice@example.com on
+	// HOST)". Empty fields are left out.
+	ClaimedWith, Invoker, Host string
+}
+
+// claim renders who decided for the audit event: By, and how it was
+// claimed and by whom when d says so.
+func (d Decision) claim() string {
+	var parts []string
+	if d.ClaimedWith != "" {
+		parts = append(parts, "claimed with "+d.ClaimedWith)
+	}
+	if d.Invoker != "" {
+		parts = append(parts, "by "+d.Invoker)
+	}
+	if d.Host != "" {
+		parts = append(parts, "on "+d.Host)
+	}
+	if len(parts) == 0 {
+		return d.By
+	}
+	return fmt.Sprintf("%s (%s)", d.By, strings.Join(parts, " "))
 }
 
 // DecisionResult is a recorded decision.
@@ -100,7 +137,8 @@ func (e *Engine) decide(ctx context.Context, d Decision, decision string) (*Deci
 	if err != nil {
 		return nil, failed(err)
 	}
-	a := &state.Approval{RunID: run.ID, Gate: g.Name, By: d.By, Decision: decision, Comment: d.Comment, ReleaseDigest: digest, At: e.now()}
+	comment := e.decisionMasker(run, rec, d).String(d.Comment)
+	a := &state.Approval{RunID: run.ID, Gate: g.Name, By: d.By, Decision: decision, Comment: comment, ReleaseDigest: digest, At: e.now()}
 	if err := e.store.AddApproval(ctx, a); err != nil {
 		return nil, failed(fmt.Errorf("recording the %s: %w", decision, err))
 	}
@@ -120,11 +158,34 @@ func (e *Engine) decide(ctx context.Context, d Decision, decision string) (*Deci
 		}
 	}
 	ev := &state.AuditEvent{At: a.At, Actor: d.By, Action: decision, Pipeline: run.Pipeline, Environment: g.Environment,
-		RunID: run.ID, Release: rec.Version, Detail: strings.TrimSpace(fmt.Sprintf("gate %s, release digest %s %s", name, digest, d.Comment))}
+		RunID: run.ID, Release: rec.Version, Detail: strings.TrimSpace(fmt.Sprintf("gate %s, release digest %s, by %s %s", name, digest, d.claim(), comment))}
 	if err := e.store.AppendAudit(ctx, ev); err != nil {
 		return nil, failed(fmt.Errorf("auditing the %s: %w", decision, err))
 	}
 	return &DecisionResult{Run: run, Gate: g, Approval: a}, nil
+}
+
+// decisionMasker returns the masker for the comment of d on run: the
+// secrets declared in d.Config and in the run's config, loaded (possibly
+// partially) from its directory's working tree and at its commit, whose
+// variables Options.Getenv finds set. Nothing is loaded for no comment.
+func (e *Engine) decisionMasker(run *state.Run, rec *recorded, d Decision) *mask.Masker {
+	if d.Comment == "" {
+		return &mask.Masker{}
+	}
+	cfgs := []*dsl.Config{d.Config}
+	if rec.Dir != "" {
+		res, _ := loader.Load(loader.Request{Dir: rec.Dir, Vars: rec.Vars, Getenv: e.opts.Getenv})
+		if res != nil {
+			cfgs = append(cfgs, res.Config)
+			if res.RepoRoot != "" && run.Commit != "" {
+				if at, _ := loader.Load(loader.Request{Dir: rec.Dir, Ref: run.Commit, Vars: rec.Vars, Getenv: e.opts.Getenv}); at != nil {
+					cfgs = append(cfgs, at.Config)
+				}
+			}
+		}
+	}
+	return SecretMaskerOf(e.opts.Getenv, cfgs...)
 }
 
 // resolveGate turns the GATE argument of approve or reject into the

@@ -3,6 +3,7 @@ package engine
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"os"
 	"sort"
@@ -43,6 +44,22 @@ func SecretMasker(cfg *dsl.Config, getenv func(string) (string, bool)) *mask.Mas
 		return &mask.Masker{}
 	}
 	return m
+}
+
+// SecretMaskerOf is SecretMasker for the secrets declared in any of cfgs;
+// nil entries are skipped. A config that did not load completely still
+// declares the secrets it got to, so partial configs are welcome.
+func SecretMaskerOf(getenv func(string) (string, bool), cfgs ...*dsl.Config) *mask.Masker {
+	merged := &dsl.Config{Secrets: map[string]*dsl.Secret{}}
+	for i, cfg := range cfgs {
+		if cfg == nil {
+			continue
+		}
+		for name, sec := range cfg.Secrets {
+			merged.Secrets[fmt.Sprintf("%d/%s", i, name)] = sec
+		}
+	}
+	return SecretMasker(merged, getenv)
 }
 
 // jsonForms returns v and the forms encoding/json writes it in inside a

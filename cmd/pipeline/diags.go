@@ -12,6 +12,8 @@ import (
 
 	"github.com/pipeline-cd/pipeline/dsl"
 	"github.com/pipeline-cd/pipeline/dsl/loader"
+	"github.com/pipeline-cd/pipeline/engine"
+	"github.com/pipeline-cd/pipeline/engine/mask"
 )
 
 // loadConfig loads the pipeline named by the global flags. On error
@@ -32,10 +34,16 @@ func (g *globals) loadConfigAt(ref string) (*loader.Result, error) {
 	}
 	if len(diags) > 0 {
 		var files map[string]*hcl.File
+		cfgs := []*dsl.Config{}
 		if res != nil {
 			files = res.Parser.Files()
+			cfgs = append(cfgs, res.Config)
 		}
-		if err := g.writeDiagnostics(files, diags); err != nil {
+		if ref != "" {
+			// diff --base REF: the secrets of the working tree too.
+			cfgs = append(cfgs, g.partialConfig(""))
+		}
+		if err := g.writeDiagnosticsMasked(files, diags, engine.SecretMaskerOf(nil, cfgs...)); err != nil {
 			return nil, err
 		}
 	}
@@ -62,15 +70,73 @@ func (g *globals) varArgs() ([]dsl.VarArg, hcl.Diagnostics) {
 	return out, diags
 }
 
+// partialConfig loads the config named by the global flags at ref ("" for
+// the working tree) quietly and returns what loaded of it, even when it
+// has errors, or nil when nothing did: enough to know the secrets it
+// declares.
+func (g *globals) partialConfig(ref string) *dsl.Config {
+	vars, _ := g.varArgs()
+	res, _ := loader.Load(loader.Request{Dir: g.dir, Ref: ref, Vars: vars})
+	if res == nil {
+		return nil
+	}
+	return res.Config
+}
+
 // writeDiagnostics prints diagnostics as text with source snippets to
-// stderr, or as JSON to stdout with --json.
+// stderr, or as JSON to stdout with --json. Diagnostics can quote evaluated
+// values: the values of the secrets the config at --ref declares (as far
+// as it loads) are masked.
 func (g *globals) writeDiagnostics(files map[string]*hcl.File, diags hcl.Diagnostics) error {
+	return g.writeDiagnosticsMasked(files, diags, engine.SecretMaskerOf(nil, g.partialConfig(g.ref)))
+}
+
+// writeDiagnosticsMasked is writeDiagnostics with the masker m for the
+// summaries, details and source snippets.
+func (g *globals) writeDiagnosticsMasked(files map[string]*hcl.File, diags hcl.Diagnostics, m *mask.Masker) error {
 	g.diagsPrinted = true
+	diags = maskDiagnostics(diags, m)
 	if g.json {
 		return writeDiagnosticsJSON(g.stdout, diags)
 	}
 	color := !g.noColor && isTerminal(g.stderr)
-	return writeDiagnosticsText(g.stderr, files, diags, color)
+	return writeDiagnosticsText(g.stderr, maskFiles(files, m), diags, color)
+}
+
+// maskDiagnostics returns copies of diags whose summaries and details have
+// every secret form m knows replaced.
+func maskDiagnostics(diags hcl.Diagnostics, m *mask.Masker) hcl.Diagnostics {
+	if m.Empty() {
+		return diags
+	}
+	out := make(hcl.Diagnostics, len(diags))
+	for i, d := range diags {
+		c := *d
+		c.Summary, c.Detail = m.String(d.Summary), m.String(d.Detail)
+		out[i] = &c
+	}
+	return out
+}
+
+// maskFiles returns files with the secret forms m knows replaced in their
+// source, for the snippets: a secret written into a file is not printed
+// either. A file whose source holds a secret is left out, so none of its
+// snippets is printed: masking it would shift the underlined columns.
+func maskFiles(files map[string]*hcl.File, m *mask.Masker) map[string]*hcl.File {
+	if m.Empty() || len(files) == 0 {
+		return files
+	}
+	out := make(map[string]*hcl.File, len(files))
+	for name, f := range files {
+		if f == nil {
+			continue
+		}
+		src := string(f.Bytes)
+		if masked := m.String(src); masked == src {
+			out[name] = f
+		}
+	}
+	return out
 }
 
 func isTerminal(w io.Writer) bool {

@@ -3,9 +3,13 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
+	"os/user"
+	"path/filepath"
 
 	"github.com/spf13/cobra"
 
+	"github.com/pipeline-cd/pipeline/dsl/gitsrc"
 	"github.com/pipeline-cd/pipeline/engine"
 	"github.com/pipeline-cd/pipeline/engine/view"
 )
@@ -39,13 +43,19 @@ pipeline resume RUN.
 
 ` + gateArgHelp + `
 
-The identity is --as, else $PIPELINE_USER, else git config user.email.
+The identity is --as, else $PIPELINE_USER, else git config user.email. It is
+claimed, not verified: anyone who can run approve can name any approver. The
+audit event records it with how it was claimed and who ran the command (git
+config user.email, else USER@HOST) on which host, for example
+"carol@example.com (claimed with --as by alice@example.com on ci-7)". Restrict
+who can run approve in your CI system (examples/ci shows how).
 
 ` + decisionExitHelp
 	if verb == "reject" {
 		short = "Reject a gate a run is waiting at, ending the run"
 		long = `reject records a rejection of a gate of a waiting run and ends the run with
-status rejected. The same approver rules as for approve apply.
+status rejected. The same approver rules as for approve apply, and the
+identity is claimed and audited the same way (see pipeline approve --help).
 
 ` + gateArgHelp + `
 
@@ -66,7 +76,8 @@ status rejected. The same approver rules as for approve apply.
 				return err
 			}
 			defer closeAll()
-			d := engine.Decision{RunID: args[0], Gate: args[1], By: g.identity(as), Comment: comment}
+			d := engine.Decision{RunID: args[0], Gate: args[1], By: g.identity(as), Comment: comment, Config: g.partialConfig(g.ref)}
+			d.ClaimedWith, d.Invoker, d.Host = g.claim(as)
 			var res *engine.DecisionResult
 			if verb == "approve" {
 				res, err = eng.Approve(ctx, d)
@@ -88,7 +99,37 @@ status rejected. The same approver rules as for approve apply.
 			return nil
 		},
 	}
-	cmd.Flags().StringVar(&as, "as", "", "who decides (default: $PIPELINE_USER, else git config user.email)")
+	cmd.Flags().StringVar(&as, "as", "", "who decides, claimed and not verified (default: $PIPELINE_USER, else git config user.email)")
 	cmd.Flags().StringVar(&comment, "comment", "", "why, recorded in the audit trail")
 	return cmd
+}
+
+// claim says how the identity of a decision was given (with, as
+// engine.Decision.ClaimedWith), who ran the command (git config
+// user.email, else USER@HOST) and on which host.
+func (g *globals) claim(as string) (with, invoker, host string) {
+	switch {
+	case as != "":
+		with = "--as"
+	case os.Getenv("PIPELINE_USER") != "":
+		with = "$PIPELINE_USER"
+	default:
+		with = "git config user.email"
+	}
+	host, _ = os.Hostname()
+	abs, _ := filepath.Abs(g.dir)
+	if root, err := gitsrc.RepoRoot(abs); err == nil {
+		invoker = gitsrc.UserEmail(root)
+	}
+	if invoker == "" {
+		name := os.Getenv("USER")
+		if u, err := user.Current(); err == nil && u.Username != "" {
+			name = u.Username
+		}
+		if name == "" {
+			name = "unknown"
+		}
+		invoker = name + "@" + host
+	}
+	return with, invoker, host
 }
