@@ -52,6 +52,13 @@ var (
 	ErrUnknownEnvironment = errors.New("unknown environment")
 	// ErrReleaseExists reports a second release with the same version.
 	ErrReleaseExists = errors.New("release version already exists")
+	// ErrDirtyTree reports a working tree with modified tracked files: a
+	// run from it creates no release and deploys nowhere unless it allows
+	// a dirty tree, and a resume refuses it (with ErrNotResumable).
+	ErrDirtyTree = errors.New("working tree has modified tracked files")
+	// ErrWrongCommit reports a resume from a checkout whose HEAD is not the
+	// commit the run was started from (with ErrNotResumable).
+	ErrWrongCommit = errors.New("checkout is not the run's commit")
 )
 
 // Error is an engine error with an exit code. It wraps the cause, so

@@ -27,6 +27,7 @@ func TestResumeOutdatedRelease(t *testing.T) {
 	if _, err := f.eng.Approve(c, engine.Decision{RunID: a.Run.ID, Gate: "go", By: "carol@example.com"}); err != nil {
 		t.Fatalf("Approve A: %v", err)
 	}
+	r.git("checkout", "-q", a.Run.Commit) // a run resumes from its own commit
 	_, err = f.eng.Resume(c, engine.ResumeRequest{RunID: a.Run.ID})
 	if !errors.Is(err, engine.ErrOutdatedRelease) || exitCode(err) != 1 {
 		t.Fatalf("Resume A = %v (code %d); want ErrOutdatedRelease with code 1", err, exitCode(err))

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/pipeline-cd/pipeline/dsl/gitsrc"
 	"github.com/pipeline-cd/pipeline/dsl/loader"
 	"github.com/pipeline-cd/pipeline/engine/state"
 )
@@ -20,7 +21,11 @@ type ResumeRequest struct {
 // Resume continues a run that waits at a gate, crashed (its process is
 // gone) or failed. It reloads the config at the run's recorded commit (the
 // working tree outside git), re-plans with the run's recorded options and
-// executes it without re-running any node that succeeded. A run that
+// executes it without re-running any node that succeeded. Steps run in
+// the working tree, so a run (kind "run") in a git repository resumes only
+// from a checkout of its recorded commit with no modified tracked files;
+// otherwise it is refused with ErrNotResumable (code 2) and ErrWrongCommit
+// or ErrDirtyTree. A run that
 // succeeded, was rejected, expired or was cancelled (its gates are closed;
 // also ErrRunCancelled), or still runs in a live process is refused with
 // ErrNotResumable (code 2); so is a run with a gate past its timeout (also
@@ -39,6 +44,9 @@ func (e *Engine) Resume(ctx context.Context, req ResumeRequest) (*RunResult, err
 	}
 	res, err := e.load(rec.Dir, run.Commit, rec)
 	if err != nil {
+		return nil, err
+	}
+	if err := checkCheckout(res, run); err != nil {
 		return nil, err
 	}
 	s, warnings, err := e.prepare(res, run.ID, rec)
@@ -106,6 +114,38 @@ func (e *Engine) resumable(ctx context.Context, run *state.Run, rec *recorded) e
 		why = " (" + run.Reason + ")"
 	}
 	return invalid(fmt.Errorf("%w: run %s is %s%s; start a new run instead", ErrNotResumable, run.ID, run.Status, why))
+}
+
+// checkCheckout refuses to resume a run that builds (kind "run", or an
+// older run without a kind) from a git work tree whose HEAD is not the
+// run's recorded commit or that has modified tracked files: its steps
+// would build something else than the commit its release records.
+func checkCheckout(res *loader.Result, run *state.Run) error {
+	if res.RepoRoot == "" || run.Commit == "" || (run.Kind != "run" && run.Kind != "") {
+		return nil
+	}
+	fix := fmt.Sprintf("check out %s and a clean tree to resume run %s (`git checkout %s`, then commit or stash your changes)",
+		run.Commit, run.ID, run.Commit)
+	head, err := gitsrc.Info(res.RepoRoot, "HEAD")
+	if err != nil {
+		return failed(fmt.Errorf("reading the checked-out commit to resume run %s: %w", run.ID, err))
+	}
+	if head.SHA != run.Commit {
+		shown := head.SHA
+		if shown == "" {
+			shown = "no commit"
+		}
+		return invalid(fmt.Errorf("%w: %w: HEAD of %s is %.12s, but run %s was started from commit %.12s; %s",
+			ErrNotResumable, ErrWrongCommit, res.RepoRoot, shown, run.ID, run.Commit, fix))
+	}
+	dirty, err := gitsrc.Dirty(res.RepoRoot)
+	if err != nil {
+		return failed(fmt.Errorf("resuming run %s: %w", run.ID, err))
+	}
+	if dirty {
+		return invalid(fmt.Errorf("%w: %w in %s (see `git status`); %s", ErrNotResumable, ErrDirtyTree, res.RepoRoot, fix))
+	}
+	return nil
 }
 
 // load loads the config of a recorded run at commit (the working tree

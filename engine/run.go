@@ -41,6 +41,12 @@ type RunRequest struct {
 	// Started, when set, is called once the run is recorded and before any
 	// step runs, so the CLI can print the run id first.
 	Started func(RunInfo)
+	// AllowDirty lets a run from a working tree with modified tracked
+	// files create a release and deploy: its version gets a "-dirty"
+	// suffix and it records no branch, so environments with branches
+	// rules refuse it. Without it such a run builds and tests, but its
+	// release node and environments fail with ErrDirtyTree.
+	AllowDirty bool
 }
 
 // RunInfo describes a run that is about to execute.
@@ -85,6 +91,9 @@ type recorded struct {
 	Kind        string                `json:"kind,omitempty"`
 	Gates       map[string]rules.Gate `json:"gates,omitempty"` // keyed "ENV/GATE" (older runs: by gate name)
 	Groups      map[string][]string   `json:"groups,omitempty"`
+	// Dirty records a run started from a working tree with modified
+	// tracked files with --allow-dirty (its version ends in "-dirty").
+	Dirty bool `json:"dirty,omitempty"`
 }
 
 // Run plans and executes the pipeline of req.Config and records it. It
@@ -99,18 +108,35 @@ func (e *Engine) Run(ctx context.Context, req RunRequest) (*RunResult, error) {
 	rec := recorded{Dir: req.Config.AbsDir, Ref: req.Config.Config.Source.Ref, Vars: req.Vars, Only: req.Only,
 		Skip: req.Skip, Until: req.Until, Parallelism: req.Parallelism, FailFast: req.FailFast,
 		Runner: req.Runner, TrustedRef: req.TrustedRef}
+	dirty, err := treeDirty(req.Config)
+	if err != nil {
+		return nil, err
+	}
+	rec.Dirty = dirty && req.AllowDirty
 	s, warnings, err := e.prepare(req.Config, id, &rec)
 	if err != nil {
 		return nil, err
 	}
-	if err := s.checkVersionFree(ctx); err != nil {
-		return nil, err
+	if dirty && !req.AllowDirty {
+		s.dirty = fmt.Errorf("%w in %s (see `git status`): a release must be built from a commit; this run builds and tests, "+
+			"but creates no release and deploys to no environment; commit the changes and run again, "+
+			"or pass --allow-dirty for a release versioned %s-dirty that records no branch", ErrDirtyTree, req.Config.RepoRoot, rec.Version)
+		warnings = append(warnings, "no release and no deployment in this run: "+s.dirty.Error())
+	}
+	if s.dirty == nil {
+		if err := s.checkVersionFree(ctx); err != nil {
+			return nil, err
+		}
 	}
 	s.wait, s.waitLock = req.Wait, req.WaitLock
 	s.deployKind = state.DeployKindRun
 	cfg := req.Config.Config
+	branch := cfg.Git.Branch
+	if rec.Dirty {
+		branch = "" // the tree is no commit of the branch: branches rules must refuse it
+	}
 	s.run = &state.Run{ID: id, Pipeline: cfg.Pipeline.Name, Component: req.Config.Component,
-		Commit: cfg.Git.SHA, Branch: cfg.Git.Branch, Author: cfg.Git.Author, ConfigDigest: cfg.Source.Digest,
+		Commit: cfg.Git.SHA, Branch: branch, Author: cfg.Git.Author, ConfigDigest: cfg.Source.Digest,
 		Kind: "run", Status: state.StatusRunning, Host: e.opts.Host, PID: e.opts.PID, StartedAt: e.now()}
 	if err := s.record(ctx); err != nil {
 		return nil, err
@@ -134,6 +160,9 @@ func (e *Engine) prepare(res *loader.Result, runID string, rec *recorded) (*sess
 	if rec.Version == "" {
 		if rec.Version, err = e.version(res, runID); err != nil {
 			return nil, nil, err
+		}
+		if rec.Dirty {
+			rec.Version += "-dirty"
 		}
 	}
 	s.scope = dsl.Scope{RunID: runID, Release: &dsl.ReleaseValues{Version: rec.Version}}
@@ -246,4 +275,18 @@ func releaseExists(r *state.Release, commit string) error {
 		"pipeline.version must be unique per commit: include ${git.short_sha} in it, or the branch for branches other than main "+
 		"(for example version = \"1.0.${git.commit_count}-${git.short_sha}\")",
 		ErrReleaseExists, r.Pipeline, r.Version, r.RunID, from, commit)
+}
+
+// treeDirty reports whether res was loaded in a git work tree with
+// modified tracked files (untracked files do not count); outside git it is
+// false.
+func treeDirty(res *loader.Result) (bool, error) {
+	if res.RepoRoot == "" {
+		return false, nil
+	}
+	dirty, err := gitsrc.Dirty(res.RepoRoot)
+	if err != nil {
+		return false, failed(err)
+	}
+	return dirty, nil
 }

@@ -35,6 +35,10 @@ type session struct {
 	// untrusted, when set, is why the run has no trusted protection rules:
 	// its environments are refused (see applyTrusted).
 	untrusted error
+	// dirty, when set, is why the run creates no release and deploys
+	// nowhere: it runs from a working tree with modified tracked files
+	// (without --allow-dirty). Its release and deploy nodes fail with it.
+	dirty error
 	// deployKind is the kind of deployment records this session creates.
 	deployKind string
 	wait       bool
@@ -187,9 +191,17 @@ func (s *session) RunNode(ctx context.Context, n *plan.Node) error {
 	var err error
 	switch n.Kind {
 	case plan.KindRelease:
-		err = s.createRelease(ctx, n)
+		if err = s.dirty; err != nil {
+			err = fmt.Errorf("no release is created: %w", err)
+		} else {
+			err = s.createRelease(ctx, n)
+		}
 	case plan.KindDeploy:
-		err = s.deployNode(ctx, n)
+		if err = s.dirty; err != nil {
+			err = fmt.Errorf("environment %s is refused: %w", n.Env.Name, err)
+		} else {
+			err = s.deployNode(ctx, n)
+		}
 	case plan.KindGate:
 		err = s.gate(ctx, n)
 	}

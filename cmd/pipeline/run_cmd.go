@@ -20,7 +20,7 @@ func init() {
 func newRunCommand(g *globals) *cobra.Command {
 	var sel selection
 	var rf runnerFlags
-	var dryRun, failFast bool
+	var dryRun, failFast, allowDirty bool
 	var parallelism int
 	cmd := &cobra.Command{
 		Use:   "run",
@@ -44,6 +44,14 @@ A run never puts its release live over a newer one: when a release created
 after it is already live in an environment (a later run passed the gate
 first), that environment is refused (exit 1), also on resume. Go back on
 purpose with pipeline deploy ENV --release V or pipeline rollback ENV --to V.
+
+Steps run in the working tree, but a release records the checked-out commit.
+When tracked files are modified (git status --porcelain --untracked-files=no
+lists something; untracked files are fine), build, test and package steps
+still run, but no release is created and every environment is refused
+(exit 1): commit the changes first. With --allow-dirty the release is created
+with a "-dirty" suffix on its version and records no branch, so environments
+with a branches rule refuse it.
 
 Exit codes: 0 success, 1 a step or deployment failed, 2 bad usage or invalid
 config, 3 stopped at a gate.
@@ -74,7 +82,7 @@ config, 3 stopped at a gate.
 			defer closeAll()
 			req := engine.RunRequest{Config: res, Vars: varArgsOf(g), Only: sel.only, Skip: sel.skip, Until: sel.until,
 				Parallelism: parallelism, FailFast: failFast, Runner: rf.runner, Wait: rf.wait, WaitLock: rf.waitLock,
-				TrustedRef: rf.trustedRef, Started: g.printStarted}
+				TrustedRef: rf.trustedRef, Started: g.printStarted, AllowDirty: allowDirty}
 			if dryRun {
 				fmt.Fprintf(g.stdout, "dry run of %s: nothing runs, nothing is recorded\n", res.Config.Pipeline.Name)
 				out, err := eng.DryRun(ctx, req)
@@ -105,6 +113,7 @@ config, 3 stopped at a gate.
 	f.BoolVar(&dryRun, "dry-run", false, "walk the plan, evaluate when conditions and print what would run, without Docker or the state store")
 	f.IntVar(&parallelism, "parallelism", runtime.NumCPU(), "run at most `N` steps at once")
 	f.BoolVar(&failFast, "fail-fast", false, "stop every running step as soon as one fails")
+	f.BoolVar(&allowDirty, "allow-dirty", false, "create a release from a working tree with modified tracked files: its version gets a -dirty suffix and it records no branch, so branches rules refuse it")
 	return cmd
 }
 
@@ -118,7 +127,10 @@ or failed: it reloads the config at the run's recorded commit, plans it with
 the run's recorded options and runs every node that has not succeeded yet.
 It takes no -var or -var-file: a run resumes with the variables it started
 with. A run that was cancelled (its gates are closed) or whose gate expired
-cannot be resumed (exit 2): start a new run.
+cannot be resumed (exit 2): start a new run. Steps run in the working tree,
+so a run resumes only from a checkout of its recorded commit with no modified
+tracked files; otherwise resume refuses (exit 2): check out that commit and a
+clean tree first.
 ` + runJSONHelp,
 		Example: `  pipeline approve r-20261125-ab12cd go-live && pipeline resume r-20261125-ab12cd`,
 		Args:    cobra.ExactArgs(1),
