@@ -108,11 +108,24 @@ func newGCCommand(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "gc",
 		Short: "Remove containers and partial artifacts left by killed pipeline processes",
-		Args:  cobra.NoArgs,
+		Long: `gc removes the step containers (found by label) and partial artifact files
+that killed pipeline processes left behind.
+
+Exit codes: 0 cleaned; 1 something could not be removed; 2 the SQLite state
+store does not exist (gc creates none, but still removes containers and
+partial artifact files first).`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := context.Background()
 			rf.runner = "docker"
-			eng, closeAll, err := g.openEngine(ctx, wiring{flags: &rf, dockerOptional: true})
+			url, _, err := g.stateLocation()
+			if err != nil {
+				return err
+			}
+			// gc needs no store: without one it creates none, still cleans,
+			// and then refuses like the other commands on recorded state.
+			noStore := checkStoreExists(url)
+			eng, closeAll, err := g.openEngine(ctx, wiring{flags: &rf, dockerOptional: true, storeless: noStore != nil})
 			if err != nil {
 				return err
 			}
@@ -124,6 +137,9 @@ func newGCCommand(g *globals) *cobra.Command {
 				}
 			} else if res != nil {
 				fmt.Fprintf(g.stdout, "removed %s and %s\n", plural(res.Containers, "container"), plural(res.TempFiles, "partial artifact file"))
+			}
+			if err == nil && noStore != nil {
+				return &usageError{fmt.Errorf("%w\n(gc removed the leftover containers and partial artifact files above all the same, and created no store)", noStore)}
 			}
 			return err
 		},

@@ -20,6 +20,7 @@ import (
 	"github.com/pipeline-cd/pipeline/dsl/gitsrc"
 	"github.com/pipeline-cd/pipeline/dsl/loader"
 	"github.com/pipeline-cd/pipeline/engine"
+	"github.com/pipeline-cd/pipeline/engine/state"
 	"github.com/pipeline-cd/pipeline/engine/state/backend"
 	"github.com/pipeline-cd/pipeline/engine/ui"
 	"github.com/pipeline-cd/pipeline/runners"
@@ -185,6 +186,10 @@ type wiring struct {
 	// dockerOptional goes on without the Docker runner when no engine
 	// answers (gc still cleans the artifact store).
 	dockerOptional bool
+	// storeless opens the runners and the artifact directory but neither
+	// opens nor creates the state store or any directory: gc when the
+	// SQLite store does not exist.
+	storeless bool
 }
 
 // openEngine opens the state store and the runners and returns the engine
@@ -214,26 +219,16 @@ func (g *globals) openEngine(ctx context.Context, w wiring) (*engine.Engine, fun
 				return nil, nil, err
 			}
 		}
-		if g.stateURL == "" && os.Getenv("PIPELINE_STATE") == "" {
-			if err := createStateDir(filepath.Dir(strings.TrimPrefix(url, "sqlite:"))); err != nil {
+		if w.storeless {
+			opts.ArtifactDir = artifacts
+		} else {
+			st, err := g.openStore(ctx, url, artifacts, w, logger)
+			if err != nil {
 				return nil, nil, err
 			}
+			closers = append(closers, func() { _ = st.Close() })
+			opts.Store, opts.ArtifactDir = st, artifacts
 		}
-		if w.flags != nil {
-			// Commands that run steps may store artifacts.
-			if err := createArtifactParent(artifacts); err != nil {
-				return nil, nil, err
-			}
-		}
-		st, err := backend.Open(ctx, url, logger)
-		if err != nil {
-			if errors.Is(err, backend.ErrBadURL) {
-				return nil, nil, &usageError{err}
-			}
-			return nil, nil, fmt.Errorf("opening the state store: %w", err)
-		}
-		closers = append(closers, func() { _ = st.Close() })
-		opts.Store, opts.ArtifactDir = st, artifacts
 	}
 	if w.flags != nil {
 		opts.Actor = g.actor()
@@ -262,6 +257,30 @@ func (g *globals) openEngine(ctx context.Context, w wiring) (*engine.Engine, fun
 		}
 	}
 	return engine.New(opts), closeAll, nil
+}
+
+// openStore creates the default state directory (and, for commands that
+// run steps, the artifact directory's parent) and opens the store at url.
+func (g *globals) openStore(ctx context.Context, url, artifacts string, w wiring, logger hclog.Logger) (state.Store, error) {
+	if g.stateURL == "" && os.Getenv("PIPELINE_STATE") == "" {
+		if err := createStateDir(filepath.Dir(strings.TrimPrefix(url, "sqlite:"))); err != nil {
+			return nil, err
+		}
+	}
+	if w.flags != nil {
+		// Commands that run steps may store artifacts.
+		if err := createArtifactParent(artifacts); err != nil {
+			return nil, err
+		}
+	}
+	st, err := backend.Open(ctx, url, logger)
+	if err != nil {
+		if errors.Is(err, backend.ErrBadURL) {
+			return nil, &usageError{err}
+		}
+		return nil, fmt.Errorf("opening the state store: %w", err)
+	}
+	return st, nil
 }
 
 // needsDocker reports whether any step of the config runs in Docker with

@@ -27,6 +27,8 @@ var readOnlyCommands = [][]string{
 	{"approve", "r-1", "go"},
 	{"reject", "r-1", "go"},
 	{"resume", "r-1", "--runner", "local"},
+	// gc still cleans containers and partial artifacts, but creates no store.
+	{"gc"},
 }
 
 // TestReadOnlyCommandsNeedExistingStore checks that a command that only
@@ -94,5 +96,33 @@ func TestRecordingCommandCreatesStore(t *testing.T) {
 				t.Errorf("pipeline %s: Stat(%s) = %v; want the store created", strings.Join(args, " "), db, err)
 			}
 		})
+	}
+}
+
+// TestGCWithoutStoreStillCleans checks that gc with a missing store still
+// removes partial artifact files, exits 2 and creates no store.
+func TestGCWithoutStoreStillCleans(t *testing.T) {
+	t.Setenv("PIPELINE_STATE", "")
+	artifacts := t.TempDir()
+	blob := filepath.Join(artifacts, "tmp", "blob-123")
+	if err := os.MkdirAll(filepath.Dir(blob), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(blob, []byte("partial"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	db := filepath.Join(t.TempDir(), "no", "state.db")
+	code, stdout, stderr := runCLI(t, "gc", "--state", db, "--artifacts", artifacts, "-C", t.TempDir())
+	if code != exitUsage {
+		t.Errorf("pipeline gc exit code = %d; want %d (stderr %q)", code, exitUsage, stderr)
+	}
+	if !strings.Contains(stdout, "1 partial artifact file") || !strings.Contains(stderr, "created no store") {
+		t.Errorf("pipeline gc stdout = %q, stderr = %q; want the partial file counted and the store named as not created", stdout, stderr)
+	}
+	if _, err := os.Stat(blob); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("Stat(%s) = %v; want the partial artifact removed", blob, err)
+	}
+	if _, err := os.Stat(filepath.Dir(db)); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("Stat(%s) = %v; want no store directory", filepath.Dir(db), err)
 	}
 }
