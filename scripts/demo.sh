@@ -40,6 +40,9 @@ command -v curl >/dev/null 2>&1 || command -v wget >/dev/null 2>&1 || die "neith
 docker info >/dev/null 2>&1 || die "the Docker engine does not answer; start dockerd"
 git rev-parse --git-dir >/dev/null 2>&1 || die "$ROOT is not a git repository; the pipeline versions releases by git history"
 
+[ -z "$(git status --porcelain --untracked-files=no)" ] ||
+	die "tracked files are modified (see git status); a run from such a tree creates no release and deploys nowhere: commit or stash the changes first"
+
 branch="$(git rev-parse --abbrev-ref HEAD)"
 if [ "$branch" != main ]; then
 	echo "note: you are on branch '$branch'; production only accepts releases built from main, so the demo will stop before production."

@@ -144,7 +144,7 @@ func TestKillDuringReleaseCreation(t *testing.T) {
 
 func TestKillWhileHoldingLock(t *testing.T) {
 	r := newRepo(t)
-	r.commit("one", map[string]string{"pipeline.hcl": crashy, "src.txt": "good\n"})
+	one := r.commit("one", map[string]string{"pipeline.hcl": crashy, "src.txt": "good\n"})
 	id := kill9(t, r, "counts/rollout.started", "-var", "deploy_sleep=30")
 	crashed(t, r, id)
 
@@ -164,7 +164,9 @@ func TestKillWhileHoldingLock(t *testing.T) {
 	// The newer run put 3.0.2 live, so resuming the killed run of 3.0.1 is
 	// refused as outdated (exit 1) before it deploys: a resume does not put
 	// an older release live over a newer one. The refusal names the live
-	// release and the way back on purpose.
+	// release and the way back on purpose. A run resumes from a checkout
+	// of its own commit.
+	r.git("checkout", "-q", one)
 	res := r.must(1, nil, "resume", id, "--runner", "local", "--plain")
 	if !strings.Contains(res.stderr, "a newer release is already live") || !strings.Contains(res.stderr, "3.0.2") ||
 		!strings.Contains(res.stderr, "pipeline deploy internal --release 3.0.1") {
