@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"testing/fstest"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -21,29 +22,116 @@ import (
 // the config at base/ (absent: no base config) and head/, and the expected
 // reports diff.txt, diff.md and diff.json. A case may instead name the
 // directory of a side in its sides.json, relative to the case directory
-// ({"base": "../changes/base"}), to compare a config another case holds.
+// ({"base": "../changes/base"}), to compare a config another case holds, and
+// may give its head as edits to the base files instead of a head directory
+// ({"head_edits": [{"file": "pipeline.hcl", "old": "...", "new": "..."}]}).
 var corpus = filepath.Join("..", "..", "testdata", "diff")
 
-// sideDir returns the config directory of one side of a corpus case, and
-// false when the case has no config for that side.
-func sideDir(t *testing.T, dir, side string) (string, bool) {
+// caseSides is a corpus case's sides.json.
+type caseSides struct {
+	// Base and Head name the config directory of a side, relative to the
+	// case directory; empty means the case's own base/ or head/.
+	Base string `json:"base"`
+	Head string `json:"head"`
+	// HeadEdits, when set, make the head config from the base files; the
+	// case then has no head directory.
+	HeadEdits []headEdit `json:"head_edits"`
+}
+
+// headEdit replaces the one occurrence of Old in the base file File by New.
+type headEdit struct {
+	File string `json:"file"`
+	Old  string `json:"old"`
+	New  string `json:"new"`
+}
+
+// readSides reads a case's sides.json; a case without one has the zero
+// caseSides. Unknown keys fail the test, so that a misspelt key is not
+// silently ignored.
+func readSides(t *testing.T, dir string) caseSides {
 	t.Helper()
-	var sides map[string]string
-	b, err := os.ReadFile(filepath.Join(dir, "sides.json"))
-	switch {
-	case err == nil:
-		if err := json.Unmarshal(b, &sides); err != nil {
-			t.Fatalf("%s: %v", filepath.Join(dir, "sides.json"), err)
-		}
-	case !errors.Is(err, fs.ErrNotExist):
+	var s caseSides
+	name := filepath.Join(dir, "sides.json")
+	b, err := os.ReadFile(name)
+	if errors.Is(err, fs.ErrNotExist) {
+		return s
+	}
+	if err != nil {
 		t.Fatal(err)
 	}
-	if rel, ok := sides[side]; ok {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&s); err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	return s
+}
+
+// sideDir returns the config directory of one side of a corpus case, and
+// false when the case has no config directory for that side.
+func sideDir(dir, side string, s caseSides) (string, bool) {
+	rel := s.Base
+	if side == "head" {
+		rel = s.Head
+	}
+	if rel != "" {
 		return filepath.Join(dir, filepath.FromSlash(rel)), true
 	}
 	own := filepath.Join(dir, side)
-	_, err = os.Stat(own)
+	_, err := os.Stat(own)
 	return own, err == nil
+}
+
+// applyEdits applies edits, in order, to files (file name to contents). It
+// fails when an edit names a file not in files or when its old text does not
+// occur exactly once, so that an edit cannot silently stop applying.
+func applyEdits(files fstest.MapFS, edits []headEdit) error {
+	for i, e := range edits {
+		f, ok := files[e.File]
+		if !ok {
+			return fmt.Errorf("head_edits[%d] names %s, which the base does not have", i, e.File)
+		}
+		if n := strings.Count(string(f.Data), e.Old); e.Old == "" || n != 1 {
+			return fmt.Errorf("head_edits[%d]: old text %q occurs %d times in %s; want exactly once", i, e.Old, n, e.File)
+		}
+		files[e.File] = &fstest.MapFile{Data: []byte(strings.Replace(string(f.Data), e.Old, e.New, 1)), Mode: f.Mode}
+	}
+	return nil
+}
+
+// editedHead returns the head of a case that gives head_edits: the files of
+// the base directory with the edits applied, in memory.
+func editedHead(t *testing.T, dir string, s caseSides) fs.FS {
+	t.Helper()
+	if s.Head != "" {
+		t.Fatalf("%s: sides.json gives both head and head_edits", dir)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "head")); err == nil {
+		t.Fatalf("%s: has a head directory and head_edits in sides.json; keep one", dir)
+	}
+	baseDir, ok := sideDir(dir, "base", s)
+	if !ok {
+		t.Fatalf("%s: head_edits need a base config", dir)
+	}
+	files := fstest.MapFS{}
+	entries, err := os.ReadDir(baseDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		if !e.Type().IsRegular() {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join(baseDir, e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		files[e.Name()] = &fstest.MapFile{Data: b, Mode: 0o644}
+	}
+	if err := applyEdits(files, s.HeadEdits); err != nil {
+		t.Fatalf("%s: sides.json %v", dir, err)
+	}
+	return files
 }
 
 // gitAt returns distinct git.* values per side, so that expressions reading
@@ -67,7 +155,14 @@ func environment(name string) (string, bool) {
 // loadDir loads a corpus directory, failing the test on any error diagnostic.
 func loadDir(t *testing.T, dir, side string) *dsl.Config {
 	t.Helper()
-	cfg, diags := dsl.NewParser().LoadDir(os.DirFS(dir), dsl.LoadOptions{
+	return loadFS(t, os.DirFS(dir), dir, side)
+}
+
+// loadFS loads the config in fsys, which is dir or stands for it, failing
+// the test on any error diagnostic.
+func loadFS(t *testing.T, fsys fs.FS, dir, side string) *dsl.Config {
+	t.Helper()
+	cfg, diags := dsl.NewParser().LoadDir(fsys, dsl.LoadOptions{
 		Dir:            dir,
 		FilenamePrefix: side + "/",
 		Source:         dsl.Source{Ref: side},
@@ -91,15 +186,21 @@ func TestGolden(t *testing.T) {
 		}
 		dir := filepath.Join(corpus, c.Name())
 		t.Run(c.Name(), func(t *testing.T) {
+			sides := readSides(t, dir)
 			var base *dsl.Config
-			if baseDir, ok := sideDir(t, dir, "base"); ok {
+			if baseDir, ok := sideDir(dir, "base", sides); ok {
 				base = loadDir(t, baseDir, "base")
 			}
-			headDir, ok := sideDir(t, dir, "head")
-			if !ok {
-				t.Fatalf("%s has no head config", dir)
+			var head *dsl.Config
+			if len(sides.HeadEdits) > 0 {
+				head = loadFS(t, editedHead(t, dir, sides), filepath.Join(dir, "head"), "head")
+			} else {
+				headDir, ok := sideDir(dir, "head", sides)
+				if !ok {
+					t.Fatalf("%s has no head config", dir)
+				}
+				head = loadDir(t, headDir, "head")
 			}
-			head := loadDir(t, headDir, "head")
 			r := Compare(base, head)
 			for _, out := range []struct {
 				file  string
@@ -378,6 +479,34 @@ build "p" {
 			r := Compare(base, head)
 			if d := cmp.Diff(tt.want, r.Changes, cmpNilEmpty); d != "" {
 				t.Errorf("Compare(when = %s -> %s).Changes mismatch (-want +got):\n%s", tt.baseWhen, tt.headWhen, d)
+			}
+		})
+	}
+}
+
+func TestApplyEdits(t *testing.T) {
+	tests := []struct {
+		name    string
+		edits   []headEdit
+		want    string
+		wantErr bool
+	}{
+		{"one edit", []headEdit{{"pipeline.hcl", "b", "B"}}, "aBc a", false},
+		{"edits apply in order", []headEdit{{"pipeline.hcl", "b", "B"}, {"pipeline.hcl", "Bc", "x"}}, "ax a", false},
+		{"old occurs twice", []headEdit{{"pipeline.hcl", "a", "A"}}, "", true},
+		{"old missing", []headEdit{{"pipeline.hcl", "z", "Z"}}, "", true},
+		{"old empty", []headEdit{{"pipeline.hcl", "", "Z"}}, "", true},
+		{"file missing", []headEdit{{"other.pipeline.hcl", "b", "B"}}, "", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			files := fstest.MapFS{"pipeline.hcl": {Data: []byte("abc a")}}
+			err := applyEdits(files, tt.edits)
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("applyEdits(%v) error = %v; want error %v", tt.edits, err, tt.wantErr)
+			}
+			if err == nil && string(files["pipeline.hcl"].Data) != tt.want {
+				t.Errorf("applyEdits(%v) = %q; want %q", tt.edits, files["pipeline.hcl"].Data, tt.want)
 			}
 		})
 	}
