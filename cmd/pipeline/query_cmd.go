@@ -51,6 +51,18 @@ func (g *globals) queryEngine(ctx context.Context) (*engine.Engine, func(), erro
 	return g.openEngine(ctx, wiring{existing: true})
 }
 
+// withQuery opens the existing store read-only through the engine, calls fn
+// and closes everything, so each query command is only its query.
+func (g *globals) withQuery(fn func(ctx context.Context, eng *engine.Engine) error) error {
+	ctx := context.Background()
+	eng, closeAll, err := g.queryEngine(ctx)
+	if err != nil {
+		return err
+	}
+	defer closeAll()
+	return fn(ctx, eng)
+}
+
 func newRunsCommand(g *globals) *cobra.Command {
 	var limit int
 	var all bool
@@ -71,29 +83,25 @@ With --json it prints the document GET /api/runs of pipeline serve answers:
 			if err := checkLimit(limit); err != nil {
 				return err
 			}
-			ctx := context.Background()
-			eng, closeAll, err := g.queryEngine(ctx)
-			if err != nil {
-				return err
-			}
-			defer closeAll()
-			pipeline := ""
-			if !all {
-				pipeline = g.pipelineName()
-			}
-			runs, err := eng.Runs(ctx, pipeline, limit)
-			if err != nil {
-				return err
-			}
-			if g.json {
-				return printDataJSON(g.stdout, view.NewRuns(runs))
-			}
-			tw := tabwriter.NewWriter(g.stdout, 0, 0, 2, ' ', 0)
-			fmt.Fprintln(tw, "RUN\tPIPELINE\tKIND\tSTATUS\tCOMMIT\tBRANCH\tSTARTED\tREASON")
-			for _, r := range runs {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%.12s\t%s\t%s\t%s\n", r.ID, r.Pipeline, r.Kind, r.Display, r.Commit, r.Branch, fmtWhen(r.StartedAt), r.Reason)
-			}
-			return tw.Flush()
+			return g.withQuery(func(ctx context.Context, eng *engine.Engine) error {
+				pipeline := ""
+				if !all {
+					pipeline = g.pipelineName()
+				}
+				runs, err := eng.Runs(ctx, pipeline, limit)
+				if err != nil {
+					return err
+				}
+				if g.json {
+					return printDataJSON(g.stdout, view.NewRuns(runs))
+				}
+				tw := tabwriter.NewWriter(g.stdout, 0, 0, 2, ' ', 0)
+				fmt.Fprintln(tw, "RUN\tPIPELINE\tKIND\tSTATUS\tCOMMIT\tBRANCH\tSTARTED\tREASON")
+				for _, r := range runs {
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%.12s\t%s\t%s\t%s\n", r.ID, r.Pipeline, r.Kind, r.Display, r.Commit, r.Branch, fmtWhen(r.StartedAt), r.Reason)
+				}
+				return tw.Flush()
+			})
 		},
 	}
 	cmd.Flags().IntVar(&limit, "limit", 20, "show at most `N` runs (0: all)")
@@ -114,25 +122,21 @@ With --json it prints {"run_id", "step", "lines": [{"node_id", "attempt",
 "seq", "stream", "at", "text"}]}.`,
 		Args: cobra.RangeArgs(1, 2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx := context.Background()
-			eng, closeAll, err := g.queryEngine(ctx)
-			if err != nil {
-				return err
-			}
-			defer closeAll()
-			step := ""
-			if len(args) == 2 {
-				step = args[1]
-			}
-			lines, err := eng.Logs(ctx, args[0], step)
-			if err != nil {
-				return err
-			}
-			if g.json {
-				return printDataJSON(g.stdout, view.NewLogs(args[0], step, lines))
-			}
-			writeLogLines(g.stdout, lines, step != "")
-			return nil
+			return g.withQuery(func(ctx context.Context, eng *engine.Engine) error {
+				step := ""
+				if len(args) == 2 {
+					step = args[1]
+				}
+				lines, err := eng.Logs(ctx, args[0], step)
+				if err != nil {
+					return err
+				}
+				if g.json {
+					return printDataJSON(g.stdout, view.NewLogs(args[0], step, lines))
+				}
+				writeLogLines(g.stdout, lines, step != "")
+				return nil
+			})
 		},
 	}
 }
@@ -158,25 +162,21 @@ pipeline serve answers: {"releases": [{"id", "pipeline", "version",
 			if err != nil {
 				return err
 			}
-			ctx := context.Background()
-			eng, closeAll, err := g.queryEngine(ctx)
-			if err != nil {
-				return err
-			}
-			defer closeAll()
-			rels, err := eng.Releases(ctx, res.Config.Pipeline.Name, limit)
-			if err != nil {
-				return err
-			}
-			if g.json {
-				return printDataJSON(g.stdout, view.NewReleases(rels))
-			}
-			tw := tabwriter.NewWriter(g.stdout, 0, 0, 2, ' ', 0)
-			fmt.Fprintln(tw, "VERSION\tCREATED\tCOMMIT\tBRANCH\tAUTHOR\tARTIFACTS\tIMAGES\tRUN")
-			for _, r := range rels {
-				fmt.Fprintf(tw, "%s\t%s\t%.12s\t%s\t%s\t%d\t%d\t%s\n", r.Version, fmtWhen(r.CreatedAt), r.Commit, r.Branch, r.Author, len(r.Artifacts), len(r.Images), r.RunID)
-			}
-			return tw.Flush()
+			return g.withQuery(func(ctx context.Context, eng *engine.Engine) error {
+				rels, err := eng.Releases(ctx, res.Config.Pipeline.Name, limit)
+				if err != nil {
+					return err
+				}
+				if g.json {
+					return printDataJSON(g.stdout, view.NewReleases(rels))
+				}
+				tw := tabwriter.NewWriter(g.stdout, 0, 0, 2, ' ', 0)
+				fmt.Fprintln(tw, "VERSION\tCREATED\tCOMMIT\tBRANCH\tAUTHOR\tARTIFACTS\tIMAGES\tRUN")
+				for _, r := range rels {
+					fmt.Fprintf(tw, "%s\t%s\t%.12s\t%s\t%s\t%d\t%d\t%s\n", r.Version, fmtWhen(r.CreatedAt), r.Commit, r.Branch, r.Author, len(r.Artifacts), len(r.Images), r.RunID)
+				}
+				return tw.Flush()
+			})
 		},
 	}
 	cmd.Flags().IntVar(&limit, "limit", 20, "show at most `N` releases (0: all)")
@@ -212,20 +212,16 @@ pipeline serve answers: {"deployments": [{"id", "pipeline", "environment",
 					return err
 				}
 			}
-			ctx := context.Background()
-			eng, closeAll, err := g.queryEngine(ctx)
-			if err != nil {
-				return err
-			}
-			defer closeAll()
-			h, err := eng.History(ctx, res.Config.Pipeline.Name, env, limit)
-			if err != nil {
-				return err
-			}
-			if g.json {
-				return printDataJSON(g.stdout, view.NewHistory(h.Deployments, view.NewRollbackTargets(res.Config.Pipeline.Name, h.RollbackTargets)))
-			}
-			return writeHistory(g.stdout, h)
+			return g.withQuery(func(ctx context.Context, eng *engine.Engine) error {
+				h, err := eng.History(ctx, res.Config.Pipeline.Name, env, limit)
+				if err != nil {
+					return err
+				}
+				if g.json {
+					return printDataJSON(g.stdout, view.NewHistory(h.Deployments, view.NewRollbackTargets(res.Config.Pipeline.Name, h.RollbackTargets)))
+				}
+				return writeHistory(g.stdout, h)
+			})
 		},
 	}
 	cmd.Flags().StringVar(&env, "env", "", "only this `ENV`ironment")
@@ -308,48 +304,45 @@ answers: {"store", "generated_at", "pipelines": [{"pipeline",
 				}
 				name, configured = res.Config.Pipeline.Name, environmentsOf(res.Config)
 			}
-			ctx := context.Background()
-			eng, closeAll, err := g.queryEngine(ctx)
-			if err != nil {
-				return err
-			}
-			defer closeAll()
-			names := []string{name}
-			if all {
-				if names, err = eng.Pipelines(ctx); err != nil {
-					return err
-				}
-			}
-			doc := view.Status{GeneratedAt: view.Time(time.Now()), Pipelines: []view.PipelineStatus{}}
-			if url, _, err := g.stateLocation(); err == nil {
-				doc.Store = serve.Redact(url)
-			}
-			for _, p := range names {
-				envs := []string(nil)
-				if p == name {
-					envs = configured
-				}
+			return g.withQuery(func(ctx context.Context, eng *engine.Engine) error {
+				names := []string{name}
 				if all {
-					hist, err := eng.History(ctx, p, "", statusHistory)
+					var err error
+					if names, err = eng.Pipelines(ctx); err != nil {
+						return err
+					}
+				}
+				doc := view.Status{GeneratedAt: view.Time(time.Now()), Pipelines: []view.PipelineStatus{}}
+				if url, _, err := g.stateLocation(); err == nil {
+					doc.Store = serve.Redact(url)
+				}
+				for _, p := range names {
+					envs := []string(nil)
+					if p == name {
+						envs = configured
+					}
+					if all {
+						hist, err := eng.History(ctx, p, "", statusHistory)
+						if err != nil {
+							return err
+						}
+						envs = append(envs, hist.Environments()...)
+					}
+					rows, err := eng.Status(ctx, p, envs)
 					if err != nil {
 						return err
 					}
-					envs = append(envs, hist.Environments()...)
+					doc.Pipelines = append(doc.Pipelines, view.NewPipelineStatus(p, rows))
 				}
-				rows, err := eng.Status(ctx, p, envs)
-				if err != nil {
-					return err
+				if g.json {
+					return printDataJSON(g.stdout, doc)
 				}
-				doc.Pipelines = append(doc.Pipelines, view.NewPipelineStatus(p, rows))
-			}
-			if g.json {
-				return printDataJSON(g.stdout, doc)
-			}
-			if all && len(doc.Pipelines) == 0 {
-				fmt.Fprintf(g.stdout, "the state store %s holds no runs yet\n", doc.Store)
-				return nil
-			}
-			return writeStatus(g.stdout, doc.Pipelines)
+				if all && len(doc.Pipelines) == 0 {
+					fmt.Fprintf(g.stdout, "the state store %s holds no runs yet\n", doc.Store)
+					return nil
+				}
+				return writeStatus(g.stdout, doc.Pipelines)
+			})
 		},
 	}
 	cmd.Flags().BoolVar(&all, "all", false, "show every pipeline in the state store (no config needed)")
@@ -444,20 +437,16 @@ With --json it prints the document GET /api/audit of pipeline serve answers:
 			if err := checkLimit(limit); err != nil {
 				return err
 			}
-			ctx := context.Background()
-			eng, closeAll, err := g.queryEngine(ctx)
-			if err != nil {
-				return err
-			}
-			defer closeAll()
-			evs, err := eng.Audit(ctx, g.pipelineName(), limit)
-			if err != nil {
-				return err
-			}
-			if g.json {
-				return printDataJSON(g.stdout, view.NewAudit(evs))
-			}
-			return writeAudit(g.stdout, evs)
+			return g.withQuery(func(ctx context.Context, eng *engine.Engine) error {
+				evs, err := eng.Audit(ctx, g.pipelineName(), limit)
+				if err != nil {
+					return err
+				}
+				if g.json {
+					return printDataJSON(g.stdout, view.NewAudit(evs))
+				}
+				return writeAudit(g.stdout, evs)
+			})
 		},
 	}
 	cmd.Flags().IntVar(&limit, "limit", 0, "show the newest `N` events (0: all)")
