@@ -157,6 +157,12 @@ func (e *Engine) prepare(res *loader.Result, runID string, rec *recorded) (*sess
 	if err != nil {
 		return nil, nil, err
 	}
+	fresh, err := s.leaveOutFresh()
+	if err != nil {
+		return nil, nil, err
+	}
+	warnings = append(warnings, fresh...)
+	cfg = s.cfg
 	if rec.Version == "" {
 		if rec.Version, err = e.version(res, runID); err != nil {
 			return nil, nil, err
@@ -170,7 +176,7 @@ func (e *Engine) prepare(res *loader.Result, runID string, rec *recorded) (*sess
 		cfg = environmentOnly(cfg, rec.Environment, rec.Kind == "rollback")
 		s.cfg = cfg
 	}
-	p, err := plan.New(cfg, plan.Options{Only: rec.Only, Skip: rec.Skip, Until: rec.Until, Scope: s.scope,
+	p, err := plan.New(cfg, plan.Options{Only: rec.Only, Skip: s.skipSelection(), Until: rec.Until, Scope: s.scope,
 		AllowPrivileged: e.opts.AllowPrivileged})
 	if err != nil {
 		return nil, nil, planError(err, res)

@@ -2,7 +2,9 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/pipeline-cd/pipeline/engine/plan"
 	"github.com/pipeline-cd/pipeline/engine/rules"
@@ -25,6 +27,7 @@ func (s *session) applyTrusted() ([]string, error) {
 	s.trusted = head
 	s.rec.Groups = groupsOf(s.cfg, nil)
 	tr := trust.Load(trust.Request{Head: s.res, Ref: s.rec.TrustedRef, Getenv: s.e.opts.Getenv})
+	s.tr = tr
 	if !tr.InGit() {
 		s.e.logger.Debug("not in a git repository: the working tree's config is the only config, so its protection rules apply",
 			"dir", s.res.AbsDir)
@@ -43,6 +46,47 @@ func (s *session) applyTrusted() ([]string, error) {
 	}
 	s.rec.Groups = groupsOf(tr.Config, s.cfg)
 	return tr.Warnings, nil
+}
+
+// leaveOutFresh takes the environments that the trusted ref does not
+// define (trust.Result.Fresh) out of the session's config, so that nothing
+// of them is planned or run, and returns why, one warning each. An
+// environment the operator asked for by name (--only, --until, deploy
+// ENV) refuses the whole run instead (code 2, before anything runs or is
+// recorded). A rollback is not refused, as in checkTrusted.
+func (s *session) leaveOutFresh() ([]string, error) {
+	if s.tr == nil || s.rec.Kind == "rollback" {
+		return nil, nil
+	}
+	fresh := s.tr.Fresh(s.cfg)
+	var warnings []string
+	var asked []error
+	for _, env := range fresh {
+		why := s.tr.FreshError(env)
+		if trust.Asked(env, s.rec.Only, s.rec.Until, s.rec.Environment) {
+			asked = append(asked, fmt.Errorf("environment %s was asked for and is refused: %w", env, why))
+			continue
+		}
+		warnings = append(warnings, why.Error())
+	}
+	if len(asked) > 0 {
+		return nil, invalid(errors.Join(asked...))
+	}
+	s.cfg = trust.Without(s.cfg, fresh)
+	s.fresh = fresh
+	return warnings, nil
+}
+
+// skipSelection returns the --skip names without those of environments
+// left out by leaveOutFresh, which the plan no longer knows.
+func (s *session) skipSelection() []string {
+	var out []string
+	for _, name := range s.rec.Skip {
+		if !slices.ContainsFunc(s.fresh, func(env string) bool { return trust.Asked(env, []string{name}, "", "") }) {
+			out = append(out, name)
+		}
+	}
+	return out
 }
 
 // refuseEnvironments records why the run has no trusted rules and returns

@@ -48,9 +48,15 @@ type Result struct {
 	// rules cannot be read and how to fix it: every environment of the
 	// run is refused.
 	Refused error
+	// NotYet is set when the trusted ref has no pipeline config in the
+	// change's directory: a repository adopting pipeline, or a change
+	// that moves its config. Config is nil; every environment is Fresh.
+	NotYet bool
 	// Warnings lists how the change's rules differ from the trusted ones
 	// (the trusted value applies).
 	Warnings []string
+
+	component string // the config directory, for messages
 }
 
 // InGit reports whether the change is in a git repository, so that a
@@ -85,8 +91,12 @@ func Load(req Request) *Result {
 		}
 		ref = def
 	}
-	out := &Result{Ref: ref}
+	out := &Result{Ref: ref, component: component(head)}
 	name := head.Config.Pipeline.Name
+	if configAbsent(head, ref) {
+		out.NotYet = true
+		return out
+	}
 	tres, diags := loader.Load(loader.Request{Dir: head.AbsDir, Ref: ref, Getenv: withoutVarEnv(req.Getenv)})
 	if tres != nil && tres.Config != nil {
 		if vars := runtimeProtectionVars(tres); len(vars) > 0 {
@@ -116,8 +126,8 @@ func Load(req Request) *Result {
 	}
 	out.Config = tres.Config
 	for _, d := range rules.Compare(rules.FromConfig(tres.Config), rules.FromConfig(head.Config)) {
-		if d.What == "environment" && d.Head == "(none)" {
-			continue
+		if d.What == "environment" {
+			continue // a trusted environment the change drops is not run; see Fresh for new ones
 		}
 		out.Warnings = append(out.Warnings, d.String())
 	}
