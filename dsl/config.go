@@ -8,6 +8,7 @@
 package dsl
 
 import (
+	"slices"
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
@@ -152,9 +153,25 @@ type Local struct {
 // Secret is a secret block. Its value is read from the runner's environment
 // at run time and never stored.
 type Secret struct {
-	Name      string
-	Env       string // environment variable holding the value
-	DeclRange hcl.Range
+	Name string
+	Env  string // environment variable holding the value
+	// Environments, when EnvironmentsSet, are the only environments whose
+	// steps may receive the secret (environments = [environment.NAME]);
+	// steps of other stages that list it are refused. Read from the
+	// trusted ref, a branch cannot widen it.
+	Environments    []string
+	EnvironmentsSet bool
+	DeclRange       hcl.Range
+}
+
+// Allows reports whether a step of the stage kind.name may receive the
+// secret: any stage when it declares no environments, else only the
+// environments it names.
+func (s *Secret) Allows(kind StageKind, name string) bool {
+	if !s.EnvironmentsSet {
+		return true
+	}
+	return kind == KindEnvironment && slices.Contains(s.Environments, name)
 }
 
 // Group is a named set of people who may approve gates.

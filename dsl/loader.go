@@ -49,6 +49,9 @@ type loader struct {
 	imageRange    map[string]hcl.Range
 	// refRanges remembers where each resolved-later reference was written.
 	refRanges map[refKey]hcl.Range
+	// secretScopeRanges remembers where each environment of a secret's
+	// environments attribute was written.
+	secretScopeRanges map[*Secret][]hcl.Range
 	// valueErrors is true when a variable or local had errors, so that
 	// the unknown values they leave behind are not reported again.
 	valueErrors bool
@@ -87,6 +90,7 @@ func (l *loader) load(files []*hcl.File) hcl.Diagnostics {
 	l.artifactRange = map[string]hcl.Range{}
 	l.imageRange = map[string]hcl.Range{}
 	l.refRanges = map[refKey]hcl.Range{}
+	l.secretScopeRanges = map[*Secret][]hcl.Range{}
 	l.brokenVars = map[string]bool{}
 	fileMap := make(map[string]*hcl.File, len(files))
 	var blocks hcl.Blocks
