@@ -157,6 +157,9 @@ func (e *Engine) prepare(res *loader.Result, runID string, rec *recorded) (*sess
 	if err != nil {
 		return nil, nil, err
 	}
+	if err := s.checkSecrets(); err != nil {
+		return nil, nil, err
+	}
 	fresh, err := s.leaveOutFresh()
 	if err != nil {
 		return nil, nil, err

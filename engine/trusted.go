@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/pipeline-cd/pipeline/engine/plan"
 	"github.com/pipeline-cd/pipeline/engine/rules"
@@ -75,6 +76,36 @@ func (s *session) leaveOutFresh() ([]string, error) {
 	s.cfg = trust.Without(s.cfg, fresh)
 	s.fresh = fresh
 	return warnings, nil
+}
+
+// checkSecrets refuses the run (code 2, before anything runs or is
+// recorded) when a step would receive a secret outside the scope the
+// trusted ref gives it (trust.Result.CheckSecrets), or when the config
+// reads such a secret's variable with env(), which no scope can follow.
+// It then hides those variables from env() for the rest of the run.
+func (s *session) checkSecrets() error {
+	if s.tr == nil {
+		return nil
+	}
+	if err := s.tr.CheckSecrets(s.cfg); err != nil {
+		return invalid(err)
+	}
+	scoped := s.tr.ScopedEnv()
+	var read []string
+	for _, name := range s.res.Config.EnvRead() {
+		if slices.Contains(scoped, name) {
+			read = append(read, name)
+		}
+	}
+	if len(read) > 0 {
+		return invalid(fmt.Errorf("%w: the config reads %s with env(), but the trusted ref %s gives %s only to the steps of "+
+			"the environments a secret block scopes it to, and env() cannot be scoped; list the secret in those steps "+
+			"(secrets = [secret.NAME]) instead of reading it with env()",
+			trust.ErrSecretOutOfScope, strings.Join(read, ", "), s.rec.TrustedRef, strings.Join(read, ", ")))
+	}
+	s.res.Config.HideEnv(scoped...)
+	s.cfg.HideEnv(scoped...)
+	return nil
 }
 
 // skipSelection returns the --skip names without those of environments

@@ -57,6 +57,15 @@ type Result struct {
 	Warnings []string
 
 	component string // the config directory, for messages
+	// secrets are the secret blocks of the config at the trusted ref in
+	// the change's directory, also when Refused (a renamed pipeline, a
+	// config with errors: what did load still scopes its secrets).
+	secrets map[string]*dsl.Secret
+	// root, dir and getenv find and load the other components' configs at
+	// Ref (see foreignScoped); others caches them.
+	root, dir string
+	getenv    func(string) (string, bool)
+	others    *[]foreignSecret
 }
 
 // InGit reports whether the change is in a git repository, so that a
@@ -91,14 +100,15 @@ func Load(req Request) *Result {
 		}
 		ref = def
 	}
-	out := &Result{Ref: ref, component: component(head)}
+	out := &Result{Ref: ref, component: component(head), root: root, dir: head.Component, getenv: withoutVarEnv(req.Getenv)}
 	name := head.Config.Pipeline.Name
 	if configAbsent(head, ref) {
 		out.NotYet = true
 		return out
 	}
-	tres, diags := loader.Load(loader.Request{Dir: head.AbsDir, Ref: ref, Getenv: withoutVarEnv(req.Getenv)})
+	tres, diags := loader.Load(loader.Request{Dir: head.AbsDir, Ref: ref, Getenv: out.getenv})
 	if tres != nil && tres.Config != nil {
+		out.secrets = tres.Config.Secrets
 		if vars := runtimeProtectionVars(tres); len(vars) > 0 {
 			out.Refused = fmt.Errorf("%w: at the trusted ref %s the protection rules (branches, requires, gates, groups) of pipeline %s "+
 				"depend on %s, which %s no default; protection rules must not depend on run-time variables (-var, -var-file, %s*), "+
