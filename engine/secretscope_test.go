@@ -85,7 +85,7 @@ environment "qa" {
 			"api/pipeline.hcl": strings.Replace(leak("secret.tok"), `pipeline "svc"`, `pipeline "api"`, 1) + "\nsecret \"tok\" { env = \"PROD_TOKEN\" }\n"},
 			"api", []string{"step test.unit.check lists secret tok, which reads PROD_TOKEN, the variable of secret prod_token that pipeline svc (the repository root)"}},
 		{"config moved away from the trusted directory", map[string]string{
-			"pipeline.hcl":        "",
+			"pipeline.hcl": "",
 			"deploy/pipeline.hcl": strings.Replace(unscoped, `step "check" { run = "echo testing" }`, `step "check" {
     run     = "echo $PROD_TOKEN | rev"
     secrets = [secret.prod_token]
