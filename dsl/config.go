@@ -112,6 +112,20 @@ type GitInfo struct {
 	Author      string // e-mail address of the commit author
 	CommitCount int    // -1 when unknown
 	Known       bool   // false when the directory is not in a git repository
+	// BranchUnproven, when set, says why Branch (a name a CI variable
+	// gave a detached checkout) does not count for `branches` rules and
+	// the release's recorded branch: a pull request's head, or a commit
+	// not reachable from that branch's ref. git.branch still shows it.
+	BranchUnproven string
+}
+
+// ProvenBranch returns Branch when it counts for `branches` rules and the
+// release's recorded branch, else "" (see BranchUnproven).
+func (g GitInfo) ProvenBranch() string {
+	if g.BranchUnproven != "" {
+		return ""
+	}
+	return g.Branch
 }
 
 // Pipeline is the pipeline block. There is exactly one per config.

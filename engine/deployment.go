@@ -28,6 +28,9 @@ func (s *session) startEnvironment(ctx context.Context, n *plan.Node) error {
 	if s.deployKind != state.DeployKindRollback {
 		branch := s.run.Branch
 		if err := rules.CheckBranch(te, branch); err != nil {
+			if branch == "" && s.branchWhy != "" {
+				return fmt.Errorf("%w; the branch is unknown: %s", err, s.branchWhy)
+			}
 			return err
 		}
 		if err := rules.CheckRequires(te, s.rec.Version, func(req string) bool { return s.succeededIn(ctx, req) }); err != nil {

@@ -131,9 +131,12 @@ func (e *Engine) Run(ctx context.Context, req RunRequest) (*RunResult, error) {
 	s.wait, s.waitLock = req.Wait, req.WaitLock
 	s.deployKind = state.DeployKindRun
 	cfg := req.Config.Config
-	branch := cfg.Git.Branch
+	branch := cfg.Git.ProvenBranch() // a CI variable's claim counts only when proven
 	if rec.Dirty {
 		branch = "" // the tree is no commit of the branch: branches rules must refuse it
+	}
+	if w := s.unprovenBranch(cfg.Git); w != "" {
+		warnings = append(warnings, w)
 	}
 	s.run = &state.Run{ID: id, Pipeline: cfg.Pipeline.Name, Component: req.Config.Component,
 		Commit: cfg.Git.SHA, Branch: branch, Author: cfg.Git.Author, ConfigDigest: cfg.Source.Digest,

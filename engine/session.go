@@ -38,6 +38,10 @@ type session struct {
 	// fresh lists the environments left out because the trusted ref
 	// does not define them (see leaveOutFresh).
 	fresh []string
+	// branchWhy, when set, says why the run's branch is unknown (a CI
+	// variable's claim that could not be proven); branches rules refuse
+	// the release and say so.
+	branchWhy string
 	// untrusted, when set, is why the run has no trusted protection rules:
 	// its environments are refused (see applyTrusted).
 	untrusted error

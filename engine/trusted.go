@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/pipeline-cd/pipeline/dsl"
 	"github.com/pipeline-cd/pipeline/engine/plan"
 	"github.com/pipeline-cd/pipeline/engine/rules"
 	"github.com/pipeline-cd/pipeline/engine/state"
@@ -106,6 +107,36 @@ func (s *session) checkSecrets() error {
 	s.res.Config.HideEnv(scoped...)
 	s.cfg.HideEnv(scoped...)
 	return nil
+}
+
+// unprovenBranch notes, for a run whose branch a CI variable claimed
+// without proof (dsl.GitInfo.BranchUnproven), why the branch is unknown,
+// so that the environments with branches rules refuse the release, and
+// returns the warning that says so ("" when the branch counts or no
+// planned environment has branches rules).
+func (s *session) unprovenBranch(g dsl.GitInfo) string {
+	if g.BranchUnproven == "" {
+		return ""
+	}
+	s.branchWhy = g.BranchUnproven
+	var envs []string
+	for _, n := range s.plan.Nodes {
+		if n.Kind == plan.KindDeploy && len(s.trusted[n.Env.Name].Branches) > 0 {
+			envs = append(envs, n.Env.Name)
+		}
+	}
+	if len(envs) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("the branch of this run is unknown, so %s, whose branches rules need one, %s refused (build, test and package run): %s",
+		strings.Join(envs, ", "), isAre(len(envs)), g.BranchUnproven)
+}
+
+func isAre(n int) string {
+	if n == 1 {
+		return "is"
+	}
+	return "are"
 }
 
 // skipSelection returns the --skip names without those of environments
