@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/pipeline-cd/pipeline/internal/testenv"
 )
 
 // attackBase is main's reviewed config: prod is gated, limited to main,
@@ -201,4 +203,63 @@ func TestBranchClaimedByCIVariable(t *testing.T) {
 		t.Errorf("a commit on main with GITHUB_REF_NAME=main was not deployed to prod: %v\nstderr:\n%s", err, res2.stderr)
 	}
 	r.noLeak(t, res, res2)
+}
+
+// dockerTrusted is attackBase for the Docker runner: every step runs in
+// the local test image.
+var dockerTrusted = strings.NewReplacer(
+	`image   = "busybox"`, `image   = "pipeline-test/busybox:latest"`,
+	`step "compile" { run = "mkdir -p dist && echo ok > dist/app" }`, `step "compile" {
+    pull = "never"
+    run  = "mkdir -p dist && echo ok > dist/app"
+  }`,
+	`step "check" { run = "echo testing" }`, `step "check" {
+    pull = "never"
+    run  = "echo testing"
+  }`,
+	`    secrets = [secret.prod_token]
+    run     = "mkdir -p deployed && echo ${release.version} > deployed/prod"`, `    pull    = "never"
+    secrets = [secret.prod_token]
+    run     = "mkdir -p deployed && echo $PROD_TOKEN | rev > deployed/prod"`,
+).Replace(attackConfig(""))
+
+// TestTrustedRefDocker runs the stories of this file with the Docker
+// runner: on main the prod step (in scope) receives the secret in its
+// container; a branch's test step that lists it is refused before any
+// container starts (exit 2); a detached PR commit claiming main through
+// GITHUB_HEAD_REF does not reach prod (exit 1). The planted token is in
+// no output and no file under .pipeline.
+func TestTrustedRefDocker(t *testing.T) {
+	testenv.RequireTestImage(t)
+	r := newRepo(t)
+	r.commit("trusted", map[string]string{"pipeline.hcl": dockerTrusted})
+	r.git("checkout", "-q", "--detach", "main")
+	env := []string{"PROD_TOKEN=" + prodToken, "GITHUB_REF_NAME=main"}
+	res := r.must(0, env, "run", "--plain")
+	prod := filepath.Join(r.dir, "deployed", "prod")
+	if b, err := os.ReadFile(prod); err != nil || strings.TrimSpace(string(b)) != reverse(prodToken) {
+		t.Fatalf("prod's step in its container did not receive the secret (deployed/prod = %q, %v)\nstderr:\n%s", b, err, res.stderr)
+	}
+	if err := os.Remove(prod); err != nil {
+		t.Fatal(err)
+	}
+
+	r.git("checkout", "-q", "-b", "pr", "main")
+	r.commit("leak", map[string]string{"pipeline.hcl": strings.NewReplacer(
+		"environments = [environment.prod]", "",
+		`    run  = "echo testing"`, "    secrets = [secret.prod_token]\n    run     = \"echo $PROD_TOKEN | rev\"",
+	).Replace(dockerTrusted)})
+	leak := r.must(2, env, "run", "--plain")
+	if !strings.Contains(leak.stderr, "step test.unit.check lists secret prod_token") {
+		t.Errorf("run of the leaking branch: stderr does not name the refused step:\n%s", leak.stderr)
+	}
+
+	r.git("checkout", "-q", "-b", "pr2", "main")
+	r.commit("pr change", map[string]string{"pr.txt": "only on the pr\n"})
+	r.git("checkout", "-q", "--detach")
+	claim := r.must(1, []string{"PROD_TOKEN=" + prodToken, "GITHUB_HEAD_REF=main"}, "run", "--plain")
+	if _, err := os.Stat(prod); !os.IsNotExist(err) {
+		t.Errorf("a PR commit claiming main through GITHUB_HEAD_REF reached prod (stat: %v)\nstderr:\n%s", err, claim.stderr)
+	}
+	r.noLeak(t, res, leak, claim)
 }
