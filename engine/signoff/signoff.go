@@ -16,6 +16,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/pipeline-cd/pipeline/dsl"
+	"github.com/pipeline-cd/pipeline/engine/state"
 	"github.com/pipeline-cd/pipeline/internal/sshsig"
 )
 
@@ -154,6 +156,105 @@ func matches(got, want Payload) error {
 		if f.got != f.want && !(f.name == "approver" && strings.EqualFold(f.got, f.want)) {
 			return fmt.Errorf("%w: it signs %s %q, but this approval is for %q", ErrMismatch, f.name, f.got, f.want)
 		}
+	}
+	return nil
+}
+
+// SignersOf returns the allowed_signers text of each group of cfg that
+// declares one; nil for a nil cfg.
+func SignersOf(cfg *dsl.Config) map[string]string {
+	if cfg == nil {
+		return nil
+	}
+	out := map[string]string{}
+	for name, g := range cfg.Groups {
+		if g.AllowedSigners != "" {
+			out[name] = g.AllowedSigners
+		}
+	}
+	return out
+}
+
+// AllowedFor returns the signers that may sign approvals of a gate with
+// these approvers: the allowed_signers of each "group:NAME" approver, from
+// signers (group name to allowed_signers text, as SignersOf returns).
+func AllowedFor(approvers []string, signers map[string]string) (sshsig.AllowedSigners, error) {
+	var out sshsig.AllowedSigners
+	for _, a := range approvers {
+		name, ok := strings.CutPrefix(a, "group:")
+		if !ok || signers[name] == "" {
+			continue
+		}
+		s, err := sshsig.ParseAllowedSigners([]byte(signers[name]))
+		if err != nil {
+			return nil, fmt.Errorf("allowed_signers of group %s: %w", name, err)
+		}
+		out = append(out, s...)
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("%w: none of the gate's approver groups (%s) has allowed_signers at the trusted ref", sshsig.ErrNotAllowed, strings.Join(approvers, ", "))
+	}
+	return out, nil
+}
+
+// Approve applies a gate's signature rule to one approval and returns what
+// to store with it: nil when the gate is not signed and no signature was
+// given. want is the approval (its Time is now); sign signs want's payload
+// with the approver's key (approve --sign), signed is a signature made
+// elsewhere; at most one is set. A signed gate refuses an unsigned approval
+// (ErrUnsigned) and any signature that fails Check against the allowed
+// signers of its approver groups. A signature on a gate that is not signed
+// is checked the same way when its groups have allowed_signers, and else
+// only for its own validity over the payload.
+func Approve(want Payload, gateSigned bool, approvers []string, signers map[string]string,
+	sign func([]byte) ([]byte, error), signed *Signed, now time.Time) (*state.Signature, error) {
+	if !gateSigned && sign == nil && signed == nil {
+		return nil, nil
+	}
+	want.Time = want.Time.UTC().Truncate(time.Second)
+	var s Signed
+	switch {
+	case signed != nil:
+		s = *signed
+	case sign != nil:
+		s.Payload = want.Bytes()
+		armored, err := sign(s.Payload)
+		if err != nil {
+			return nil, fmt.Errorf("signing the approval: %w", err)
+		}
+		s.Signature = armored
+	default:
+		return nil, fmt.Errorf("%w: gate %s accepts only approvals signed by a key in its approver groups' allowed_signers; "+
+			"pass --sign KEY (a private key file, KEY.pub held by your ssh-agent, or agent)", ErrUnsigned, want.Gate)
+	}
+	allowed, err := AllowedFor(approvers, signers)
+	if err != nil && gateSigned {
+		return nil, err
+	}
+	v, err := Check(s, want, allowed, now)
+	if err != nil {
+		return nil, fmt.Errorf("the signature of %s's approval of gate %s is refused: %w", want.Approver, want.Gate, err)
+	}
+	return &state.Signature{Payload: string(s.Payload), Armored: string(s.Signature), Fingerprint: v.Fingerprint}, nil
+}
+
+// VerifyStored checks a stored signature again (pipeline audit --verify):
+// the signature over its payload in Namespace, the recorded key
+// fingerprint, and that the payload names the run and the approver the
+// record does. It does not apply the freshness window or the allowed
+// signers, which were checked when the approval was given.
+func VerifyStored(sig *state.Signature, runID, approver string) error {
+	v, err := Recheck(Signed{Payload: []byte(sig.Payload), Signature: []byte(sig.Armored)}, nil)
+	if err != nil {
+		return err
+	}
+	switch {
+	case v.Fingerprint != sig.Fingerprint:
+		return fmt.Errorf("%w: signed by key %s, but the record says %s", ErrMismatch, v.Fingerprint, sig.Fingerprint)
+	case v.Payload.Run != runID:
+		return fmt.Errorf("%w: it signs run %s, but the record is of run %s", ErrMismatch, v.Payload.Run, runID)
+	case !strings.EqualFold(v.Payload.Approver, approver):
+		return fmt.Errorf("%w: it signs approver %s, but the record names %s", ErrMismatch, v.Payload.Approver, approver)
 	}
 	return nil
 }
