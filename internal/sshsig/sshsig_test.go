@@ -15,6 +15,9 @@ import (
 
 	"github.com/pipeline-cd/pipeline/internal/sshsig"
 	"github.com/pipeline-cd/pipeline/internal/testenv"
+
+	// Registers the -update flag that go test ./... -update passes to every package.
+	_ "github.com/pipeline-cd/pipeline/internal/golden"
 )
 
 const ns = "pipeline-approval"
