@@ -10,6 +10,7 @@ import (
 	"github.com/pipeline-cd/pipeline/dsl"
 	"github.com/pipeline-cd/pipeline/engine/plan"
 	"github.com/pipeline-cd/pipeline/engine/rules"
+	"github.com/pipeline-cd/pipeline/engine/signoff"
 	"github.com/pipeline-cd/pipeline/engine/state"
 	"github.com/pipeline-cd/pipeline/engine/trust"
 )
@@ -28,6 +29,7 @@ func (s *session) applyTrusted() ([]string, error) {
 	head := rules.FromConfig(s.cfg)
 	s.trusted = head
 	s.rec.Groups = groupsOf(s.cfg, nil)
+	s.rec.Signers = signoff.SignersOf(s.cfg)
 	tr := trust.Load(trust.Request{Head: s.res, Ref: s.rec.TrustedRef, Getenv: s.e.opts.Getenv})
 	s.tr = tr
 	if !tr.InGit() {
@@ -47,6 +49,7 @@ func (s *session) applyTrusted() ([]string, error) {
 		s.trusted[name] = env // keep the full trusted requires for history checks
 	}
 	s.rec.Groups = groupsOf(tr.Config, s.cfg)
+	s.rec.Signers = signoff.SignersOf(tr.Config)
 	return tr.Warnings, nil
 }
 
