@@ -163,6 +163,11 @@ func (e *Engine) prepare(res *loader.Result, runID string, rec *recorded) (*sess
 	if err != nil {
 		return nil, nil, err
 	}
+	if rec.Environment != "" {
+		s.cfg = environmentOnly(s.cfg, rec.Environment, rec.Kind == "rollback")
+	}
+	// Secrets are checked on what will run: a deploy or rollback runs one
+	// environment's steps of its release's config.
 	if err := s.checkSecrets(); err != nil {
 		return nil, nil, err
 	}
@@ -181,10 +186,6 @@ func (e *Engine) prepare(res *loader.Result, runID string, rec *recorded) (*sess
 		}
 	}
 	s.scope = dsl.Scope{RunID: runID, Release: &dsl.ReleaseValues{Version: rec.Version}}
-	if rec.Environment != "" {
-		cfg = environmentOnly(cfg, rec.Environment, rec.Kind == "rollback")
-		s.cfg = cfg
-	}
 	p, err := plan.New(cfg, plan.Options{Only: rec.Only, Skip: s.skipSelection(), Until: rec.Until, Scope: s.scope,
 		AllowPrivileged: e.opts.AllowPrivileged})
 	if err != nil {
