@@ -94,6 +94,10 @@ type recorded struct {
 	// Dirty records a run started from a working tree with modified
 	// tracked files with --allow-dirty (its version ends in "-dirty").
 	Dirty bool `json:"dirty,omitempty"`
+	// GitBranch is the git.branch the run's config saw when it started;
+	// resume loads the config at the run's commit (which names no branch)
+	// with it, so that its when conditions evaluate as they did.
+	GitBranch string `json:"git_branch,omitempty"`
 }
 
 // Run plans and executes the pipeline of req.Config and records it. It
@@ -107,7 +111,7 @@ func (e *Engine) Run(ctx context.Context, req RunRequest) (*RunResult, error) {
 	id := e.opts.NewID()
 	rec := recorded{Dir: req.Config.AbsDir, Ref: req.Config.Config.Source.Ref, Vars: req.Vars, Only: req.Only,
 		Skip: req.Skip, Until: req.Until, Parallelism: req.Parallelism, FailFast: req.FailFast,
-		Runner: req.Runner, TrustedRef: req.TrustedRef}
+		Runner: req.Runner, TrustedRef: req.TrustedRef, GitBranch: req.Config.Config.Git.Branch}
 	dirty, err := treeDirty(req.Config)
 	if err != nil {
 		return nil, err
@@ -222,12 +226,13 @@ func (e *Engine) version(res *loader.Result, runID string) (string, error) {
 	return "0.0.0-" + runID, nil
 }
 
-// record stores the new run with its plan and options. The plan is
-// masked like the logs: a value read with env() that is also a declared
-// secret's is stored as mask.Replacement.
+// record stores the new run with its plan (in its versioned stored form,
+// plan.Stored) and options. The plan is masked like the logs: a value read
+// with env() that is also a declared secret's is stored as
+// mask.Replacement.
 func (s *session) record(ctx context.Context) error {
 	var err error
-	if s.run.Plan, err = json.Marshal(s.plan); err != nil {
+	if s.run.Plan, err = s.plan.Encode(); err != nil {
 		return failed(fmt.Errorf("encoding the plan: %w", err))
 	}
 	s.run.Plan = []byte(SecretMasker(s.res.Config, s.e.opts.Getenv).String(string(s.run.Plan)))
