@@ -151,9 +151,13 @@ func (e *Engine) begin(req RunRequest, id string) (*session, []string, error) {
 		return nil, nil, err
 	}
 	if dirty && !req.AllowDirty {
+		versioned := "with a -dirty version"
+		if rec.Version != "" {
+			versioned = "versioned " + rec.Version + "-dirty"
+		}
 		s.dirty = fmt.Errorf("%w in %s (see `git status`): a release must be built from a commit; this run builds and tests, "+
 			"but creates no release and deploys to no environment; commit the changes and run again, "+
-			"or pass --allow-dirty for a release versioned %s-dirty that records no branch", ErrDirtyTree, req.Config.RepoRoot, rec.Version)
+			"or pass --allow-dirty for a release %s that records no branch", ErrDirtyTree, req.Config.RepoRoot, versioned)
 		warnings = append(warnings, "no release and no deployment in this run: "+s.dirty.Error())
 	}
 	s.deployKind = state.DeployKindRun

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -80,7 +81,7 @@ func writeRules(w io.Writer, trustedRef string, warnings []string, refused map[s
 	}
 	sort.Strings(envs)
 	for _, env := range envs {
-		fmt.Fprintf(w, "a run would refuse environment %s: %s\n", env, refused[env])
+		fmt.Fprintf(w, "a run would refuse environment %s: %s\n", env, strings.TrimPrefix(refused[env], "environment "+env+" is refused: "))
 	}
 }
 
