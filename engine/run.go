@@ -91,6 +91,9 @@ type recorded struct {
 	Kind        string                `json:"kind,omitempty"`
 	Gates       map[string]rules.Gate `json:"gates,omitempty"` // keyed "ENV/GATE" (older runs: by gate name)
 	Groups      map[string][]string   `json:"groups,omitempty"`
+	// Signers holds the allowed_signers text of each approver group that
+	// has one, from the trusted config (the working tree's outside git).
+	Signers map[string]string `json:"signers,omitempty"`
 	// Dirty records a run started from a working tree with modified
 	// tracked files with --allow-dirty (its version ends in "-dirty").
 	Dirty bool `json:"dirty,omitempty"`
@@ -207,7 +210,7 @@ func (e *Engine) prepare(res *loader.Result, runID string, rec *recorded) (*sess
 	for _, n := range p.Nodes {
 		if n.Kind == plan.KindGate {
 			rec.Gates[gateKey(n.Gate.Environment, n.Gate.Name)] = rules.Gate{Environment: n.Gate.Environment, Name: n.Gate.Name,
-				Approvers: n.Gate.Approvers, PreventSelfApproval: n.Gate.PreventSelfApproval}
+				Approvers: n.Gate.Approvers, PreventSelfApproval: n.Gate.PreventSelfApproval, Signed: n.Gate.Signed}
 		}
 	}
 	return s, warnings, nil

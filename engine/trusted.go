@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/pipeline-cd/pipeline/engine/signoff"
 	"os"
 	"sort"
 	"strings"
@@ -43,6 +44,7 @@ func (s *session) applyTrusted() ([]string, error) {
 	head := rules.FromConfig(s.cfg)
 	s.trusted = head
 	s.rec.Groups = groupsOf(s.cfg, nil)
+	s.rec.Signers = signoff.SignersOf(s.cfg)
 	root := s.res.RepoRoot
 	if root == "" {
 		s.e.logger.Debug("not in a git repository: the working tree's config is the only config, so its protection rules apply",
@@ -101,6 +103,7 @@ func (s *session) applyTrusted() ([]string, error) {
 		s.trusted[name] = env // keep the full trusted requires for history checks
 	}
 	s.rec.Groups = groupsOf(tres.Config, s.cfg)
+	s.rec.Signers = signoff.SignersOf(tres.Config)
 	return warnings, nil
 }
 

@@ -2,6 +2,7 @@ package diff
 
 import (
 	"fmt"
+	"github.com/pipeline-cd/pipeline/internal/sshsig"
 	"strings"
 	"time"
 
@@ -43,6 +44,9 @@ func (d *differ) gateRisks(b, h *dsl.Stage) {
 			continue
 		}
 		d.approverRisks(o, env, bGate, hGate)
+		if bGate.Signed && !hGate.Signed {
+			d.risk(o, High, fmt.Sprintf("Gate %q of environment %s no longer requires signed approvals: anyone who can run `pipeline approve` can approve a deployment to %s in an approver's name.", bGate.Name, env, env))
+		}
 		if bGate.PreventSelfApproval && !hGate.PreventSelfApproval {
 			d.risk(o, High, fmt.Sprintf("Gate %q of environment %s no longer prevents self-approval: the author of a change can now approve its own deployment to %s.", bGate.Name, env, env))
 		}
@@ -131,6 +135,10 @@ func (d *differ) groupRisks() {
 			if !old[m] {
 				added[m] = true
 			}
+		}
+		if newKeys := addedSigners(b.AllowedSigners, h.AllowedSigners); len(newKeys) > 0 {
+			d.risk(topObject(4, "group", name), High, fmt.Sprintf("Group %s's allowed_signers gained %d %s; signed approvals by %s now count for gate %s.",
+				name, len(newKeys), plural(len(newKeys), "key", "keys"), strings.Join(newKeys, ", "), strings.Join(approves[name], ", ")))
 		}
 		if len(added) == 0 {
 			continue
@@ -368,4 +376,24 @@ func tagKind(tag string) string {
 		return tagVersionLine
 	}
 	return tagRelease
+}
+
+// addedSigners lists the principals of the allowed_signers lines of head
+// whose key is not in base ("carol@example.com (SHA256:...)"); lines that
+// do not parse are left to validate.
+func addedSigners(base, head string) []string {
+	b, _ := sshsig.ParseAllowedSigners([]byte(base))
+	h, _ := sshsig.ParseAllowedSigners([]byte(head))
+	old := map[string]bool{}
+	for _, s := range b {
+		old[strings.Join(s.Principals, ",")+" "+sshsig.Fingerprint(s.Key)] = true
+	}
+	var out []string
+	for _, s := range h {
+		k := strings.Join(s.Principals, ",") + " " + sshsig.Fingerprint(s.Key)
+		if !old[k] {
+			out = append(out, fmt.Sprintf("%s (%s)", strings.Join(s.Principals, ","), sshsig.Fingerprint(s.Key)))
+		}
+	}
+	return out
 }

@@ -157,6 +157,17 @@ type AuditEvent struct {
 	RunID       string     `json:"run_id"`
 	Release     string     `json:"release"`
 	Detail      string     `json:"detail"`
+	// Signature is a signed approval's signature, absent otherwise.
+	Signature *Signature `json:"signature,omitempty"`
+}
+
+// Signature is an SSH signature over an approval: the signed payload, the
+// armored signature (ssh-keygen -Y verify reads it) and the key's
+// fingerprint.
+type Signature struct {
+	Payload     string `json:"payload"`
+	Armored     string `json:"signature"`
+	Fingerprint string `json:"key_fingerprint"`
 }
 
 // RollbackTarget is the version `pipeline rollback ENV` would deploy.
@@ -292,7 +303,15 @@ func NewAuditEvent(e *state.AuditEvent) AuditEvent {
 	return AuditEvent{
 		Seq: e.Seq, At: Time(e.At), Actor: e.Actor, Action: e.Action, Pipeline: e.Pipeline,
 		Environment: e.Environment, RunID: e.RunID, Release: e.Release, Detail: e.Detail,
+		Signature: newSignature(e.Signature),
 	}
+}
+
+func newSignature(s *state.Signature) *Signature {
+	if s == nil {
+		return nil
+	}
+	return &Signature{Payload: s.Payload, Armored: s.Armored, Fingerprint: s.Fingerprint}
 }
 
 // NewRollbackTargets converts a pipeline's rollback targets (environment
