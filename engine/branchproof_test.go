@@ -67,7 +67,37 @@ func TestBranchFromCIVariableIsProven(t *testing.T) {
 			f := newFixture(t, r)
 			c := ctx(t)
 			var warnings []string
-			res, err := f.eng.Run(c, engine.RunRequest{Config: r.load(), Started: func(i engine.RunInfo) { warnings = i.Warnings }})
+			cfg := r.load()
+			pl, perr := f.eng.Plan(engine.RunRequest{Config: cfg})
+			dry, derr := f.eng.DryRun(c, engine.RunRequest{Config: cfg})
+			if perr != nil || dry == nil {
+				t.Fatalf("Plan = %v; DryRun = %+v, %v", perr, dry, derr)
+			}
+			if why, refused := pl.Refused["prod"]; refused != (tt.wantWhy != "") || !strings.Contains(why, tt.wantWhy) {
+				t.Errorf("Plan: prod refused = %v (%q); want refused %v because %q", refused, why, tt.wantWhy != "", tt.wantWhy)
+			}
+			found := false
+			for _, n := range dry.Exec.Nodes {
+				if n.ID != "environment.prod" {
+					continue
+				}
+				found = true
+				if tt.wantWhy == "" && n.Status != "succeeded" {
+					t.Errorf("dry run: environment.prod %s (%s); want it to pass", n.Status, n.Reason)
+				}
+				if tt.wantWhy != "" && (n.Status != "failed" || !strings.Contains(n.Reason, tt.wantWhy)) {
+					t.Errorf("dry run: environment.prod %s (%s); want it refused because %q", n.Status, n.Reason, tt.wantWhy)
+				}
+			}
+			if !found {
+				t.Errorf("dry run walked no environment.prod node")
+			}
+			for _, w := range [][]string{pl.Warnings, dry.Warnings} {
+				if tt.wantWhy != "" && !strings.Contains(strings.Join(w, "\n"), "the branch of this run is unknown, so prod") {
+					t.Errorf("plan or dry run warnings = %q; want one saying prod is refused because the branch is unknown", w)
+				}
+			}
+			res, err := f.eng.Run(c, engine.RunRequest{Config: cfg, Started: func(i engine.RunInfo) { warnings = i.Warnings }})
 			if res == nil || res.Release == nil {
 				t.Fatalf("Run = %+v, %v; want the release built", res, err)
 			}

@@ -113,23 +113,26 @@ environment "qa" {
 			f := newFixture(t, r)
 			f.env["PROD_TOKEN"] = "s3cr3t-prod-token"
 			c := ctx(t)
-			for _, dry := range []bool{false} { // dry run: once it shares prepare with run
+			for _, mode := range []string{"run", "dry run", "plan"} {
 				var err error
-				if dry {
-					_, err = f.eng.DryRun(c, engine.RunRequest{Config: cfg})
-				} else {
+				switch mode {
+				case "run":
 					_, err = f.eng.Run(c, engine.RunRequest{Config: cfg})
+				case "dry run":
+					_, err = f.eng.DryRun(c, engine.RunRequest{Config: cfg})
+				case "plan":
+					_, err = f.eng.Plan(engine.RunRequest{Config: cfg})
 				}
 				if !errors.Is(err, trust.ErrSecretOutOfScope) || exitCode(err) != 2 {
-					t.Fatalf("dry run %v: %v (code %d); want ErrSecretOutOfScope with code 2", dry, err, exitCode(err))
+					t.Fatalf("%s: %v (code %d); want ErrSecretOutOfScope with code 2", mode, err, exitCode(err))
 				}
 				for _, want := range tt.want {
 					if !strings.Contains(err.Error(), want) {
-						t.Errorf("dry run %v: error %q does not say %q", dry, err, want)
+						t.Errorf("%s: error %q does not say %q", mode, err, want)
 					}
 				}
 				if strings.Contains(err.Error(), "s3cr3t") {
-					t.Errorf("dry run %v: error shows the secret: %q", dry, err)
+					t.Errorf("%s: error shows the secret: %q", mode, err)
 				}
 			}
 			if runs, err := f.store.ListRuns(c, state.RunFilter{}); err != nil || len(runs) != 0 {

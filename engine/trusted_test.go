@@ -141,6 +141,25 @@ environment "prod2" {
 			}
 			f := newFixture(t, r)
 			c := ctx(t)
+			// Dry run and plan say the same, and plan nothing of them.
+			dry, err := f.eng.DryRun(c, engine.RunRequest{Config: cfg})
+			if err != nil || dry == nil {
+				t.Fatalf("DryRun = %+v, %v", dry, err)
+			}
+			pl, err := f.eng.Plan(engine.RunRequest{Config: cfg})
+			if err != nil {
+				t.Fatalf("Plan = %v", err)
+			}
+			for _, env := range tt.wantFresh {
+				for _, w := range [][]string{dry.Warnings, pl.Warnings} {
+					if !strings.Contains(strings.Join(w, "\n"), "environment "+env+" is not on the trusted ref main yet") {
+						t.Errorf("dry run or plan warnings = %q; want one saying environment %s is not on the trusted ref main yet", w, env)
+					}
+				}
+				if pl.Plan.Node("environment."+env) != nil {
+					t.Errorf("Plan has environment.%s; want it left out", env)
+				}
+			}
 			var warnings []string
 			res, err := f.eng.Run(c, engine.RunRequest{Config: cfg, Started: func(i engine.RunInfo) { warnings = i.Warnings }})
 			if len(tt.wantFresh) == 1 {
@@ -185,6 +204,14 @@ environment "prod2" {
 				{Config: cfg, Only: []string{env}},
 				{Config: cfg, Until: env},
 			} {
+				for mode, err := range map[string]error{
+					"dry run": func() error { _, err := f.eng.DryRun(c, req); return err }(),
+					"plan":    func() error { _, err := f.eng.Plan(req); return err }(),
+				} {
+					if !errors.Is(err, trust.ErrNotOnTrustedRef) || exitCode(err) != 2 {
+						t.Errorf("%s(only %v, until %q) = %v (code %d); want ErrNotOnTrustedRef with code 2", mode, req.Only, req.Until, err, exitCode(err))
+					}
+				}
 				before, _ := f.store.ListRuns(c, state.RunFilter{})
 				_, err := f.eng.Run(c, req)
 				if !errors.Is(err, trust.ErrNotOnTrustedRef) || exitCode(err) != 2 {
