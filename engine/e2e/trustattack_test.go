@@ -78,7 +78,35 @@ func (r *repo) noLeak(t *testing.T, outs ...result) {
 	}
 }
 
+// modes are the three commands that must agree on the trusted rules:
+// plan, run --dry-run and run with the local runner.
+var modes = [][]string{
+	{"plan"},
+	{"run", "--dry-run", "--runner", "local", "--plain"},
+	{"run", "--runner", "local", "--plain"},
+}
+
+// each runs args after each mode's command and checks the exit code
+// (want[i] for modes[i]) and that the output says every one of says.
+func (r *repo) each(t *testing.T, env []string, want [3]int, says []string, args ...string) []result {
+	t.Helper()
+	var out []result
+	for i, m := range modes {
+		res := r.must(want[i], env, append(append([]string{}, m...), args...)...)
+		for _, s := range says {
+			if !strings.Contains(res.stdout+res.stderr, s) {
+				t.Errorf("pipeline %s: the output does not say %q:\nstdout:\n%s\nstderr:\n%s", strings.Join(append(m, args...), " "), s, res.stdout, res.stderr)
+			}
+		}
+		out = append(out, res)
+	}
+	return out
+}
+
 func attackConfig(gate string) string { return strings.Replace(attackBase, "%s", gate, 1) }
+
+// Each story below runs through plan, run --dry-run and run (modes) and
+// expects the same verdict from the three.
 
 // TestNewEnvironmentOnBranchNotDeployed: a branch adds environment prod2
 // without a gate. The run (prod skipped: the branch may not deploy
@@ -96,19 +124,9 @@ environment "prod2" {
   }
 }
 `})
-	res := r.must(0, nil, "run", "--runner", "local", "--plain", "--skip", "prod")
-	if !strings.Contains(res.stderr, "environment prod2 is not on the trusted ref main yet") {
-		t.Errorf("run: stderr does not say prod2 is not on the trusted ref yet:\n%s", res.stderr)
-	}
-	for _, args := range [][]string{
-		{"run", "--runner", "local", "--plain", "--only", "environment.prod2"},
-		{"run", "--runner", "local", "--plain", "--until", "prod2"},
-	} {
-		res := r.must(2, nil, args...)
-		if !strings.Contains(res.stderr, "environment prod2 was asked for and is refused") {
-			t.Errorf("%s: stderr does not say prod2 is refused:\n%s", strings.Join(args, " "), res.stderr)
-		}
-	}
+	r.each(t, nil, [3]int{0, 0, 0}, []string{"environment prod2 is not on the trusted ref main yet"}, "--skip", "prod")
+	r.each(t, nil, [3]int{2, 2, 2}, []string{"environment prod2 was asked for and is refused"}, "--only", "environment.prod2")
+	r.each(t, nil, [3]int{2, 2, 2}, []string{"environment prod2 was asked for and is refused"}, "--until", "prod2")
 	if _, err := os.Stat(filepath.Join(r.dir, "deployed", "prod2")); !os.IsNotExist(err) {
 		t.Fatalf("prod2 was deployed by a branch that added it without a gate (stat: %v)", err)
 	}
@@ -122,23 +140,16 @@ func TestAdoptionPathExitsZero(t *testing.T) {
 	r.commit("code", map[string]string{"README": "app\n"})
 	r.git("checkout", "-q", "-b", "adopt-pipeline")
 	r.commit("adopt pipeline", map[string]string{"pipeline.hcl": attackConfig("")})
-	res := r.must(0, []string{"PROD_TOKEN=" + prodToken}, "run", "--runner", "local", "--plain")
-	for _, want := range []string{"environment prod is not on the trusted ref main yet", "merge the config to main", "--trusted-ref"} {
-		if !strings.Contains(res.stderr, want) {
-			t.Errorf("run: stderr does not say %q:\n%s", want, res.stderr)
-		}
-	}
-	if !strings.Contains(res.stdout, "release svc 2.0.2") {
+	env := []string{"PROD_TOKEN=" + prodToken}
+	outs := r.each(t, env, [3]int{0, 0, 0}, []string{"environment prod is not on the trusted ref main yet", "merge the config to main", "--trusted-ref"})
+	if res := outs[2]; !strings.Contains(res.stdout, "release svc 2.0.2") {
 		t.Errorf("run: the build and package did not run:\n%s", res.stdout)
 	}
 	if _, err := os.Stat(filepath.Join(r.dir, "deployed", "prod")); !os.IsNotExist(err) {
 		t.Errorf("prod was deployed from a config that is not on main (stat: %v)", err)
 	}
-	res2 := r.must(2, []string{"PROD_TOKEN=" + prodToken}, "run", "--runner", "local", "--plain", "--only", "prod")
-	if !strings.Contains(res2.stderr, "environment prod was asked for and is refused") {
-		t.Errorf("run --only prod: stderr does not say prod is refused:\n%s", res2.stderr)
-	}
-	r.noLeak(t, res, res2)
+	outs = append(outs, r.each(t, env, [3]int{2, 2, 2}, []string{"environment prod was asked for and is refused"}, "--only", "prod")...)
+	r.noLeak(t, outs...)
 }
 
 // TestSecretScopeRefusedOnBranch: a branch's test step lists prod_token,
@@ -168,18 +179,16 @@ func TestSecretScopeRefusedOnBranch(t *testing.T) {
 			r.must(0, []string{"PROD_TOKEN=" + prodToken}, "run", "--runner", "local", "--plain") // a store with history
 			r.git("checkout", "-q", "-b", "feature")
 			r.commit("attack", map[string]string{"pipeline.hcl": tt.config})
-			res := r.must(2, []string{"PROD_TOKEN=" + prodToken}, "run", "--runner", "local", "--plain")
-			if !strings.Contains(res.stderr, tt.want) {
-				t.Errorf("run: stderr does not say %q:\n%s", tt.want, res.stderr)
-			}
-			r.noLeak(t, res)
+			outs := r.each(t, []string{"PROD_TOKEN=" + prodToken}, [3]int{2, 2, 2}, []string{tt.want})
+			r.noLeak(t, outs...)
 		})
 	}
 }
 
 // TestBranchClaimedByCIVariable: in a detached checkout of a commit that
 // is only on a pull request's branch, GITHUB_HEAD_REF=main must not pass
-// prod's branches rule; the run says why and exits 1. The same checkout
+// prod's branches rule; plan shows prod refused and why (exit 0), dry run
+// and run say why and exit 1. The same checkout
 // of a commit on main with GITHUB_REF_NAME=main deploys.
 func TestBranchClaimedByCIVariable(t *testing.T) {
 	r := newRepo(t)
@@ -188,21 +197,17 @@ func TestBranchClaimedByCIVariable(t *testing.T) {
 	r.commit("pr change", map[string]string{"pr.txt": "only on the pr\n"})
 	r.git("checkout", "-q", "--detach")
 	env := []string{"GITHUB_HEAD_REF=main", "GITHUB_REF_NAME=12/merge", "PROD_TOKEN=" + prodToken}
-	res := r.must(1, env, "run", "--runner", "local", "--plain")
-	for _, want := range []string{"GITHUB_HEAD_REF=main names the head branch of a pull or merge request", "environment prod accepts releases built from main"} {
-		if !strings.Contains(res.stderr, want) {
-			t.Errorf("run with GITHUB_HEAD_REF=main: stderr does not say %q:\n%s", want, res.stderr)
-		}
-	}
+	outs := r.each(t, env, [3]int{0, 1, 1}, []string{"GITHUB_HEAD_REF=main names the head branch of a pull or merge request",
+		"environment prod accepts releases built from main"})
 	if _, err := os.Stat(filepath.Join(r.dir, "deployed", "prod")); !os.IsNotExist(err) {
 		t.Fatalf("prod was deployed from a pull request's commit claiming to be main (stat: %v)", err)
 	}
 	r.git("checkout", "-q", "--detach", "main")
-	res2 := r.must(0, []string{"GITHUB_REF_NAME=main", "PROD_TOKEN=" + prodToken}, "run", "--runner", "local", "--plain")
+	outs = append(outs, r.each(t, []string{"GITHUB_REF_NAME=main", "PROD_TOKEN=" + prodToken}, [3]int{0, 0, 0}, nil)...)
 	if _, err := os.Stat(filepath.Join(r.dir, "deployed", "prod")); err != nil {
-		t.Errorf("a commit on main with GITHUB_REF_NAME=main was not deployed to prod: %v\nstderr:\n%s", err, res2.stderr)
+		t.Errorf("a commit on main with GITHUB_REF_NAME=main was not deployed to prod: %v\nstderr:\n%s", err, outs[len(outs)-1].stderr)
 	}
-	r.noLeak(t, res, res2)
+	r.noLeak(t, outs...)
 }
 
 // dockerTrusted is attackBase for the Docker runner: every step runs in
