@@ -273,7 +273,9 @@ func newStatusCommand(g *globals) *cobra.Command {
 		Long: `status shows, for each environment of the pipeline, the version live and
 since when, the newest deployment, the gates waiting (with the run to
 approve; a gate past its timeout shows as expired and can no longer be
-approved: start a new run) and the version pipeline rollback would deploy.
+approved: start a new run; a gate approved in a run that was not resumed yet
+shows as approved with the resume command) and the version pipeline rollback
+would deploy.
 
 With --all it shows every pipeline the state store has a run of, in one
 table: the components of a monorepo sharing one store. --all needs no
@@ -284,7 +286,7 @@ first deployed to.
 With --json it prints the document GET /api/status of pipeline serve
 answers: {"store", "generated_at", "pipelines": [{"pipeline",
 "environments": [{"environment", "live", "latest", "waiting", "expired",
-"rollback_target"}]}]}.`,
+"approved", "rollback_target"}]}]}.`,
 		Example: `  pipeline status
   pipeline status --all --json`,
 		Args: cobra.NoArgs,
@@ -402,6 +404,9 @@ func writeStatus(w io.Writer, pipelines []view.PipelineStatus) error {
 			}
 			for _, g := range r.Expired {
 				ws = append(ws, fmt.Sprintf("%s (run %s) expired %s", g.Gate, g.RunID, fmtWhenPtr(g.ExpiresAt)))
+			}
+			for _, g := range r.Approved {
+				ws = append(ws, fmt.Sprintf("%s (run %s) approved, waits for: %s", g.Gate, g.RunID, g.ResumeCommand))
 			}
 			if len(ws) > 0 {
 				waiting = strings.Join(ws, ", ")
