@@ -69,10 +69,10 @@ func (s *session) leaveOutFresh() ([]string, error) {
 	for _, env := range fresh {
 		why := s.tr.FreshError(env)
 		if trust.Asked(env, s.rec.Only, s.rec.Until, s.rec.Environment) {
-			asked = append(asked, fmt.Errorf("environment %s was asked for and is refused: %w", env, why))
+			asked = append(asked, fmt.Errorf("environment %s was asked for and is refused, so nothing runs: %w", env, why))
 			continue
 		}
-		warnings = append(warnings, why.Error())
+		warnings = append(warnings, fmt.Sprintf("%s. It is not deployed by this run; the other stages run", why))
 	}
 	if len(asked) > 0 {
 		return nil, invalid(errors.Join(asked...))

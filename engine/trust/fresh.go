@@ -37,17 +37,18 @@ func (r *Result) Fresh(head *dsl.Config) []string {
 	return out
 }
 
-// FreshError explains why environment env (one of Fresh) is not deployed
-// and what to do; it matches ErrNotOnTrustedRef (errors.Is).
+// FreshError explains why environment env (one of Fresh) has no trusted
+// rules and what to do; it matches ErrNotOnTrustedRef (errors.Is). The
+// caller says what it does about it (see the engine's leaveOutFresh).
 func (r *Result) FreshError(env string) error {
 	if r.NotYet {
 		return &freshError{fmt.Sprintf("environment %s is not on the trusted ref %s yet (%s has no pipeline config there), so it has no "+
-			"reviewed gates or rules and is not deployed; build, test and package run. To deploy it, merge the config to %s, "+
-			"or pass --trusted-ref REF naming a reviewed ref that has it", env, r.Ref, r.component, r.Ref)}
+			"reviewed gates or rules; to deploy it, merge the config to %s, or pass --trusted-ref REF naming a reviewed ref that has it",
+			env, r.Ref, r.component, r.Ref)}
 	}
 	return &freshError{fmt.Sprintf("environment %s is not on the trusted ref %s yet (the config there does not define it), so its gates "+
-		"and rules would come from this change and it is not deployed; to deploy it, merge it to %s first, "+
-		"or pass --trusted-ref REF naming a reviewed ref that has it", env, r.Ref, r.Ref)}
+		"and rules would come from this change; to deploy it, merge it to %s first, or pass --trusted-ref REF naming a reviewed ref that has it",
+		env, r.Ref, r.Ref)}
 }
 
 type freshError struct{ msg string }
