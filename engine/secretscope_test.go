@@ -161,3 +161,39 @@ func TestSecretScopeAllowsItsEnvironment(t *testing.T) {
 		}
 	}
 }
+
+// TestSecretScopeRollbackToOlderConfig checks that a rollback is judged on
+// the environment it runs: release 1's config gave prod_token to a test
+// step too, main has scoped it to prod since, and rolling prod back to
+// release 1 is allowed (only prod's steps run), while running release 1's
+// whole config again would be refused.
+func TestSecretScopeRollbackToOlderConfig(t *testing.T) {
+	noGate := strings.Replace(scopedProd, `gate "go" { approvers = ["carol@example.com"] }`, "", 1)
+	old := strings.NewReplacer("environments = [environment.prod]", "",
+		`step "check" { run = "echo testing" }`, `step "check" {
+    run     = "echo testing"
+    secrets = [secret.prod_token]
+  }`).Replace(noGate)
+	r := newRepo(t, nil)
+	r.commit("alice@example.com", "release 1: unscoped", map[string]string{"pipeline.hcl": old})
+	f := newFixture(t, r)
+	f.env["PROD_TOKEN"] = "s3cr3t-prod-token"
+	c := ctx(t)
+	if _, err := f.eng.Run(c, engine.RunRequest{Config: r.load()}); err != nil {
+		t.Fatalf("Run of release 1 = %v", err)
+	}
+	r.commit("alice@example.com", "release 2: scoped to prod", map[string]string{"pipeline.hcl": noGate})
+	if _, err := f.eng.Run(c, engine.RunRequest{Config: r.load()}); err != nil {
+		t.Fatalf("Run of release 2 = %v", err)
+	}
+	res, err := f.eng.Rollback(c, engine.RollbackRequest{DeployRequest: engine.DeployRequest{Config: r.load(), Environment: "prod"}})
+	if err != nil || res.Release == nil || res.Release.Version != "3.0.1" {
+		t.Fatalf("Rollback(prod) = %+v, %v; want release 3.0.1 back in prod", res, err)
+	}
+	// Release 1's whole config, run again from its commit, is refused.
+	r.git("checkout", "-q", "--detach", "HEAD~1")
+	_, err = f.eng.Run(c, engine.RunRequest{Config: r.load()})
+	if !errors.Is(err, trust.ErrSecretOutOfScope) {
+		t.Errorf("Run of release 1's config = %v; want ErrSecretOutOfScope (main scopes prod_token to prod now)", err)
+	}
+}
