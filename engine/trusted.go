@@ -74,10 +74,17 @@ func (s *session) leaveOutFresh() ([]string, error) {
 		}
 		warnings = append(warnings, fmt.Sprintf("%s. It is not deployed by this run; the other stages run", why))
 	}
+	out := trust.Without(s.cfg, fresh)
+	if len(fresh) > 0 && len(asked) == 0 && slices.Contains(s.rec.Only, string(dsl.KindEnvironment)) && len(out.Environments()) == 0 {
+		// --only environment, and none is on the trusted ref
+		for _, env := range fresh {
+			asked = append(asked, fmt.Errorf("environment %s was asked for (--only environment) and is refused, so nothing runs: %w", env, s.tr.FreshError(env)))
+		}
+	}
 	if len(asked) > 0 {
 		return nil, invalid(errors.Join(asked...))
 	}
-	s.cfg = trust.Without(s.cfg, fresh)
+	s.cfg = out
 	s.fresh = fresh
 	return warnings, nil
 }

@@ -199,11 +199,15 @@ environment "prod2" {
 			// Asking for a fresh environment by name is refused before
 			// anything runs.
 			env := tt.wantFresh[len(tt.wantFresh)-1]
-			for _, req := range []engine.RunRequest{
+			asks := []engine.RunRequest{
 				{Config: cfg, Only: []string{"environment." + env}},
 				{Config: cfg, Only: []string{env}},
 				{Config: cfg, Until: env},
-			} {
+			}
+			if len(tt.wantFresh) > 1 { // no environment is on the trusted ref
+				asks = append(asks, engine.RunRequest{Config: cfg, Only: []string{"environment"}})
+			}
+			for _, req := range asks {
 				for mode, err := range map[string]error{
 					"dry run": func() error { _, err := f.eng.DryRun(c, req); return err }(),
 					"plan":    func() error { _, err := f.eng.Plan(req); return err }(),
