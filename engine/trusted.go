@@ -78,7 +78,7 @@ func (s *session) leaveOutFresh() ([]string, error) {
 	if len(fresh) > 0 && len(asked) == 0 && slices.Contains(s.rec.Only, string(dsl.KindEnvironment)) && len(out.Environments()) == 0 {
 		// --only environment, and none is on the trusted ref
 		for _, env := range fresh {
-			asked = append(asked, fmt.Errorf("environment %s was asked for (--only environment) and is refused, so nothing runs: %w", env, s.tr.FreshError(env)))
+			asked = append(asked, fmt.Errorf("environment %s was asked for and is refused (--only environment), so nothing runs: %w", env, s.tr.FreshError(env)))
 		}
 	}
 	if len(asked) > 0 {
