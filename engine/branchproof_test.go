@@ -123,6 +123,10 @@ func TestBranchFromCIVariableIsProven(t *testing.T) {
 			if len(deps) != 0 {
 				t.Errorf("prod deployments = %+v; want none", deps)
 			}
+			// Resuming the failed run refuses prod again, saying why.
+			if _, err := f.eng.Resume(c, engine.ResumeRequest{RunID: res.Run.ID}); !errors.Is(err, rules.ErrBranchNotAllowed) || !strings.Contains(err.Error(), tt.wantWhy) {
+				t.Errorf("Resume = %v; want ErrBranchNotAllowed saying %q", err, tt.wantWhy)
+			}
 		})
 	}
 }

@@ -101,6 +101,10 @@ type recorded struct {
 	// resume loads the config at the run's commit (which names no branch)
 	// with it, so that its when conditions evaluate as they did.
 	GitBranch string `json:"git_branch,omitempty"`
+	// BranchUnproven says why the run records no branch although a CI
+	// variable named one (dsl.GitInfo.BranchUnproven), so that a resumed
+	// run's branches rules say it again.
+	BranchUnproven string `json:"branch_unproven,omitempty"`
 }
 
 // Run plans and executes the pipeline of req.Config and records it. It
@@ -183,7 +187,8 @@ func (e *Engine) begin(req RunRequest, id string) (*session, []string, error) {
 // computes no version and leaves run.* and release.* unknown.
 func (e *Engine) prepare(res *loader.Result, runID string, rec *recorded) (*session, []string, error) {
 	cfg := res.Config
-	s := &session{e: e, res: res, cfg: cfg, rec: rec, deps: map[string]*state.Deployment{}, locks: map[string]*heldLock{}}
+	s := &session{e: e, res: res, cfg: cfg, rec: rec, deps: map[string]*state.Deployment{}, locks: map[string]*heldLock{},
+		branchWhy: rec.BranchUnproven}
 	warnings, err := s.applyTrusted()
 	if err != nil {
 		return nil, nil, err

@@ -128,7 +128,7 @@ func (s *session) unprovenBranch(g dsl.GitInfo) string {
 	if g.BranchUnproven == "" {
 		return ""
 	}
-	s.branchWhy = g.BranchUnproven
+	s.branchWhy, s.rec.BranchUnproven = g.BranchUnproven, g.BranchUnproven
 	var envs []string
 	for _, n := range s.plan.Nodes {
 		if n.Kind == plan.KindDeploy && len(s.trusted[n.Env.Name].Branches) > 0 {
