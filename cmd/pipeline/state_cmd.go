@@ -36,7 +36,9 @@ restores a SQLite store (state backup FILE, state restore FILE).
 
 ` + pgDumpRecipe,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error { return &usageError{errors.New("name a subcommand: check, backup or restore")} },
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return &usageError{errors.New("name a subcommand: check, backup or restore")}
+		},
 	}
 	cmd.AddCommand(newStateCheckCommand(g), newStateBackupCommand(g, "backup"), newStateBackupCommand(g, "restore"))
 	return cmd
