@@ -69,7 +69,7 @@ func (e *Engine) DryRun(ctx context.Context, req RunRequest) (*DryRunResult, err
 	h := &dryHandler{}
 	out, err := exec.Run(ctx, p, exec.Options{
 		Parallelism: req.Parallelism, FailFast: req.FailFast, Runner: dr, Runners: names,
-		Workspace: res.AbsDir, Secrets: secrets, Resolve: dryResolve, Handler: h,
+		Workspace: res.AbsDir, Secrets: secrets, Sensitive: res.Config.SensitiveValues(), Resolve: dryResolve, Handler: h,
 		Output: e.opts.Output, Clock: e.opts.Clock, Logger: e.logger.Named("dry-run"),
 	})
 	if err != nil {

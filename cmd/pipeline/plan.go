@@ -7,7 +7,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/pipeline-cd/pipeline/engine"
 	"github.com/pipeline-cd/pipeline/engine/mask"
 	"github.com/pipeline-cd/pipeline/engine/plan"
 )
@@ -54,7 +53,7 @@ func (g *globals) buildPlan(sel *selection) (*plan.Plan, *mask.Masker, error) {
 	if err != nil {
 		return nil, nil, planError(err)
 	}
-	return p, engine.SecretMasker(res.Config, nil), nil
+	return p, mask.ForConfig(nil, res.Config), nil
 }
 
 // planError marks a planning error (a bad selection, a cycle) as bad usage
@@ -87,9 +86,9 @@ time print as "(known after ...)". It runs nothing and records nothing.`,
 				return err
 			}
 			if g.json {
-				return engine.WriteMasked(g.stdout, m, p.WriteJSON)
+				return mask.Write(g.stdout, m, p.WriteJSON)
 			}
-			return engine.WriteMasked(g.stdout, m, p.WriteText)
+			return mask.Write(g.stdout, m, p.WriteText)
 		},
 	}
 	sel.addFlags(cmd)
@@ -123,7 +122,7 @@ GitLab comments; --format dot is for Graphviz (pipeline graph | dot -Tsvg).`,
 			if err != nil {
 				return err
 			}
-			return engine.WriteMasked(g.stdout, m, func(w io.Writer) error { return write(p, w) })
+			return mask.Write(g.stdout, m, func(w io.Writer) error { return write(p, w) })
 		},
 	}
 	sel.addFlags(cmd)
