@@ -95,6 +95,7 @@ func (d *differ) compareVariables() {
 		default:
 			d.field(o, "type", typeName(b.Type), typeName(h.Type))
 			d.field(o, "default", variableDefault(b), variableDefault(h))
+			d.field(o, "sensitive", strconv.FormatBool(b.Sensitive), strconv.FormatBool(h.Sensitive))
 		}
 	}
 }
@@ -106,10 +107,14 @@ func typeName(t cty.Type) string {
 	return t.FriendlyName()
 }
 
-// variableDefault renders a variable's default in HCL syntax.
+// variableDefault renders a variable's default in HCL syntax; that of a
+// sensitive variable is never shown.
 func variableDefault(v *dsl.Variable) string {
 	if !v.HasDefault {
 		return "(no default)"
+	}
+	if v.Sensitive {
+		return "(sensitive)"
 	}
 	return renderValue(v.Default)
 }
