@@ -58,6 +58,11 @@ type Options struct {
 	// os.Hostname and os.Getpid.
 	Host string
 	PID  int
+	// HostID is the host identity (internal/hostid) in the names of the
+	// artifact store's temporary files, so that GC removes only those of
+	// dead writers on this host; empty: hostid.Get without a state
+	// directory.
+	HostID string
 	// Lease is the environment lock lease; 0: DefaultLease.
 	Lease time.Duration
 	// PollInterval is how often --wait and --wait-lock look again; 0: 1s.
@@ -128,7 +133,7 @@ func New(opts Options) *Engine {
 		e.store = e.masks
 	}
 	if opts.ArtifactDir != "" {
-		e.cas = &release.CAS{Root: opts.ArtifactDir}
+		e.cas = &release.CAS{Root: opts.ArtifactDir, HostID: opts.HostID}
 	}
 	return e
 }

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
 	"testing"
@@ -240,21 +241,31 @@ func TestUnreachableDaemon(t *testing.T) {
 	}
 }
 
-func TestCleanupRemovesOrphans(t *testing.T) {
-	r, cli := newTestRunner(t, Options{})
+// TestCleanupTouchesOnlyThisHost simulates two hosts sharing one Docker
+// engine (two runners with different host identities) and a container
+// made before the host label existed. Each host removes only its own
+// containers of dead processes (and with all, its live ones too); the
+// other host's and the unlabelled ones are left alone, even though their
+// PIDs are dead here.
+func TestCleanupTouchesOnlyThisHost(t *testing.T) {
+	run := runID(t)
+	hostA, hostB := "test-host-a-"+run, "test-host-b-"+run
+	a, cli := newTestRunner(t, Options{HostID: hostA})
+	b, _ := newTestRunner(t, Options{HostID: hostB})
 	ctx := context.Background()
 	// A PID that was alive and is now dead: a finished child of ours.
 	child := exec.Command("true")
 	if err := child.Run(); err != nil {
 		t.Fatal(err)
 	}
-	run := runID(t)
-	create := func(pid int) string {
+	dead, live := child.Process.Pid, os.Getpid()
+	create := func(host string, pid int) string {
 		t.Helper()
-		c, err := cli.ContainerCreate(ctx, &container.Config{
-			Image: testenv.TestImage, Cmd: []string{"sleep", "30"},
-			Labels: map[string]string{runners.LabelManaged: "true", runners.LabelRun: run, runners.LabelPID: strconv.Itoa(pid)},
-		}, nil, nil, nil, "")
+		labels := map[string]string{runners.LabelManaged: "true", runners.LabelRun: run, runners.LabelPID: strconv.Itoa(pid)}
+		if host != "" {
+			labels[runners.LabelHost] = host
+		}
+		c, err := cli.ContainerCreate(ctx, &container.Config{Image: testenv.TestImage, Cmd: []string{"sleep", "30"}, Labels: labels}, nil, nil, nil, "")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -264,23 +275,40 @@ func TestCleanupRemovesOrphans(t *testing.T) {
 		t.Cleanup(func() { _ = cli.ContainerRemove(ctx, c.ID, container.RemoveOptions{Force: true}) })
 		return c.ID
 	}
-	orphan := create(child.Process.Pid)
-	live := create(os.Getpid())
-
-	// Another test process may run a gc at the same moment and remove the
-	// orphan first, so the count is not asserted; what is left is.
-	if n, err := r.Cleanup(ctx, false); err != nil {
-		t.Fatalf("Cleanup(false) = %d, %v", n, err)
+	names := map[string]string{}
+	for _, c := range []struct {
+		name, host string
+		pid        int
+	}{{"A dead", hostA, dead}, {"A live", hostA, live}, {"B dead", hostB, dead}, {"B live", hostB, live}, {"unlabelled dead", "", dead}} {
+		names[create(c.host, c.pid)] = c.name
 	}
-	left := map[string]bool{}
-	for _, c := range containersOf(t, cli, run) {
-		left[c.ID] = true
+	left := func() string {
+		t.Helper()
+		var out []string
+		for _, c := range containersOf(t, cli, run) {
+			out = append(out, names[c.ID])
+		}
+		sort.Strings(out)
+		return strings.Join(out, ", ")
 	}
-	if left[orphan] {
-		t.Errorf("Cleanup(false) left the container of dead PID %d", child.Process.Pid)
+	steps := []struct {
+		what string
+		do   func() (int, error)
+		n    int
+		left string
+	}{
+		{"A.Cleanup(false)", func() (int, error) { return a.Cleanup(ctx, false) }, 1, "A live, B dead, B live, unlabelled dead"},
+		{"A.Cleanup(true)", func() (int, error) { return a.Cleanup(ctx, true) }, 1, "B dead, B live, unlabelled dead"},
+		{"B.Cleanup(false)", func() (int, error) { return b.Cleanup(ctx, false) }, 1, "B live, unlabelled dead"},
 	}
-	if !left[live] {
-		t.Errorf("Cleanup(false) removed the container of live PID %d", os.Getpid())
+	for _, st := range steps {
+		n, err := st.do()
+		if err != nil || n != st.n {
+			t.Errorf("%s = %d, %v; want %d, nil", st.what, n, err, st.n)
+		}
+		if got := left(); got != st.left {
+			t.Errorf("after %s the containers left are %q; want %q", st.what, got, st.left)
+		}
 	}
 }
 
