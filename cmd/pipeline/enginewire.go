@@ -247,7 +247,7 @@ func (g *globals) openEngine(ctx context.Context, w wiring) (*engine.Engine, fun
 				opts.Runners["docker"], opts.Images = dr, cli
 			}
 			if err != nil && w.dockerOptional {
-				logger.Warn("the Docker engine does not answer; containers are not cleaned", "error", err)
+				g.dockerDown = err
 				delete(opts.Runners, "docker")
 				opts.Images, err = nil, nil
 			}
