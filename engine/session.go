@@ -15,6 +15,7 @@ import (
 	"github.com/pipeline-cd/pipeline/dsl/loader"
 	"github.com/pipeline-cd/pipeline/engine/exec"
 	"github.com/pipeline-cd/pipeline/engine/notify"
+	"github.com/pipeline-cd/pipeline/engine/mask"
 	"github.com/pipeline-cd/pipeline/engine/plan"
 	"github.com/pipeline-cd/pipeline/engine/rules"
 	"github.com/pipeline-cd/pipeline/engine/state"
@@ -118,10 +119,16 @@ func (s *session) abort(ctx context.Context, err error) error {
 // environment; missing ones are left out (exec refuses steps that list them).
 func (s *session) secrets() map[string]string {
 	out := map[string]string{}
+	var values []string
 	for name, sec := range s.cfg.Secrets {
 		if v, ok := s.e.opts.Getenv(sec.Env); ok {
 			out[name] = v
+			values = append(values, v)
 		}
+	}
+	// Whatever a step receives, the store masks too.
+	if s.e.masks != nil {
+		s.e.masks.Add(mask.Set{Values: values})
 	}
 	return out
 }

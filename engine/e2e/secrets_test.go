@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -145,4 +146,49 @@ func vaultStory(t *testing.T, r *repo, env []string) {
 			}
 		}
 	}
+}
+
+// derivedInError makes an error message of the Docker runner quote
+// lower(secret) and a sensitive variable, inside an image name.
+const derivedInError = `
+pipeline "derived" {
+  image = "pipeline-test/busybox:latest"
+}
+
+secret "token" {
+  env = "DEPLOY_TOKEN"
+}
+
+variable "api_key" {
+  type      = string
+  sensitive = true
+}
+
+build "app" {
+  step "pull" {
+    image = "registry.invalid/${lower(env("DEPLOY_TOKEN"))}/${lower(var.api_key)}:1"
+    run   = "true"
+  }
+}
+`
+
+// TestDerivedSecretInErrorMessage runs a step whose image name holds
+// lower(secret) with the Docker runner: the pull fails and its error is
+// printed and stored as the node's and the run's reason, masked.
+func TestDerivedSecretInErrorMessage(t *testing.T) {
+	testenv.RequireTestImage(t)
+	r := newRepo(t)
+	r.commit("derived", map[string]string{"pipeline.hcl": derivedInError})
+	const token, key = "MyDeployToken4711", "ApiKeyValue0815"
+	res := r.must(1, []string{"DEPLOY_TOKEN=" + token, "DOCKER_HOST=" + os.Getenv("DOCKER_HOST")}, "run", "--plain", "-var", "api_key="+key)
+	out := res.stdout + res.stderr
+	if !strings.Contains(out, "registry.invalid/***/(sensitive):1") {
+		t.Errorf("run output does not show the image name masked:\n%s", out)
+	}
+	for _, s := range []string{token, strings.ToLower(token), key, strings.ToLower(key)} {
+		if strings.Contains(out, s) {
+			t.Errorf("run output shows %q:\n%s", s, out)
+		}
+	}
+	storescan.SQLite(t, filepath.Join(r.dir, ".pipeline", "state.db"), token, strings.ToLower(token), key, strings.ToLower(key))
 }
