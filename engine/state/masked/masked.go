@@ -1,7 +1,10 @@
 // Package masked wraps a state.Store so that no secret reaches it: every
-// text a write carries (a run's plan, options and reason, node reasons,
-// log lines, deployment reasons and commit subjects, approval comments,
-// audit details, artifact paths) passes a mask.Masker first. The secrets are
+// free text a write carries (a run's plan, options and reason, node
+// reasons, log lines, deployment reasons and commit subjects and authors,
+// approval comments, audit details, artifact paths) passes a mask.Masker
+// first. Identifiers, versions, branches, digests and the like are stored
+// as given: rules compare them, and they come from git and the engine,
+// not from secrets. The secrets are
 // added as the process learns them (Add), so one wrapper serves every run a
 // process starts, resumes or decides on.
 package masked
@@ -105,7 +108,6 @@ func (s *Store) bytes(b []byte) []byte {
 func (s *Store) maskRun(r *state.Run) *state.Run {
 	c := *r
 	c.Reason, c.Plan, c.Options = s.str(r.Reason), s.bytes(r.Plan), s.bytes(r.Options)
-	c.Branch, c.Author = s.str(r.Branch), s.str(r.Author)
 	return &c
 }
 
@@ -143,11 +145,10 @@ func (s *Store) AppendLogs(ctx context.Context, lines []state.LogLine) error {
 	return s.Store.AppendLogs(ctx, c)
 }
 
-// CreateRelease stores r with its artifact paths, branch and author
-// masked; r gets the ID and time the store assigned.
+// CreateRelease stores r with its artifact paths masked; r gets the ID
+// and time the store assigned.
 func (s *Store) CreateRelease(ctx context.Context, r *state.Release) error {
 	c := *r
-	c.Branch, c.Author = s.str(r.Branch), s.str(r.Author)
 	c.Artifacts = make([]state.Artifact, len(r.Artifacts))
 	for i, a := range r.Artifacts {
 		a.Path = s.str(a.Path)
