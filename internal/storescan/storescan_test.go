@@ -12,6 +12,10 @@ import (
 	"testing"
 
 	"github.com/pipeline-cd/pipeline/internal/testenv"
+
+	// Registers the -update flag: go test ./... -update passes it to every
+	// test binary, and this package has no golden files to rewrite.
+	_ "github.com/pipeline-cd/pipeline/internal/golden"
 )
 
 const secret = "hunter2-Sup3r/Secret+value"

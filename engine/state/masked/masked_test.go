@@ -11,6 +11,10 @@ import (
 	"github.com/pipeline-cd/pipeline/engine/state"
 	"github.com/pipeline-cd/pipeline/engine/state/memory"
 	"github.com/pipeline-cd/pipeline/engine/state/statetest"
+
+	// Registers the -update flag: go test ./... -update passes it to every
+	// test binary, and this package has no golden files to rewrite.
+	_ "github.com/pipeline-cd/pipeline/internal/golden"
 )
 
 // TestStoreSuite runs the shared store suite through the wrapper, with a
