@@ -94,7 +94,11 @@ func (d *differ) compareVariables() {
 			d.change(o, Removed, "", variableDefault(b), "")
 		default:
 			d.field(o, "type", typeName(b.Type), typeName(h.Type))
-			d.field(o, "default", variableDefault(b), variableDefault(h))
+			old, new := variableDefault(b), variableDefault(h)
+			if old == new && (b.Sensitive || h.Sensitive) && b.HasDefault && h.HasDefault && renderValue(b.Default) != renderValue(h.Default) {
+				new = "(sensitive, changed)"
+			}
+			d.field(o, "default", old, new)
 			d.field(o, "sensitive", strconv.FormatBool(b.Sensitive), strconv.FormatBool(h.Sensitive))
 		}
 	}
