@@ -1,11 +1,22 @@
 package main
 
 import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/docker/docker/api/types/container"
 
 	"github.com/pipeline-cd/pipeline/engine/state/sqlite"
+	"github.com/pipeline-cd/pipeline/internal/hostid"
+	"github.com/pipeline-cd/pipeline/internal/testenv"
+	"github.com/pipeline-cd/pipeline/runners"
 )
 
 // TestGCWithoutDockerFails checks that gc exits 1 and says why when no
@@ -27,5 +38,54 @@ func TestGCWithoutDockerFails(t *testing.T) {
 		if !strings.Contains(stderr, want) {
 			t.Errorf("pipeline gc without Docker stderr = %q; want it to contain %q", stderr, want)
 		}
+	}
+}
+
+// TestGCOnlyThisHost simulates two hosts sharing the Docker engine with
+// PIPELINE_HOST_ID: gc on host B leaves host A's container of a dead
+// process alone; gc on host A removes it.
+func TestGCOnlyThisHost(t *testing.T) {
+	cli := testenv.RequireDocker(t)
+	testenv.RequireTestImage(t)
+	t.Setenv("PIPELINE_STATE", "")
+	ctx := context.Background()
+	child := exec.Command("true")
+	if err := child.Run(); err != nil {
+		t.Fatal(err)
+	}
+	hostA := fmt.Sprintf("sim-a-%d-%d", os.Getpid(), time.Now().UnixNano())
+	run := "gc-test-" + hostA
+	c, err := cli.ContainerCreate(ctx, &container.Config{Image: testenv.TestImage, Cmd: []string{"sleep", "30"},
+		Labels: map[string]string{runners.LabelManaged: "true", runners.LabelRun: run, runners.LabelHost: hostA,
+			runners.LabelPID: strconv.Itoa(child.Process.Pid)}}, nil, nil, nil, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cli.ContainerRemove(context.Background(), c.ID, container.RemoveOptions{Force: true}) })
+	exists := func() bool {
+		_, err := cli.ContainerInspect(ctx, c.ID)
+		return err == nil
+	}
+	db := filepath.Join(t.TempDir(), "state.db")
+	st, err := sqlite.Open(ctx, db, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	gc := func(host string) {
+		t.Helper()
+		t.Setenv(hostid.Env, host)
+		code, stdout, stderr := runCLI(t, "gc", "--state", db, "--artifacts", t.TempDir(), "-C", t.TempDir())
+		if code != 0 {
+			t.Fatalf("pipeline gc as %s exit code = %d (stdout %q, stderr %q)", host, code, stdout, stderr)
+		}
+	}
+	gc("sim-b-" + hostA)
+	if !exists() {
+		t.Fatalf("gc on another host removed host A's container")
+	}
+	gc(hostA)
+	if exists() {
+		t.Errorf("gc on host A left its container of dead PID %d", child.Process.Pid)
 	}
 }
