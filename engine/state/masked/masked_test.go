@@ -3,6 +3,7 @@ package masked
 import (
 	"context"
 	"encoding/base64"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -99,5 +100,29 @@ func must(t *testing.T, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestEveryStoreMethodDecided fails when state.Store gains a method this
+// package has not decided on: a new write of free text must be masked
+// here, or it would reach the store through the embedded Store unmasked.
+func TestEveryStoreMethodDecided(t *testing.T) {
+	masks := map[string]bool{ // overridden here: the write masks its texts
+		"CreateRun": true, "UpdateRun": true, "PutNode": true, "AppendLogs": true, "CreateRelease": true,
+		"CreateDeployment": true, "UpdateDeployment": true, "AddApproval": true, "AppendAudit": true,
+	}
+	passes := map[string]bool{ // reads, and writes of identifiers, times and statuses only
+		"Close": true, "GetRun": true, "ListRuns": true, "Pipelines": true, "Nodes": true, "Logs": true,
+		"GetRelease": true, "ReleaseByVersion": true, "ListReleases": true, "GetDeployment": true, "ListDeployments": true,
+		"PutGate": true, "GetGate": true, "WaitingGates": true, "Approvals": true, "Audit": true,
+		"TryLock": true, "TakeOver": true, "Renew": true, "Unlock": true, "GetLock": true,
+		"SetGroup": true, "GroupMembers": true,
+	}
+	iface := reflect.TypeOf((*state.Store)(nil)).Elem()
+	for i := 0; i < iface.NumMethod(); i++ {
+		name := iface.Method(i).Name
+		if !masks[name] && !passes[name] {
+			t.Errorf("state.Store.%s is new: if it writes free text (a reason, a message, a comment, output), override it in masked.Store and mask it; then list it in this test", name)
+		}
 	}
 }
