@@ -156,6 +156,11 @@ func variants(s string) []string {
 			}
 		}
 	}
+	// Text stored in JSON (the plan, the run's options) holds every form
+	// JSON-escaped: the lower-case form of "Key<7>" is "key\u003c7\u003e".
+	for _, f := range out[:len(out):len(out)] {
+		out = append(out, jsonForms(f)...)
+	}
 	return out
 }
 
@@ -171,8 +176,7 @@ func derived(s string) []string {
 		}
 	}
 	h := hex.EncodeToString([]byte(s))
-	out = append(out, h, strings.ToUpper(h), url.QueryEscape(s), url.PathEscape(s), strings.ToLower(s), strings.ToUpper(s))
-	return append(out, jsonForms(s)...)
+	return append(out, h, strings.ToUpper(h), url.QueryEscape(s), url.PathEscape(s), strings.ToLower(s), strings.ToUpper(s))
 }
 
 // base64Core returns the characters of the encoding of s preceded by off

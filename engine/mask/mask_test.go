@@ -75,6 +75,7 @@ func TestString(t *testing.T) {
 		{"lower", []string{secret}, "bad value " + strings.ToLower(secret), "bad value ***"},
 		{"upper", []string{secret}, strings.ToUpper(secret) + ".", "***."},
 		{"json escaped", []string{`a"b<c>`}, `{"v":"a\"b\u003cc\u003e"}`, `{"v":"***"}`},
+		{"json-escaped lower", []string{"Key<7>value"}, `{"v":"key\u003c7\u003evalue"}`, `{"v":"***"}`},
 		{"short secret keeps base64 fragments", []string{"abcd"}, std([]byte("x abcd")), std([]byte("x abcd"))},
 	}
 	for _, tt := range tests {

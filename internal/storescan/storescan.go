@@ -21,6 +21,7 @@ import (
 	"database/sql"
 	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"net/url"
 	"sort"
@@ -46,7 +47,9 @@ const minCore = 6
 // alignments it can take inside a longer encoded string (for offset 1 and
 // 2, only the characters that depend on the secret alone, so that
 // base64("user:" + secret) is found); lower- and upper-case hex; and its
-// URL query and path escapings when they differ from the value.
+// URL query and path escapings and its lower- and upper-case forms when
+// they differ from the value; and the JSON string escape of each of these
+// when it differs.
 func Forms(secret string) []Form {
 	out := []Form{{"plain", secret}}
 	encs := []struct {
@@ -68,7 +71,38 @@ func Forms(secret string) []Form {
 	if p := url.PathEscape(secret); p != secret {
 		out = append(out, Form{"url path", p})
 	}
+	if l := strings.ToLower(secret); l != secret {
+		out = append(out, Form{"lower", l})
+	}
+	if u := strings.ToUpper(secret); u != secret {
+		out = append(out, Form{"upper", u})
+	}
+	// The store keeps JSON documents (a run's plan and options), where each
+	// form may be escaped: "<" as \u003c, "&" as \u0026, a quote as \".
+	for _, f := range out[:len(out):len(out)] {
+		for _, html := range []bool{true, false} {
+			var b strings.Builder
+			enc := json.NewEncoder(&b)
+			enc.SetEscapeHTML(html)
+			if enc.Encode(f.Text) != nil {
+				continue
+			}
+			q := strings.TrimSpace(b.String())
+			if q = q[1 : len(q)-1]; q != f.Text && !containsForm(out, q) {
+				out = append(out, Form{f.Name + " json", q})
+			}
+		}
+	}
 	return out
+}
+
+func containsForm(forms []Form, text string) bool {
+	for _, f := range forms {
+		if f.Text == text {
+			return true
+		}
+	}
+	return false
 }
 
 // base64Core returns the characters of the encoding of secret preceded by

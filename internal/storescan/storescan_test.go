@@ -120,3 +120,19 @@ func TestScanPostgres(t *testing.T) {
 		t.Errorf("Scan = %v; want one hit in row 1 as url query", hits)
 	}
 }
+
+// TestFormsFindJSONEscapedCase checks the forms a JSON document stores:
+// the lower-case form of a secret with HTML characters, escaped.
+func TestFormsFindJSONEscapedCase(t *testing.T) {
+	const s = "Key-Sensitive&Value<7>"
+	cell := `{"run":"echo key-sensitive\u0026value\u003c7\u003e"}`
+	var names []string
+	for _, f := range Forms(s) {
+		if strings.Contains(cell, f.Text) {
+			names = append(names, f.Name)
+		}
+	}
+	if len(names) != 1 || names[0] != "lower json" {
+		t.Errorf("forms of %q found in %s = %v; want [lower json]", s, cell, names)
+	}
+}
