@@ -9,7 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/pipeline-cd/pipeline/internal/storescan"
-	"github.com/pipeline-cd/pipeline/internal/testenv"
+	"github.com/pipeline-cd/pipeline/internal/pgtest"
 )
 
 // leakToken is the value of a declared secret that a step also reads with
@@ -98,7 +98,7 @@ func TestSecretValuesMasked(t *testing.T) {
 	})
 
 	t.Run("run and PostgreSQL", func(t *testing.T) {
-		url := testenv.PostgresSchema(t)
+		url := pgtest.FreshSchema(t)
 		code, stdout, stderr := runCLI(t, "run", "--plain", "--runner", "local", "--state", url, "-C", dir)
 		if code != 0 {
 			t.Fatalf("pipeline run exit code = %d; want 0 (stdout %q, stderr %q)", code, stdout, stderr)

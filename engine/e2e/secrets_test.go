@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/pipeline-cd/pipeline/internal/storescan"
+	"github.com/pipeline-cd/pipeline/internal/pgtest"
 	"github.com/pipeline-cd/pipeline/internal/testenv"
 )
 
@@ -85,7 +86,7 @@ func TestSecretsNeverAtRest(t *testing.T) {
 		storescan.SQLite(t, filepath.Join(r.dir, ".pipeline", "state.db"), vaultToken, vaultAPIKey)
 	})
 	t.Run("postgres", func(t *testing.T) {
-		url := testenv.PostgresSchema(t)
+		url := pgtest.FreshSchema(t)
 		r := newRepo(t)
 		vaultStory(t, r, []string{"PIPELINE_STATE=" + url})
 		storescan.Postgres(t, url, vaultToken, vaultAPIKey)

@@ -11,7 +11,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/pipeline-cd/pipeline/internal/testenv"
+	"github.com/pipeline-cd/pipeline/internal/pgtest"
 
 	// Registers the -update flag: go test ./... -update passes it to every
 	// test binary, and this package has no golden files to rewrite.
@@ -100,7 +100,7 @@ func TestScanSQLite(t *testing.T) {
 }
 
 func TestScanPostgres(t *testing.T) {
-	dsn := testenv.PostgresSchema(t)
+	dsn := pgtest.FreshSchema(t)
 	db, err := sql.Open("pgx", dsn)
 	if err != nil {
 		t.Fatal(err)
