@@ -205,6 +205,7 @@ func (e *Engine) decisionMasker(run *state.Run, rec *recorded, d Decision) *mask
 			}
 		}
 	}
+	e.learnSecrets(cfgs...)
 	return mask.ForConfig(e.opts.Getenv, cfgs...)
 }
 
