@@ -8,8 +8,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/pipeline-cd/pipeline/internal/storescan"
 	"github.com/pipeline-cd/pipeline/internal/pgtest"
+	"github.com/pipeline-cd/pipeline/internal/storescan"
 )
 
 // leakToken is the value of a declared secret that a step also reads with

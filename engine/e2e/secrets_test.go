@@ -6,8 +6,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/pipeline-cd/pipeline/internal/storescan"
 	"github.com/pipeline-cd/pipeline/internal/pgtest"
+	"github.com/pipeline-cd/pipeline/internal/storescan"
 	"github.com/pipeline-cd/pipeline/internal/testenv"
 )
 

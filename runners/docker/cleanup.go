@@ -31,7 +31,7 @@ import (
 // from `pipeline gc`.
 func (r *Runner) Cleanup(ctx context.Context, all bool) (int, error) {
 	list, err := r.cli.ContainerList(ctx, container.ListOptions{
-		All:     true,
+		All: true,
 		Filters: filters.NewArgs(filters.Arg("label", runners.LabelManaged+"=true"),
 			filters.Arg("label", runners.LabelHost+"="+r.opts.HostID)),
 	})
