@@ -186,7 +186,13 @@ func (r *Runner) create(ctx context.Context, step *runners.Step, spec *container
 		if err := r.ensureImage(ctx, step, logger); err != nil {
 			return "", err
 		}
+		nonce := newNonce()
+		spec.config.Labels[labelCreate] = nonce
 		created, err := r.cli.ContainerCreate(ctx, spec.config, spec.host, nil, nil, "")
+		if err != nil && ctx.Err() != nil {
+			// The engine may have created it all the same.
+			r.removeInterrupted(nonce, logger)
+		}
 		if err == nil {
 			for _, w := range created.Warnings {
 				logger.Warn("container created with a warning", "warning", w)
