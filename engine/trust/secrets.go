@@ -21,6 +21,9 @@ var ErrSecretOutOfScope = errors.New("secret outside its trusted scope")
 // the same environment variable, and every such step outside the trusted
 // scope is refused. Head's own scopes are checked by dsl when it loads.
 //
+// When the trusted ref cannot be determined at all, every build, test and
+// package step that lists a secret is refused: no scope can be read.
+//
 // It returns nil when no step is refused, else one error matching
 // ErrSecretOutOfScope that names every refused step, its secret and the
 // trusted scope. Without a trusted config (outside git, or the trusted
@@ -51,6 +54,13 @@ func (r *Result) CheckSecrets(head *dsl.Config) error {
 // the trusted ref scoped to its environments keeps it from every step of
 // this one.
 func (r *Result) checkSecret(st *dsl.Stage, step *dsl.Step, name string, hs *dsl.Secret) []string {
+	if r.Ref == "" && r.Refused != nil && st.Kind != dsl.KindEnvironment {
+		// No trusted ref: the scopes that bind this secret cannot be read.
+		// (Environment steps are refused with the environments.)
+		return []string{fmt.Sprintf("step %s.%s lists secret %s, but the trusted ref cannot be determined, so the scope the reviewed "+
+			"config gives that secret cannot be checked; pass --trusted-ref REF (in a CI checkout fetch it first, "+
+			"for example `git fetch origin main` and --trusted-ref origin/main)", st.Address(), step.Name, name)}
+	}
 	var problems []string
 	ownReads := false
 	for _, tname := range sortedNames(r.secrets) {
