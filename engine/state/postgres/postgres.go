@@ -6,9 +6,14 @@ package postgres
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
+	"io"
+	"net"
 	"net/url"
+	"strings"
+	"syscall"
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -40,6 +45,32 @@ var Dialect = &sqlstore.Dialect{
 	},
 	IsUniqueViolation:     func(err error) bool { return sqlState(err) == "23505" },
 	IsForeignKeyViolation: func(err error) bool { return sqlState(err) == "23503" },
+	IsTransient:           transient,
+}
+
+// transient reports errors after which a statement may succeed again: the
+// connection refused, reset or dropped (the server restarting), PostgreSQL
+// shutting down or starting up (57P01-57P03), a connection exception
+// (class 08), a serialization failure or deadlock (40001, 40P01).
+func transient(err error) bool {
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return false
+	}
+	switch code := sqlState(err); {
+	case strings.HasPrefix(code, "08"), code == "57P01", code == "57P02", code == "57P03", code == "40001", code == "40P01":
+		return true
+	case code != "":
+		return false
+	}
+	var ce *pgconn.ConnectError
+	var ne net.Error
+	switch {
+	case errors.Is(err, driver.ErrBadConn), errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF),
+		errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE),
+		errors.As(err, &ce), errors.As(err, &ne), pgconn.SafeToRetry(err):
+		return true
+	}
+	return strings.Contains(err.Error(), "conn closed")
 }
 
 func sqlState(err error) string {
