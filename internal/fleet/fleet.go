@@ -54,6 +54,7 @@ type Report struct {
 	Wall                 time.Duration
 	Processes            int // pipeline invocations
 	Deliveries           int // runs that reached production
+	Superseded           int // runs refused because another worker's newer release was already live
 	Rollbacks            int
 	Deployments          int
 	Restarted, Killed    int
@@ -71,8 +72,8 @@ func (r *Report) String() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "fleet: %d processes over %d components, %d deliveries each, %d PostgreSQL restarts, %d kill -9\n",
 		r.Procs, r.Components, r.Iterations, r.Restarted, r.Killed)
-	fmt.Fprintf(&b, "  wall %s, %d pipeline invocations, %d deliveries to production, %d rollbacks, %d deployments\n",
-		r.Wall.Round(time.Millisecond), r.Processes, r.Deliveries, r.Rollbacks, r.Deployments)
+	fmt.Fprintf(&b, "  wall %s, %d pipeline invocations, %d deliveries to production (%d refused: a newer release was already live), %d rollbacks, %d deployments\n",
+		r.Wall.Round(time.Millisecond), r.Processes, r.Deliveries, r.Superseded, r.Rollbacks, r.Deployments)
 	fmt.Fprintf(&b, "  throughput: %.1f runs/min, %.1f deployments/min\n", r.RunsPerMinute, r.DeploymentsPerMinute)
 	fmt.Fprintf(&b, "  environment lock wait: p50 %s, p95 %s, max %s\n", r.LockWaitP50.Round(time.Millisecond), r.LockWaitP95.Round(time.Millisecond), r.LockWaitMax.Round(time.Millisecond))
 	fmt.Fprintf(&b, "  state store retries logged by the processes: %d\n", r.Retries)
@@ -145,11 +146,12 @@ type fleet struct {
 	rng       *rand.Rand
 	rngMu     sync.Mutex
 
-	running  sync.Map // *exec.Cmd -> true: processes that may be killed
-	invoked  atomic.Int64
-	retries  atomic.Int64
-	mu       sync.Mutex
-	failures []string
+	running    sync.Map // *exec.Cmd -> true: processes that may be killed
+	invoked    atomic.Int64
+	superseded atomic.Int64 // deliveries refused because a newer release was live
+	retries    atomic.Int64
+	mu         sync.Mutex
+	failures   []string
 }
 
 // Run runs a fleet and returns its report; it fails t only for set-up
@@ -201,7 +203,7 @@ func Run(t testing.TB, cfg Config) *Report {
 	wall := time.Since(start)
 
 	rep := &Report{Config: cfg, Wall: wall, Processes: int(f.invoked.Load()), Deliveries: int(deliveries.Load()),
-		Restarted: restarted, Killed: killed, Retries: int(f.retries.Load())}
+		Restarted: restarted, Killed: killed, Retries: int(f.retries.Load()), Superseded: int(f.superseded.Load())}
 	f.measure(rep)
 	rep.Failures = f.failures
 	return rep
@@ -255,14 +257,22 @@ func (f *fleet) fail(format string, args ...any) {
 	f.failures = append(f.failures, fmt.Sprintf(format, args...))
 }
 
+// runIDOf returns the run id a pipeline process printed ("run r-..."); log
+// lines may come before it on the shared output.
 func runIDOf(out string) string {
-	first, _, _ := strings.Cut(out, "\n")
-	fields := strings.Fields(first)
-	if len(fields) >= 2 && fields[0] == "run" && strings.HasPrefix(fields[1], "r-") {
-		return fields[1]
+	for _, line := range strings.Split(out, "\n") {
+		fields := strings.Fields(line)
+		if len(fields) >= 2 && fields[0] == "run" && strings.HasPrefix(fields[1], "r-") {
+			return fields[1]
+		}
 	}
 	return ""
 }
+
+// superseded reports a delivery the engine refused because a newer release
+// of the component is already live there: another worker's later build
+// won the race, and deploying the older one would go backwards.
+func superseded(out string) bool { return strings.Contains(out, "a newer release is already live") }
 
 const lockWait = "--wait-lock=5m"
 
@@ -279,7 +289,11 @@ func (f *fleet) worker(w int, dir string, approvals chan<- approval) {
 		for tries := 0; code < 0 && id != "" && tries < 5; tries++ {
 			code, out = f.pipeline(dir, true, "resume", id, "--runner", "local", "--plain", lockWait)
 		}
-		if code != 3 {
+		if code == 1 && superseded(out) {
+			f.superseded.Add(1)
+			continue
+		}
+		if code != 3 || id == "" {
 			f.fail("worker %d: pipeline %s exited %d (run %q):\n%s", w, strings.Join(args, " "), code, id, tail(out))
 			continue
 		}
@@ -303,6 +317,10 @@ func (f *fleet) approveAndResume(a approval) bool {
 	code, out := f.pipeline(a.dir, true, "resume", a.runID, "--runner", "local", "--plain", lockWait)
 	for tries := 0; code < 0 && tries < 5; tries++ {
 		code, out = f.pipeline(a.dir, true, "resume", a.runID, "--runner", "local", "--plain", lockWait)
+	}
+	if code == 1 && superseded(out) {
+		f.superseded.Add(1)
+		return false
 	}
 	if code != 0 {
 		f.fail("resume %s after approval exited %d:\n%s", a.runID, code, tail(out))

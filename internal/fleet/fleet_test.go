@@ -40,8 +40,8 @@ func TestFleet(t *testing.T) {
 	if rep.Check == nil || !rep.Check.OK() {
 		t.Errorf("the store's invariants do not hold")
 	}
-	if want := *procs * *iterations; rep.Deliveries != want {
-		t.Errorf("%d deliveries reached production; want %d", rep.Deliveries, want)
+	if want := *procs * *iterations; rep.Deliveries+rep.Superseded != want || rep.Deliveries == 0 {
+		t.Errorf("%d deliveries reached production and %d were refused as superseded; want %d in all, some delivered", rep.Deliveries, rep.Superseded, want)
 	}
 	if rep.Restarted != *restarts || rep.Killed != *kills {
 		t.Errorf("faults injected: %d restarts, %d kills; want %d and %d", rep.Restarted, rep.Killed, *restarts, *kills)

@@ -12,8 +12,10 @@ import (
 	"io"
 	"net"
 	"net/url"
+	"os"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -96,7 +98,7 @@ func Open(ctx context.Context, dsn string, logger hclog.Logger) (*sqlstore.Store
 	// A CLI process needs few connections; many CI jobs share one server.
 	db.SetMaxOpenConns(MaxConns)
 	db.SetMaxIdleConns(2)
-	if err := db.PingContext(ctx); err != nil {
+	if err := ping(ctx, db, sqlstore.RetryBudgetFromEnv(os.Getenv), logger); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("postgres state store %s: connect: %w; check that the server is running and the user, password and database exist", shown, err)
 	}
@@ -117,4 +119,25 @@ func Redact(dsn string) string {
 		return "(unparsable URL)"
 	}
 	return u.Redacted()
+}
+
+// ping connects, retrying a transient failure (the server restarting or
+// not yet listening) with backoff for at most budget.
+func ping(ctx context.Context, db *sql.DB, budget time.Duration, logger hclog.Logger) error {
+	start, delay := time.Now(), 20*time.Millisecond
+	for {
+		err := db.PingContext(ctx)
+		if err == nil || !transient(err) || time.Since(start)+delay > budget {
+			return err
+		}
+		if delay == 20*time.Millisecond {
+			logger.Warn("the state store did not answer; retrying", "error", err, "for at most", budget)
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(delay):
+		}
+		delay = min(2*delay, 2*time.Second)
+	}
 }
