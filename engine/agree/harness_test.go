@@ -202,6 +202,7 @@ func check(t *testing.T, sc scenario) outcome {
 	default:
 		dry = outcome{code: dres.Code(), fates: fates(dres.Exec)}
 	}
+	pres, perr := eng.Plan(engine.RunRequest{Config: load(), Vars: sc.vars})
 	rres, rerr := eng.Run(ctx, engine.RunRequest{Config: load(), Vars: sc.vars})
 	real = outcome{code: codeOf(rerr), fates: map[string]string{}}
 	if rres != nil {
@@ -242,10 +243,53 @@ func check(t *testing.T, sc scenario) outcome {
 			diffs = append(diffs, fmt.Sprintf("node %s: dry run %q, run %q", id, d, r))
 		}
 	}
+	diffs = append(diffs, planDiffs(pres, perr, dres, rres, rerr)...)
 	if len(diffs) > 0 {
 		t.Errorf("%s: the dry run and the run disagree:\n  %s\nconfig:\n%s", sc.name, strings.Join(diffs, "\n  "), configText(sc))
 	}
 	return real
+}
+
+// planDiffs lists where Plan disagrees with the run: an error where the
+// run has none (or the other way round), other warnings than the run's
+// (the dry run's too), or an environment Plan says a run refuses that the
+// run deployed. (A run may refuse more than Plan: requires counts an
+// environment of the plan as deployed, which a skipped final step of it
+// can make untrue.)
+func planDiffs(pres *engine.PlanResult, perr error, dres *engine.DryRunResult, rres *engine.RunResult, rerr error) []string {
+	if perr != nil || rres == nil {
+		if (perr == nil) != (rres == nil) || codeOf(perr) != codeOf(rerr) {
+			return []string{fmt.Sprintf("plan: error %v (code %d), run: error %v (code %d)", perr, codeOf(perr), rerr, codeOf(rerr))}
+		}
+		return nil
+	}
+	var out []string
+	want := strings.Join(rres.Warnings, "\n")
+	if got := strings.Join(pres.Warnings, "\n"); got != want {
+		out = append(out, fmt.Sprintf("warnings: plan %q, run %q", got, want))
+	}
+	if dres != nil {
+		if got := strings.Join(dres.Warnings, "\n"); got != want {
+			out = append(out, fmt.Sprintf("warnings: dry run %q, run %q", got, want))
+		}
+	}
+	for env, why := range pres.Refused {
+		n := rres.Exec.Nodes["environment."+env]
+		if n == nil {
+			out = append(out, fmt.Sprintf("plan refuses environment %s (%s); the run has no such node", env, why))
+			continue
+		}
+		switch n.Status {
+		case exec.StatusFailed:
+			if n.Reason != why {
+				out = append(out, fmt.Sprintf("environment %s: plan refuses it with %q, the run with %q", env, why, n.Reason))
+			}
+		case exec.StatusSkipped, exec.StatusNotReached, exec.StatusCancelled:
+		default:
+			out = append(out, fmt.Sprintf("environment %s: plan refuses it (%s), the run's deploy node %s", env, why, n.Status))
+		}
+	}
+	return out
 }
 
 // withInputs completes sc with what its config needs from outside: a

@@ -743,3 +743,42 @@ test "unit" {
 		}
 	}
 }
+
+// TestFailureOverridesStop runs a plan whose environment "last" requires
+// one environment that stops at its gate at once and another whose step
+// fails a moment later: "last" is skipped because of the failure, not
+// "not reached" because of the gate, whichever branch ends first.
+func TestFailureOverridesStop(t *testing.T) {
+	f := newFixture(t)
+	opts := f.options()
+	opts.Handler = &gateHandler{}
+	res := run(t, loadPlan(t, `
+pipeline "race" {
+  image = "pipeline-test/busybox:latest"
+}
+environment "failing" {
+  step "rollout" { run = "sleep 0.3; exit 1" }
+}
+environment "gated" {
+  gate "go" {
+    approvers = ["author"]
+  }
+  step "rollout" { run = "true" }
+}
+environment "last" {
+  requires = [environment.failing, environment.gated]
+  step "rollout" { run = "true" }
+}
+`), opts)
+	for _, id := range []string{"environment.last", "environment.last.rollout"} {
+		if got := res.Nodes[id].Status; got != exec.StatusSkipped {
+			t.Errorf("node %s = %s (%s); want skipped: an upstream step failed", id, got, res.Nodes[id].Reason)
+		}
+	}
+	if got := res.Nodes["environment.gated.rollout"].Status; got != exec.StatusNotReached {
+		t.Errorf("environment.gated.rollout = %s; want not reached (only the gate stops it)", got)
+	}
+	if res.Status != exec.StatusFailed {
+		t.Errorf("Run status = %q; want failed", res.Status)
+	}
+}

@@ -371,7 +371,7 @@ func (r *scheduler) markDownstream(ctx context.Context, id, status, reason strin
 			continue
 		}
 		seen[d] = true
-		if r.decide(ctx, d, status, reason) {
+		if r.decideOver(ctx, d, status, reason, status == StatusSkipped) {
 			queue = append(queue, g.Dependents(d)...)
 		}
 	}
@@ -380,9 +380,18 @@ func (r *scheduler) markDownstream(ctx context.Context, id, status, reason strin
 // decide gives node id the status and reason if it has no result yet and
 // reports whether it did.
 func (r *scheduler) decide(ctx context.Context, id, status, reason string) bool {
+	return r.decideOver(ctx, id, status, reason, false)
+}
+
+// decideOver is decide that, with overNotReached, also replaces a "not
+// reached" result: a node downstream of both a failed node and a stopped
+// one (a gate) is skipped, whichever of the two finished first, so that
+// the fate of every node does not depend on the order in which parallel
+// branches end.
+func (r *scheduler) decideOver(ctx context.Context, id, status, reason string, overNotReached bool) bool {
 	n := nodeOf(r.p, id)
 	r.mu.Lock()
-	if _, ok := r.nodes[id]; ok {
+	if prev, ok := r.nodes[id]; ok && !(overNotReached && prev.Status == StatusNotReached) {
 		r.mu.Unlock()
 		return false
 	}
