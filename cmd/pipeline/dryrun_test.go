@@ -3,6 +3,8 @@ package main
 import (
 	"strings"
 	"testing"
+
+	"github.com/pipeline-cd/pipeline/internal/gittest"
 )
 
 const gatedDryRun = `pipeline "demo" {
@@ -67,4 +69,43 @@ func TestDryRunStopsAtGate(t *testing.T) {
 	if strings.Contains(stdout, "run succeeded") || strings.Contains(stdout, "would run in alpine:3.20: echo rollout") {
 		t.Errorf("pipeline run --dry-run output = %q; want no success and no rollout run", stdout)
 	}
+}
+
+// TestDryRunSeesExistingRelease runs a commit once, then dry-runs it
+// again: the dry run reads the existing SQLite store and fails (exit 1)
+// as the run would, because the release version already exists, without
+// recording anything.
+func TestDryRunSeesExistingRelease(t *testing.T) {
+	dir := gittest.Init(t)
+	gittest.Commit(t, dir, "one", map[string]string{"pipeline.hcl": `
+pipeline "again" {
+  version = "1.0.${git.commit_count}"
+}
+package "app" {
+  step "pack" {
+    runner = "local"
+    run    = "echo packed"
+  }
+}
+`})
+	if code, stdout, stderr := runCLI(t, "run", "--plain", "-C", dir); code != 0 {
+		t.Fatalf("pipeline run exit code = %d; want 0 (stdout %q, stderr %q)", code, stdout, stderr)
+	}
+	before := runsOf(t, dir)
+	code, stdout, stderr := runCLI(t, "run", "--dry-run", "--plain", "-C", dir)
+	if code != 1 || !strings.Contains(stderr, "already created by run") {
+		t.Errorf("pipeline run --dry-run of a released commit: exit code %d, stderr %q; want 1 and the run's release-exists error (stdout %q)", code, stderr, stdout)
+	}
+	if after := runsOf(t, dir); after != before {
+		t.Errorf("runs after the dry run = %q; want %q: a dry run records nothing", after, before)
+	}
+}
+
+func runsOf(t *testing.T, dir string) string {
+	t.Helper()
+	code, stdout, stderr := runCLI(t, "runs", "--json", "-C", dir)
+	if code != 0 {
+		t.Fatalf("pipeline runs exit code = %d; stderr %q", code, stderr)
+	}
+	return stdout
 }
