@@ -30,15 +30,21 @@ type DryRunResult struct {
 	TrustedRef string
 	// Warnings are those a run would print (the differences between the
 	// change's rules and the trusted ones, environments refused), then the
-	// secrets whose environment variable is not set: a real run would
-	// refuse the steps that list them.
+	// secrets whose environment variable is not set.
 	Warnings []string
+	// NotStarting, when set, is why a real run would not start at all (a
+	// secret a step lists is not set, or too short to mask): the walk
+	// still shows what it would do once that is fixed, and Code is 1.
+	NotStarting error
 }
 
 // Code returns the exit code a real run would end with: 0 when it would
 // succeed, 3 when it would stop at a gate, 1 when a step or an environment
 // would fail or be refused.
 func (r *DryRunResult) Code() int {
+	if r.NotStarting != nil {
+		return CodeFailed
+	}
 	switch r.Exec.Status {
 	case exec.StatusSucceeded:
 		return 0
@@ -85,13 +91,18 @@ func (e *Engine) DryRun(ctx context.Context, req RunRequest) (*DryRunResult, err
 		if env := res.Config.Secrets[name].Env; env != "" {
 			v, ok := e.opts.Getenv(env)
 			if !ok {
-				warnings = append(warnings, fmt.Sprintf("secret %s: %s is not set in the environment of pipeline; a real run would refuse the steps that list it", name, env))
+				warnings = append(warnings, fmt.Sprintf("secret %s: %s is not set in the environment of pipeline; a real run would not start while a step lists it", name, env))
 			} else if len(v) >= mask.MinSecretLen {
 				secrets[name] = v
 			}
 		}
 	}
 	h := &dryHandler{s: s, status: map[string]string{}}
+	// Would the run start? The same check with the run's own secrets.
+	notStarting := exec.Check(s.plan, exec.Options{Runner: dr, Runners: names, Secrets: s.secrets(), Handler: h})
+	if notStarting != nil {
+		notStarting = fmt.Errorf("a run would not start: %w", notStarting)
+	}
 	out, err := exec.Run(ctx, s.plan, exec.Options{
 		Parallelism: req.Parallelism, FailFast: req.FailFast, Runner: dr, Runners: names,
 		Workspace: res.AbsDir, Secrets: secrets, Resolve: dryResolve, Handler: h,
@@ -100,7 +111,7 @@ func (e *Engine) DryRun(ctx context.Context, req RunRequest) (*DryRunResult, err
 	if err != nil {
 		return nil, failed(fmt.Errorf("dry run: %w", err))
 	}
-	return &DryRunResult{Exec: out, Gates: h.gates, TrustedRef: s.rec.TrustedRef, Warnings: warnings}, nil
+	return &DryRunResult{Exec: out, Gates: h.gates, TrustedRef: s.rec.TrustedRef, Warnings: warnings, NotStarting: notStarting}, nil
 }
 
 // PlanResult is a plan with the protection rules of the trusted ref
@@ -114,6 +125,9 @@ type PlanResult struct {
 	// do, to why: the same admit a run's deploy node passes, with the
 	// environments it requires that are in the plan counted as deployed.
 	Refused map[string]string
+	// NotStarting, when set, is why a run would not start in this
+	// environment (a secret a step lists is not set, or too short).
+	NotStarting error
 }
 
 // Plan plans req.Config as Run does (Engine.begin: the gates, branches and
@@ -127,6 +141,9 @@ func (e *Engine) Plan(req RunRequest) (*PlanResult, error) {
 		return nil, err
 	}
 	out := &PlanResult{Plan: s.plan, TrustedRef: s.rec.TrustedRef, Warnings: warnings, Refused: map[string]string{}}
+	if err := exec.Check(s.plan, exec.Options{Runner: dryrun.New(true), Secrets: s.secrets(), Handler: &dryHandler{s: s}}); err != nil {
+		out.NotStarting = fmt.Errorf("a run would not start: %w", err)
+	}
 	inPlan := func(env string) bool { return s.plan.Node(envKind+"."+env) != nil }
 	for _, n := range s.plan.Nodes {
 		if n.Kind == plan.KindDeploy {

@@ -33,11 +33,18 @@ environment "production" {
 `
 
 // TestDryRunStopsAtGate checks that run --dry-run shows a gate as where a
-// real run would stop for approval, the steps after it as not reached,
-// warns about a secret whose environment variable is not set, and exits
-// with code 3, as the run would.
+// real run would stop for approval, the steps after it as not reached, and
+// exits with code 3, as the run would; without a secret a step lists it
+// warns, says the run would not start and exits 1, as the run would.
 func TestDryRunStopsAtGate(t *testing.T) {
 	dir := writeFiles(t, map[string]string{"pipeline.hcl": gatedDryRun})
+	// Without the secret a run would not start: the dry run says so and
+	// exits 1, as the run would, after showing the walk.
+	code, missingOut, missingErr := runCLI(t, "run", "--dry-run", "--plain", "-C", dir)
+	if code != 1 || !strings.Contains(missingErr, "Error: a run would not start: secret deploy_token: set DRY_RUN_TEST_DEPLOY_TOKEN") {
+		t.Errorf("pipeline run --dry-run without the secret: exit code %d, stderr %q; want 1 and why a run would not start", code, missingErr)
+	}
+	t.Setenv("DRY_RUN_TEST_DEPLOY_TOKEN", "a-long-enough-token")
 	code, stdout, stderr := runCLI(t, "run", "--dry-run", "--plain", "-C", dir)
 	if code != 3 {
 		t.Fatalf("pipeline run --dry-run exit code = %d; want 3, as a run stopping at the gate (stderr %q)", code, stderr)
@@ -49,7 +56,8 @@ func TestDryRunStopsAtGate(t *testing.T) {
 		{"step after the gate", stdout, "environment.production.rollout"},
 		{"summary", stdout, "dry run: would stop at gate production/go-live"},
 		{"exit code", stdout, "dry run stopped: a run would exit with code 3"},
-		{"missing secret", stderr, "Warning: secret deploy_token: DRY_RUN_TEST_DEPLOY_TOKEN is not set"},
+		{"missing secret", missingErr, "Warning: secret deploy_token: DRY_RUN_TEST_DEPLOY_TOKEN is not set"},
+		{"walk without the secret", missingOut, "would stop here for approval"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -104,6 +104,9 @@ running a step or recording anything.
 					}
 					fmt.Fprintf(g.stdout, "dry run: would stop at gate %s\n", strings.Join(at, ", "))
 				}
+				if out.NotStarting != nil {
+					fmt.Fprintf(g.stderr, "Error: %v\n", out.NotStarting)
+				}
 				fmt.Fprintf(g.stdout, "dry run %s: a run would exit with code %d\n", out.Exec.Status, out.Code())
 				if code := out.Code(); code != exitOK {
 					return exitWith(code)

@@ -36,6 +36,9 @@ type scenario struct {
 	head    map[string]string
 	vars    []dsl.VarArg
 	env     map[string]string
+	// unset names environment variables withInputs must leave unset (a
+	// secret the run lacks).
+	unset map[string]bool
 }
 
 // keptStepAttrs are the step attributes hostSteps keeps: the ones that
@@ -212,8 +215,16 @@ func check(t *testing.T, sc scenario) outcome {
 		real.err = rerr.Error()
 	}
 
-	if len(real.fates) == 0 {
+	notStarting := dres != nil && dres.NotStarting != nil
+	switch {
+	case len(real.fates) == 0 && notStarting:
+		// Both say the run does not start; the dry run still walks to
+		// show what it would do, the run walks nothing.
+		dry.fates = map[string]string{}
+	case len(real.fates) == 0:
 		t.Errorf("%s: the run walked no node (exit code %d: %s); the harness must run every config", sc.name, real.code, real.err)
+	case notStarting:
+		t.Errorf("%s: the dry run says %v, but the run started", sc.name, dres.NotStarting)
 	}
 	var diffs []string
 	if dry.code != real.code {
@@ -257,6 +268,9 @@ func check(t *testing.T, sc scenario) outcome {
 // environment of the plan as deployed, which a skipped final step of it
 // can make untrue.)
 func planDiffs(pres *engine.PlanResult, perr error, dres *engine.DryRunResult, rres *engine.RunResult, rerr error) []string {
+	if perr == nil && rres == nil && pres.NotStarting != nil && rerr != nil {
+		return nil // both say the run does not start
+	}
 	if perr != nil || rres == nil {
 		if (perr == nil) != (rres == nil) || codeOf(perr) != codeOf(rerr) {
 			return []string{fmt.Sprintf("plan: error %v (code %d), run: error %v (code %d)", perr, codeOf(perr), rerr, codeOf(rerr))}
@@ -264,6 +278,9 @@ func planDiffs(pres *engine.PlanResult, perr error, dres *engine.DryRunResult, r
 		return nil
 	}
 	var out []string
+	if pres.NotStarting != nil {
+		out = append(out, fmt.Sprintf("plan says %v, but the run started", pres.NotStarting))
+	}
 	want := strings.Join(rres.Warnings, "\n")
 	if got := strings.Join(pres.Warnings, "\n"); got != want {
 		out = append(out, fmt.Sprintf("warnings: plan %q, run %q", got, want))
@@ -313,7 +330,7 @@ func withInputs(t *testing.T, dir string, sc scenario) scenario {
 	}
 	sort.Slice(vars, func(i, j int) bool { return vars[i].Name < vars[j].Name })
 	for name, sec := range res.Config.Secrets {
-		if _, ok := env[sec.Env]; !ok && sec.Env != "" {
+		if _, ok := env[sec.Env]; !ok && sec.Env != "" && !sc.unset[sec.Env] {
 			env[sec.Env] = "agree-secret-value-" + name
 		}
 	}

@@ -81,11 +81,40 @@ func itoa(i int) string {
 	return itoa(i/10) + digits[i%10:i%10+1]
 }
 
+// secretScenarios are runs that must not start: a secret a step lists is
+// not set, or is too short to mask.
+func secretScenarios() []scenario {
+	const cfg = `
+pipeline "secrets" {}
+
+secret "token" {
+  env = "AGREE_TOKEN"
+}
+
+build "app" {
+  step "compile" {}
+}
+
+environment "production" {
+  step "rollout" {
+    secrets = [secret.token]
+  }
+}
+`
+	return []scenario{
+		{name: "secret not set", trusted: map[string]string{"pipeline.hcl": cfg}, unset: map[string]bool{"AGREE_TOKEN": true}},
+		{name: "secret too short to mask", trusted: map[string]string{"pipeline.hcl": cfg}, env: map[string]string{"AGREE_TOKEN": "ab"}},
+		{name: "secret set", trusted: map[string]string{"pipeline.hcl": cfg}, env: map[string]string{"AGREE_TOKEN": "a-long-enough-token"}},
+	}
+}
+
 // TestDryRunAgreesOnValidConfigs runs every config of testdata/valid and
-// every complete example of docs/language.md as a dry run and as a real
-// run and requires the same fate for every node and the same exit code.
+// every complete example of docs/language.md (and a config whose secret
+// is missing or too short) as a dry run and as a real run and requires the
+// same fate for every node and the same exit code.
 func TestDryRunAgreesOnValidConfigs(t *testing.T) {
 	scenarios := append(validConfigs(t), docExamples(t)...)
+	scenarios = append(scenarios, secretScenarios()...)
 	if len(scenarios) < 15 {
 		t.Fatalf("found %d configs in testdata/valid and docs/language.md; want at least 15 (did a path move?)", len(scenarios))
 	}
