@@ -233,7 +233,9 @@ func (c genConfig) hcl() string {
 }
 
 // genScenario makes the scenario of one seed: a trusted config on main
-// and, mostly, a change of it on branch feature, sometimes with -var n.
+// and, mostly, a change of it on branch feature, sometimes with -var n or
+// --until ENV (an environment of the trusted config, which the change may
+// have dropped: then both refuse the selection).
 func genScenario(seed int64) scenario {
 	r := rand.New(rand.NewSource(seed))
 	trusted := generate(r)
@@ -245,6 +247,15 @@ func genScenario(seed int64) scenario {
 	}
 	if r.Intn(3) == 0 {
 		sc.vars = []dsl.VarArg{{Name: "n", Value: fmt.Sprint(r.Intn(5))}}
+	}
+	if r.Intn(4) == 0 { // --until one of the environments the runs see
+		var envs []string
+		for _, st := range trusted.stages {
+			if st.kind == "environment" {
+				envs = append(envs, st.name)
+			}
+		}
+		sc.until = envs[r.Intn(len(envs))]
 	}
 	return sc
 }
