@@ -18,7 +18,8 @@ import (
 const generatedConfigs = 24
 
 // whenPool are the when conditions generated steps draw from: operators,
-// functions, variables and git values, each known when planning.
+// functions, variables, git, run and release values, each known once the
+// run has an id and a version.
 var whenPool = []string{
 	`var.n > 0`,
 	`var.n >= 3`,
@@ -41,6 +42,9 @@ var whenPool = []string{
 	`var.n > 0 ? var.flag : true`,
 	`format("%s-%d", var.name, var.n) == "x-2"`,
 	`try(var.n > 1, false)`,
+	`release.version != ""`,
+	`length(run.id) > 3 && var.n != 1`,
+	`startswith(release.version, "1.0.")`,
 }
 
 var branchesPool = [][]string{nil, {"main"}, {"feature"}, {"main", "feature"}, {"release/*"}, {"main", "feat*"}}
