@@ -67,8 +67,10 @@ func (r *DryRunResult) Code() int {
 // the same reason. The release passes as if recorded; a gate stops its
 // branch, as a real run would, with "would stop here for approval" and its
 // trusted approvers, and the nodes after it are not reached. Values known
-// only at run time are shown as their source text. Missing secrets are
-// warnings, not errors.
+// only at run time are shown as their source text. A secret a step lists
+// that is not set (or too short to mask) does not stop the walk: it is a
+// warning, and NotStarting says, with the run's own check (exec.Check),
+// that a run would not start.
 func (e *Engine) DryRun(ctx context.Context, req RunRequest) (*DryRunResult, error) {
 	s, warnings, err := e.begin(req, "dry-run")
 	if err != nil {

@@ -117,3 +117,44 @@ func runsOf(t *testing.T, dir string) string {
 	}
 	return stdout
 }
+
+// TestPlanSaysTrustedRules plans a branch whose config drops the branches
+// rule of main: plan says where the rules come from, warns like a run,
+// and names the environment a run would refuse and why.
+func TestPlanSaysTrustedRules(t *testing.T) {
+	dir := gittest.Init(t)
+	gittest.Commit(t, dir, "rules", map[string]string{"pipeline.hcl": `
+pipeline "rules" {}
+environment "staging" {
+  branches = ["main"]
+  step "rollout" {
+    runner = "local"
+    run    = "true"
+  }
+}
+`})
+	gittest.Git(t, dir, "checkout", "-q", "-b", "feature")
+	gittest.Commit(t, dir, "drop the rule", map[string]string{"pipeline.hcl": `
+pipeline "rules" {}
+environment "staging" {
+  step "rollout" {
+    runner = "local"
+    run    = "true"
+  }
+}
+`})
+	code, stdout, stderr := runCLI(t, "plan", "-C", dir)
+	if code != 0 {
+		t.Fatalf("pipeline plan exit code = %d; want 0 (stderr %q)", code, stderr)
+	}
+	for _, want := range []string{
+		"protection rules (gates, branches, requires) from the trusted ref main, as a run applies them",
+		"Warning: environment staging: branches is [main] at the trusted ref but (none) in this change; the trusted value applies",
+		"a run would refuse environment staging: branch not allowed: environment staging accepts releases built from main, but this release was built from feature",
+		"branches:      main",
+	} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("pipeline plan output lacks %q:\n%s", want, stdout)
+		}
+	}
+}
