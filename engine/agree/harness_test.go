@@ -220,6 +220,7 @@ func check(t *testing.T, sc scenario) outcome {
 		real.err = rerr.Error()
 	}
 
+	t.Logf("%s: exit code %d (%d nodes walked)", sc.name, real.code, len(real.fates))
 	notStarting := dres != nil && dres.NotStarting != nil
 	switch {
 	case len(real.fates) == 0 && notStarting:

@@ -101,7 +101,12 @@ environment "production" {
   }
 }
 `
+	scoped := strings.Replace(cfg, `env = "AGREE_TOKEN"`, "env          = \"AGREE_TOKEN\"\n  environments = [environment.production]", 1)
+	// The change drops the scope and gives the secret to a build step.
+	leaked := strings.Replace(cfg, "step \"compile\" {}", "step \"compile\" {\n    secrets = [secret.token]\n  }", 1)
 	return []scenario{
+		{name: "secret scoped at the trusted ref, unscoped and given to a build step by the change",
+			trusted: map[string]string{"pipeline.hcl": scoped}, head: map[string]string{"pipeline.hcl": leaked}},
 		{name: "secret not set", trusted: map[string]string{"pipeline.hcl": cfg}, unset: map[string]bool{"AGREE_TOKEN": true}},
 		{name: "secret too short to mask", trusted: map[string]string{"pipeline.hcl": cfg}, env: map[string]string{"AGREE_TOKEN": "ab"}},
 		{name: "secret set", trusted: map[string]string{"pipeline.hcl": cfg}, env: map[string]string{"AGREE_TOKEN": "a-long-enough-token"}},
