@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"sort"
@@ -107,7 +108,7 @@ func (e *Engine) DryRun(ctx context.Context, req RunRequest) (*DryRunResult, err
 	}
 	out, err := exec.Run(ctx, s.plan, exec.Options{
 		Parallelism: req.Parallelism, FailFast: req.FailFast, Runner: dr, Runners: names,
-		Workspace: res.AbsDir, Secrets: secrets, Resolve: dryResolve, Handler: h,
+		Workspace: res.AbsDir, Secrets: secrets, Resolve: h.resolve, Handler: h,
 		Output: &dryStatus{next: e.opts.Output, h: h}, Clock: e.opts.Clock, Logger: e.logger.Named("dry-run"),
 	})
 	if err != nil {
@@ -227,6 +228,23 @@ type dryHandler struct {
 	mu     sync.Mutex
 	gates  []GateWait
 	status map[string]string // node ID -> status in this walk
+	// whenFalse: the steps skipped because their when is false, which
+	// complete a deployment as a success does (see session.finalDone).
+	whenFalse map[string]bool
+}
+
+// resolve is dryResolve, remembering the steps whose when is false.
+func (h *dryHandler) resolve(n *plan.Node) (*runners.Step, error) {
+	st, err := dryResolve(n)
+	if errors.Is(err, exec.ErrWhenFalse) {
+		h.mu.Lock()
+		if h.whenFalse == nil {
+			h.whenFalse = map[string]bool{}
+		}
+		h.whenFalse[n.ID] = true
+		h.mu.Unlock()
+	}
+	return st, err
 }
 
 func (h *dryHandler) RunNode(_ context.Context, n *plan.Node) error {
@@ -254,7 +272,8 @@ func (h *dryHandler) RunNode(_ context.Context, n *plan.Node) error {
 }
 
 // deployed reports whether environment env was deployed in this walk:
-// every final node of its deployment succeeded (see session.settledHere).
+// every final node of its deployment succeeded or was skipped because its
+// when is false (see session.settledHere).
 func (h *dryHandler) deployed(env string) bool {
 	n := h.s.plan.Node(envKind + "." + env)
 	if n == nil {
@@ -263,7 +282,7 @@ func (h *dryHandler) deployed(env string) bool {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for _, f := range n.Env.Final {
-		if h.status[f] != exec.StatusSucceeded {
+		if h.status[f] != exec.StatusSucceeded && !(h.status[f] == exec.StatusSkipped && skippedByWhen(h.s.plan, f, h.whenFalse)) {
 			return false
 		}
 	}
