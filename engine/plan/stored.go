@@ -101,4 +101,3 @@ func (s *Stored) StepChanges(p *Plan, mask func(string) string) []string {
 	sort.Strings(out)
 	return out
 }
-
