@@ -102,13 +102,13 @@ func (e *Engine) DryRun(ctx context.Context, req RunRequest) (*DryRunResult, err
 	}
 	h := &dryHandler{s: s, status: map[string]string{}}
 	// Would the run start? The same check with the run's own secrets.
-	notStarting := exec.Check(s.plan, exec.Options{Runner: dr, Runners: names, Secrets: s.secrets(), Handler: h})
+	notStarting := exec.Check(s.plan, exec.Options{Runner: dr, Runners: names, Secrets: s.secrets(), Sensitive: s.cfg.SensitiveValues(), Handler: h})
 	if notStarting != nil {
 		notStarting = fmt.Errorf("a run would not start: %w", notStarting)
 	}
 	out, err := exec.Run(ctx, s.plan, exec.Options{
 		Parallelism: req.Parallelism, FailFast: req.FailFast, Runner: dr, Runners: names,
-		Workspace: res.AbsDir, Secrets: secrets, Resolve: h.resolve, Handler: h,
+		Workspace: res.AbsDir, Secrets: secrets, Sensitive: res.Config.SensitiveValues(), Resolve: h.resolve, Handler: h,
 		Output: &dryStatus{next: e.opts.Output, h: h}, Clock: e.opts.Clock, Logger: e.logger.Named("dry-run"),
 	})
 	if err != nil {
@@ -144,7 +144,7 @@ func (e *Engine) Plan(req RunRequest) (*PlanResult, error) {
 		return nil, err
 	}
 	out := &PlanResult{Plan: s.plan, TrustedRef: s.rec.TrustedRef, Warnings: warnings, Refused: map[string]string{}}
-	if err := exec.Check(s.plan, exec.Options{Runner: dryrun.New(true), Secrets: s.secrets(), Handler: &dryHandler{s: s}}); err != nil {
+	if err := exec.Check(s.plan, exec.Options{Runner: dryrun.New(true), Secrets: s.secrets(), Sensitive: s.cfg.SensitiveValues(), Handler: &dryHandler{s: s}}); err != nil {
 		out.NotStarting = fmt.Errorf("a run would not start: %w", err)
 	}
 	inPlan := func(env string) bool { return s.plan.Node(envKind+"."+env) != nil }

@@ -744,11 +744,10 @@ test "unit" {
 	}
 }
 
-// TestFailureOverridesStop runs a plan whose environment "last" requires
-// one environment that stops at its gate at once and another whose step
-// fails a moment later: "last" is skipped because of the failure, not
-// "not reached" because of the gate, whichever branch ends first.
-func TestFailureOverridesStop(t *testing.T) {
+// TestFailureOutranksStop: environment c requires a, whose step fails
+// after b's gate has stopped the run. c's nodes are skipped because of the
+// failure, not "not reached" because of the gate, whichever came first.
+func TestFailureOutranksStop(t *testing.T) {
 	f := newFixture(t)
 	opts := f.options()
 	opts.Handler = &gateHandler{}
@@ -756,29 +755,24 @@ func TestFailureOverridesStop(t *testing.T) {
 pipeline "race" {
   image = "pipeline-test/busybox:latest"
 }
-environment "failing" {
-  step "rollout" { run = "sleep 0.3; exit 1" }
+environment "a" {
+  step "deploy" { run = "sleep 0.3; false" }
 }
-environment "gated" {
-  gate "go" {
-    approvers = ["author"]
-  }
-  step "rollout" { run = "true" }
+environment "b" {
+  gate "go" { approvers = ["author"] }
+  step "deploy" { run = "true" }
 }
-environment "last" {
-  requires = [environment.failing, environment.gated]
-  step "rollout" { run = "true" }
+environment "c" {
+  requires = [environment.a, environment.b]
+  step "deploy" { run = "true" }
 }
 `), opts)
-	for _, id := range []string{"environment.last", "environment.last.rollout"} {
-		if got := res.Nodes[id].Status; got != exec.StatusSkipped {
-			t.Errorf("node %s = %s (%s); want skipped: an upstream step failed", id, got, res.Nodes[id].Reason)
+	for _, id := range []string{"environment.c", "environment.c.deploy"} {
+		if got := statuses(res)[id]; got != exec.StatusSkipped {
+			t.Errorf("node %s status = %q (reason %q); want skipped: a failed before it, even though b's gate stopped first", id, got, reasonOf(res, id))
 		}
 	}
-	if got := res.Nodes["environment.gated.rollout"].Status; got != exec.StatusNotReached {
-		t.Errorf("environment.gated.rollout = %s; want not reached (only the gate stops it)", got)
-	}
-	if res.Status != exec.StatusFailed {
-		t.Errorf("Run status = %q; want failed", res.Status)
+	if got := statuses(res)["environment.b.deploy"]; got != exec.StatusNotReached {
+		t.Errorf("environment.b.deploy status = %q (%s); want not reached (behind the gate)", got, reasonOf(res, "environment.b.deploy"))
 	}
 }
