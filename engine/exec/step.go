@@ -22,6 +22,9 @@ func (r *scheduler) runStep(ctx context.Context, n *plan.Node) error {
 	}
 	nr := &NodeResult{Started: r.now()}
 	step, runner, err := r.prepare(n)
+	if err == nil {
+		runner, err = r.runnerFor(ctx, n, runner, step)
+	}
 	if err != nil {
 		if errors.Is(err, ErrWhenFalse) {
 			r.decide(ctx, n.ID, StatusSkipped, r.masker.String(err.Error()))
