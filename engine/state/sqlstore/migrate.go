@@ -166,6 +166,22 @@ CREATE TABLE approver_groups (
 	name    {{text}} PRIMARY KEY,
 	members {{text}} NOT NULL
 )`},
+	{2, "compressed log chunks", `
+CREATE TABLE log_chunks (
+	run_id     {{text}} NOT NULL REFERENCES runs (id),
+	node_id    {{text}} NOT NULL,
+	attempt    BIGINT NOT NULL,
+	first_seq  BIGINT NOT NULL,
+	last_seq   BIGINT NOT NULL,
+	first_at   BIGINT NOT NULL,
+	last_at    BIGINT NOT NULL,
+	line_count BIGINT NOT NULL,
+	raw_bytes  BIGINT NOT NULL,
+	codec      {{text}} NOT NULL,
+	data       {{blob}} NOT NULL,
+	PRIMARY KEY (run_id, node_id, attempt, first_seq)
+);
+CREATE INDEX log_chunks_run_time ON log_chunks (run_id, first_at, node_id, attempt, first_seq)`},
 }
 
 // migrate applies pending migrations in one transaction. Concurrent openers
