@@ -106,6 +106,11 @@ type Options struct {
 	// lines never clash with those of the earlier attempts.
 	Store state.Store
 	RunID string
+	// LogLimit bounds the stored log of each step attempt, in bytes of
+	// text (a newline counted per line): beyond it the store keeps the
+	// first and the last half and a line saying what was cut; the Output
+	// still gets every line. 0 means DefaultLogLimit; negative, no limit.
+	LogLimit int64
 	// Done holds node IDs that already succeeded (resume): they are not
 	// run again, are reported as reused, and are not re-recorded.
 	Done map[string]bool
