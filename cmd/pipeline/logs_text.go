@@ -20,16 +20,23 @@ func writeLogLines(w io.Writer, lines []state.LogLine, oneStep bool) {
 		attempts[l.NodeID][l.Attempt] = true
 	}
 	for _, l := range lines {
-		several := len(attempts[l.NodeID]) > 1
-		switch {
-		case oneStep && several:
-			fmt.Fprintf(w, "[attempt %d] %s\n", l.Attempt, l.Text)
-		case oneStep:
-			fmt.Fprintln(w, l.Text)
-		case several:
-			fmt.Fprintf(w, "[%s attempt %d] %s\n", l.NodeID, l.Attempt, l.Text)
-		default:
-			fmt.Fprintf(w, "[%s] %s\n", l.NodeID, l.Text)
-		}
+		_ = writeLogLine(w, l, oneStep, len(attempts[l.NodeID]) > 1)
 	}
+}
+
+// writeLogLine writes one line the way writeLogLines does; several says
+// whether the line's node has lines of more than one attempt.
+func writeLogLine(w io.Writer, l state.LogLine, oneStep, several bool) error {
+	var err error
+	switch {
+	case oneStep && several:
+		_, err = fmt.Fprintf(w, "[attempt %d] %s\n", l.Attempt, l.Text)
+	case oneStep:
+		_, err = io.WriteString(w, l.Text+"\n")
+	case several:
+		_, err = fmt.Fprintf(w, "[%s attempt %d] %s\n", l.NodeID, l.Attempt, l.Text)
+	default:
+		_, err = fmt.Fprintf(w, "[%s] %s\n", l.NodeID, l.Text)
+	}
+	return err
 }

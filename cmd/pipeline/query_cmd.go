@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -127,15 +128,21 @@ With --json it prints {"run_id", "step", "lines": [{"node_id", "attempt",
 				if len(args) == 2 {
 					step = args[1]
 				}
-				lines, err := eng.Logs(ctx, args[0], step)
-				if err != nil {
-					return err
-				}
 				if g.json {
+					lines, err := eng.Logs(ctx, args[0], step)
+					if err != nil {
+						return err
+					}
 					return printDataJSON(g.stdout, view.NewLogs(args[0], step, lines))
 				}
-				writeLogLines(g.stdout, lines, step != "")
-				return nil
+				w := bufio.NewWriterSize(g.stdout, 64<<10)
+				err := eng.StreamLogs(ctx, args[0], step, func(attempts map[string][]int, l state.LogLine) error {
+					return writeLogLine(w, l, step != "", len(attempts[l.NodeID]) > 1)
+				})
+				if ferr := w.Flush(); err == nil {
+					err = ferr
+				}
+				return err
 			})
 		},
 	}

@@ -238,3 +238,45 @@ func TestAuto(t *testing.T) {
 		}
 	}
 }
+
+// blockingWriter blocks every Write until release is closed.
+type blockingWriter struct {
+	release chan struct{}
+	writes  chan struct{}
+}
+
+func (w *blockingWriter) Write(p []byte) (int, error) {
+	select {
+	case w.writes <- struct{}{}:
+	default:
+	}
+	<-w.release
+	return len(p), nil
+}
+
+// TestLiveSlowTerminalNeverBlocksOutput stalls the terminal and checks that
+// a step's output events still go through at once.
+func TestLiveSlowTerminalNeverBlocksOutput(t *testing.T) {
+	w := &blockingWriter{release: make(chan struct{}), writes: make(chan struct{}, 1)}
+	l := newLive(w, 80, time.Millisecond, time.Now)
+	l.Event(Event{Kind: NodeStarted, Node: "build.a"})
+	select {
+	case <-w.writes: // the redraw goroutine is now stuck in Write
+	case <-time.After(5 * time.Second):
+		t.Fatal("the live view did not draw within 5s")
+	}
+	done := make(chan struct{})
+	go func() {
+		for i := 0; i < 100000; i++ {
+			l.Event(Event{Kind: NodeOutput, Node: "build.a", Line: "output"})
+		}
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("100000 output events did not go through within 5s while the terminal was stalled")
+	}
+	close(w.release)
+	l.Event(Event{Kind: RunFinished})
+}
