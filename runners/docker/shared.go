@@ -171,7 +171,9 @@ func (s *shared) Run(ctx context.Context, step *runners.Step, stdout, stderr io.
 	}
 	defer attach.Close()
 	copied := make(chan error, 1)
-	go func() { copied <- demux(orDiscard(stdout), orDiscard(stderr), attach.Reader) }()
+	ahead := readAhead(attach.Reader, outputAhead)
+	defer ahead.Close()
+	go func() { copied <- demux(orDiscard(stdout), orDiscard(stderr), ahead) }()
 
 	var timeout <-chan time.Time
 	if step.Timeout > 0 {
