@@ -1,10 +1,12 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 
 	"github.com/pipeline-cd/pipeline/engine/state"
+	"github.com/pipeline-cd/pipeline/engine/view"
 )
 
 // writeLogLines prints log lines as text: "[NODE] text", or the bare text
@@ -38,5 +40,52 @@ func writeLogLine(w io.Writer, l state.LogLine, oneStep, several bool) error {
 	default:
 		_, err = fmt.Fprintf(w, "[%s] %s\n", l.NodeID, l.Text)
 	}
+	return err
+}
+
+// logsJSON writes `pipeline logs --json` one line at a time, byte for byte
+// what printDataJSON(view.NewLogs(...)) writes, without holding the lines.
+type logsJSON struct {
+	w     io.Writer
+	lines int
+	err   error
+}
+
+func newLogsJSON(w io.Writer, runID, step string) *logsJSON {
+	j := &logsJSON{w: w}
+	run, _ := json.Marshal(runID)
+	st, _ := json.Marshal(step)
+	_, j.err = fmt.Fprintf(w, "{\n  \"run_id\": %s,\n  \"step\": %s,\n  \"lines\": [", run, st)
+	return j
+}
+
+func (j *logsJSON) line(l state.LogLine) error {
+	if j.err != nil {
+		return j.err
+	}
+	b, err := json.MarshalIndent(view.NewLogLine(l), "    ", "  ")
+	if err != nil {
+		return err
+	}
+	sep := ",\n    "
+	if j.lines == 0 {
+		sep = "\n    "
+	}
+	j.lines++
+	if _, j.err = io.WriteString(j.w, sep); j.err == nil {
+		_, j.err = j.w.Write(b)
+	}
+	return j.err
+}
+
+func (j *logsJSON) close() error {
+	if j.err != nil {
+		return j.err
+	}
+	end := "]\n}\n"
+	if j.lines > 0 {
+		end = "\n  ]\n}\n"
+	}
+	_, err := io.WriteString(j.w, end)
 	return err
 }
