@@ -125,4 +125,3 @@ build "app" {
 		t.Errorf("containers left after Run: %d; want none", len(left))
 	}
 }
-

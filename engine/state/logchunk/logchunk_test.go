@@ -72,7 +72,9 @@ func TestDecodeUnknownCodec(t *testing.T) {
 }
 
 func TestGroup(t *testing.T) {
-	l := func(node string, seq int64) state.LogLine { return state.LogLine{RunID: "r", NodeID: node, Attempt: 1, Seq: seq} }
+	l := func(node string, seq int64) state.LogLine {
+		return state.LogLine{RunID: "r", NodeID: node, Attempt: 1, Seq: seq}
+	}
 	got := Group([]state.LogLine{l("b", 1), l("a", 0), l("b", 0), l("a", 1)})
 	want := [][]state.LogLine{{l("b", 0), l("b", 1)}, {l("a", 0), l("a", 1)}}
 	if d := cmp.Diff(want, got); d != "" {

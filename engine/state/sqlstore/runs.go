@@ -167,4 +167,3 @@ FROM nodes WHERE run_id = ? ORDER BY node_id`), runID)
 	}
 	return out, nil
 }
-
