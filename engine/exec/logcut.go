@@ -71,7 +71,8 @@ func (c *logCut) keep(l state.LogLine) bool {
 
 // finish returns the lines to store once the attempt has ended: when
 // something was cut, a line saying so (with the Seq of the first line
-// cut), then the tail.
+// cut), then the tail, numbered on from it so the stored lines have no
+// gap in their Seq.
 func (c *logCut) finish() []state.LogLine {
 	if c == nil {
 		return nil
@@ -84,7 +85,13 @@ func (c *logCut) finish() []state.LogLine {
 	note.Stream = "stderr"
 	note.Text = fmt.Sprintf("[pipeline] %d lines (%s) of output cut here: the stored log of a step keeps its first and last %s (--log-limit %s); the terminal showed everything",
 		c.cutLines, formatSize(c.cutBytes), formatSize(c.limit/2), formatSize(c.limit))
-	return append([]state.LogLine{note}, tail...)
+	out := make([]state.LogLine, 0, len(tail)+1)
+	out = append(out, note)
+	for i, l := range tail {
+		l.Seq = note.Seq + 1 + int64(i)
+		out = append(out, l)
+	}
+	return out
 }
 
 // formatSize renders n bytes as B, KiB, MiB or GiB.

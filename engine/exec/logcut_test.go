@@ -38,8 +38,8 @@ func checkCut(t *testing.T, lines []state.LogLine, total int, limit int64) {
 		} else {
 			tail += int64(len(l.Text)) + 1
 		}
-		if i > 0 && lines[i-1].Seq >= l.Seq {
-			t.Fatalf("line %d has seq %d after %d", i, l.Seq, lines[i-1].Seq)
+		if l.Seq != int64(i) {
+			t.Fatalf("stored line %d has seq %d; want %d (no gap, for pipeline state check)", i, l.Seq, i)
 		}
 	}
 	if note < 0 {

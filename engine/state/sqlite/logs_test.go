@@ -11,8 +11,8 @@ import (
 	"github.com/pipeline-cd/pipeline/engine/state/sqlite"
 )
 
-// TestLogsMigration takes a database back to schema version 1 with lines
-// in the one-row-per-line logs table, opens it (migration 2 adds
+// TestLogsMigration takes a database back to schema version 2 with lines
+// in the one-row-per-line logs table, opens it (migration 3 adds
 // log_chunks), appends more lines as chunks, and reads both back merged.
 func TestLogsMigration(t *testing.T) {
 	ctx := t.Context()
@@ -30,7 +30,7 @@ func TestLogsMigration(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	for _, q := range []string{`DROP TABLE log_chunks`, `DELETE FROM schema_migrations WHERE version = 2`} {
+	for _, q := range []string{`DROP TABLE log_chunks`, `DELETE FROM schema_migrations WHERE version = 3`} {
 		if _, err := db.ExecContext(ctx, q); err != nil {
 			t.Fatalf("%s: %v", q, err)
 		}
@@ -45,11 +45,11 @@ func TestLogsMigration(t *testing.T) {
 
 	s, err = sqlite.Open(ctx, path, nil)
 	if err != nil {
-		t.Fatalf("Open(schema version 1) = %v", err)
+		t.Fatalf("Open(schema version 2) = %v", err)
 	}
 	defer s.Close()
-	if v, err := s.SchemaVersion(ctx); err != nil || v != 2 {
-		t.Fatalf("SchemaVersion() after opening a version 1 database = %d, %v; want 2", v, err)
+	if v, err := s.SchemaVersion(ctx); err != nil || v != 3 {
+		t.Fatalf("SchemaVersion() after opening a version 2 database = %d, %v; want 3", v, err)
 	}
 	// build.b ran beside build.a before the upgrade; its lines, stored
 	// now, interleave with the old ones by time.

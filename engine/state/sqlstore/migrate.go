@@ -166,7 +166,14 @@ CREATE TABLE approver_groups (
 	name    {{text}} PRIMARY KEY,
 	members {{text}} NOT NULL
 )`},
-	{2, "compressed log chunks", `
+	{2, "approval signatures", `
+ALTER TABLE approvals ADD COLUMN signed_payload {{text}} NOT NULL DEFAULT '';
+ALTER TABLE approvals ADD COLUMN signature {{text}} NOT NULL DEFAULT '';
+ALTER TABLE approvals ADD COLUMN key_fingerprint {{text}} NOT NULL DEFAULT '';
+ALTER TABLE audit ADD COLUMN signed_payload {{text}} NOT NULL DEFAULT '';
+ALTER TABLE audit ADD COLUMN signature {{text}} NOT NULL DEFAULT '';
+ALTER TABLE audit ADD COLUMN key_fingerprint {{text}} NOT NULL DEFAULT ''`},
+	{3, "compressed log chunks", `
 CREATE TABLE log_chunks (
 	run_id     {{text}} NOT NULL REFERENCES runs (id),
 	node_id    {{text}} NOT NULL,
@@ -236,6 +243,9 @@ func (s *Store) migrate(ctx context.Context) error {
 		return nil
 	})
 }
+
+// LatestVersion is the schema version this binary migrates to.
+func LatestVersion() int { return migrations[len(migrations)-1].version }
 
 // SchemaVersion returns the highest applied migration.
 func (s *Store) SchemaVersion(ctx context.Context) (int, error) {
