@@ -56,18 +56,26 @@ func Group(lines []state.LogLine) [][]state.LogLine {
 	}
 	idx := map[key]int{}
 	var out [][]state.LogLine
+	last, lastIdx := key{}, -1
 	for _, l := range lines {
-		k := key{l.RunID, l.NodeID, l.Attempt}
-		i, ok := idx[k]
-		if !ok {
-			i = len(out)
-			idx[k] = i
-			out = append(out, nil)
+		// Batches mostly hold long runs of one node attempt's lines: the
+		// map is consulted only when the attempt changes.
+		if lastIdx < 0 || l.NodeID != last.node || l.Attempt != last.attempt || l.RunID != last.run {
+			last = key{l.RunID, l.NodeID, l.Attempt}
+			i, ok := idx[last]
+			if !ok {
+				i = len(out)
+				idx[last] = i
+				out = append(out, nil)
+			}
+			lastIdx = i
 		}
-		out[i] = append(out[i], l)
+		out[lastIdx] = append(out[lastIdx], l)
 	}
 	for _, g := range out {
-		sort.SliceStable(g, func(a, b int) bool { return g[a].Seq < g[b].Seq })
+		if !sort.SliceIsSorted(g, func(a, b int) bool { return g[a].Seq < g[b].Seq }) {
+			sort.SliceStable(g, func(a, b int) bool { return g[a].Seq < g[b].Seq })
+		}
 	}
 	return out
 }
