@@ -2,6 +2,8 @@ package exec_test
 
 import (
 	"context"
+	"fmt"
+	"os"
 	"sort"
 	"strings"
 	"testing"
@@ -24,6 +26,14 @@ import (
 func TestDockerSharedStage(t *testing.T) {
 	f, cli := dockerFixture(t)
 	const secret = "s3cr3t-value-for-exec"
+	// "own" names a tag of the test image of its own, unique to this test
+	// process, so the step with another image really runs in a container
+	// of its own.
+	other := fmt.Sprintf("pipeline-test/busybox:other-%d-%d", os.Getpid(), time.Now().UnixNano())
+	if err := cli.ImageTag(context.Background(), testenv.TestImage, other); err != nil {
+		t.Fatalf("tag %s as %s: %v", testenv.TestImage, other, err)
+	}
+	t.Cleanup(func() { _, _ = cli.ImageRemove(context.Background(), other, image.RemoveOptions{}) })
 	p := loadPlan(t, `
 pipeline "d" {
   image = "`+testenv.TestImage+`"
@@ -54,18 +64,11 @@ build "app" {
     run     = "sleep 30"
   }
   step "own" {
-    image = "`+testenv.TestImage+`-other"
+    image = "`+other+`"
     run   = "true"
   }
 }
 `)
-	// "own" names an image tag that may not exist: tag the test image so
-	// the step with another image really runs in a container of its own.
-	other := testenv.TestImage + "-other"
-	if err := cli.ImageTag(context.Background(), testenv.TestImage, other); err != nil {
-		t.Fatalf("tag %s as %s: %v", testenv.TestImage, other, err)
-	}
-	t.Cleanup(func() { _, _ = cli.ImageRemove(context.Background(), other, image.RemoveOptions{}) })
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
