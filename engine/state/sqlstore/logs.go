@@ -266,10 +266,32 @@ func (s *Store) streamLogs(ctx context.Context, runID, nodeID string, fn func(st
 			if err := emitBefore(boundOf(chunkHead(c), nodeID == "")); err != nil {
 				return err
 			}
-			if err := logchunk.Decode(c, func(l state.LogLine) error { heap.Push(h, l); return nil }); err != nil {
+			if err := readChunk(); err != nil {
 				return err
 			}
-			if err := readChunk(); err != nil {
+			// A line below everything held and below the next row's
+			// bound is passed on at once (the common case: one step's
+			// chunks in a row); the others wait in the heap.
+			var bound *state.LogLine
+			for _, next := range []*state.LogLine{headOf(nextChunk), nextLegacy} {
+				if next != nil {
+					b := boundOf(*next, nodeID == "")
+					if bound == nil || less(b, *bound) {
+						bound = &b
+					}
+				}
+			}
+			err := logchunk.Decode(c, func(l state.LogLine) error {
+				if (h.Len() == 0 || less(l, h.lines[0])) && (bound == nil || less(l, *bound)) {
+					if err := fn(l); err != nil {
+						return stopErr{err}
+					}
+					return nil
+				}
+				heap.Push(h, l)
+				return nil
+			})
+			if err != nil {
 				return err
 			}
 			continue
@@ -292,6 +314,15 @@ func (s *Store) streamLogs(ctx context.Context, runID, nodeID string, fn func(st
 }
 
 const legacyCols = `SELECT run_id, node_id, attempt, seq, stream, logged_at, line FROM logs`
+
+// headOf is chunkHead of c, or nil for no chunk.
+func headOf(c *logchunk.Chunk) *state.LogLine {
+	if c == nil {
+		return nil
+	}
+	h := chunkHead(c)
+	return &h
+}
 
 // chunkHead is the ordering key of a chunk's first line.
 func chunkHead(c *logchunk.Chunk) state.LogLine {
