@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
@@ -13,6 +14,7 @@ import (
 	"github.com/pipeline-cd/pipeline/dsl/gitsrc"
 	"github.com/pipeline-cd/pipeline/dsl/loader"
 	"github.com/pipeline-cd/pipeline/engine/exec"
+	"github.com/pipeline-cd/pipeline/engine/mask"
 	"github.com/pipeline-cd/pipeline/engine/plan"
 	"github.com/pipeline-cd/pipeline/engine/rules"
 	"github.com/pipeline-cd/pipeline/engine/state"
@@ -97,10 +99,18 @@ type recorded struct {
 	// Dirty records a run started from a working tree with modified
 	// tracked files with --allow-dirty (its version ends in "-dirty").
 	Dirty bool `json:"dirty,omitempty"`
+	// Withheld names the variables set with -var whose value is not
+	// stored: declared sensitive, or holding a secret's value. Resume
+	// asks for them again (see resumeVars).
+	Withheld []string `json:"withheld,omitempty"`
 	// GitBranch is the git.branch the run's config saw when it started;
 	// resume loads the config at the run's commit (which names no branch)
 	// with it, so that its when conditions evaluate as they did.
 	GitBranch string `json:"git_branch,omitempty"`
+	// BranchUnproven says why the run records no branch although a CI
+	// variable named one (dsl.GitInfo.BranchUnproven), so that a resumed
+	// run's branches rules say it again.
+	BranchUnproven string `json:"branch_unproven,omitempty"`
 }
 
 // Run plans and executes the pipeline of req.Config and records it. It
@@ -165,9 +175,12 @@ func (e *Engine) begin(req RunRequest, id string) (*session, []string, error) {
 	}
 	s.deployKind = state.DeployKindRun
 	cfg := req.Config.Config
-	branch := cfg.Git.Branch
+	branch := cfg.Git.ProvenBranch() // a CI variable's claim counts only when proven
 	if rec.Dirty {
 		branch = "" // the tree is no commit of the branch: branches rules must refuse it
+	}
+	if w := s.unprovenBranch(cfg.Git); w != "" {
+		warnings = append(warnings, w)
 	}
 	s.run = &state.Run{ID: id, Pipeline: cfg.Pipeline.Name, Component: req.Config.Component,
 		Commit: cfg.Git.SHA, Branch: branch, Author: cfg.Git.Author, ConfigDigest: cfg.Source.Digest,
@@ -180,11 +193,30 @@ func (e *Engine) begin(req RunRequest, id string) (*session, []string, error) {
 // computes no version and leaves run.* and release.* unknown.
 func (e *Engine) prepare(res *loader.Result, runID string, rec *recorded) (*session, []string, error) {
 	cfg := res.Config
-	s := &session{e: e, res: res, cfg: cfg, rec: rec, deps: map[string]*state.Deployment{}, locks: map[string]*heldLock{}}
+	s := &session{e: e, res: res, cfg: cfg, rec: rec, deps: map[string]*state.Deployment{}, locks: map[string]*heldLock{},
+		branchWhy: rec.BranchUnproven}
+	e.learnSecrets(cfg)
 	warnings, err := s.applyTrusted()
 	if err != nil {
 		return nil, nil, err
 	}
+	if s.tr != nil {
+		e.learnSecrets(s.tr.Config) // secrets declared only at the trusted ref
+	}
+	if rec.Environment != "" {
+		s.cfg = environmentOnly(s.cfg, rec.Environment, rec.Kind == "rollback")
+	}
+	// Secrets are checked on what will run: a deploy or rollback runs one
+	// environment's steps of its release's config.
+	if err := s.checkSecrets(); err != nil {
+		return nil, nil, err
+	}
+	fresh, err := s.leaveOutFresh()
+	if err != nil {
+		return nil, nil, err
+	}
+	warnings = append(warnings, fresh...)
+	cfg = s.cfg
 	if runID != "" { // Plan (no run): run.* and release.* stay unknown
 		if rec.Version == "" {
 			if rec.Version, err = e.version(res, runID); err != nil {
@@ -196,11 +228,7 @@ func (e *Engine) prepare(res *loader.Result, runID string, rec *recorded) (*sess
 		}
 		s.scope = dsl.Scope{RunID: runID, Release: &dsl.ReleaseValues{Version: rec.Version}}
 	}
-	if rec.Environment != "" {
-		cfg = environmentOnly(cfg, rec.Environment, rec.Kind == "rollback")
-		s.cfg = cfg
-	}
-	p, err := plan.New(cfg, plan.Options{Only: rec.Only, Skip: rec.Skip, Until: rec.Until, Scope: s.scope,
+	p, err := plan.New(cfg, plan.Options{Only: rec.Only, Skip: s.skipSelection(), Until: rec.Until, Scope: s.scope,
 		AllowPrivileged: e.opts.AllowPrivileged})
 	if err != nil {
 		return nil, nil, planError(err, res)
@@ -261,14 +289,35 @@ func (s *session) record(ctx context.Context) error {
 	if s.run.Plan, err = s.plan.Encode(); err != nil {
 		return failed(fmt.Errorf("encoding the plan: %w", err))
 	}
-	s.run.Plan = []byte(SecretMasker(s.res.Config, s.e.opts.Getenv).String(string(s.run.Plan)))
-	if s.run.Options, err = json.Marshal(s.rec); err != nil {
+	s.run.Plan = []byte(mask.ForConfig(s.e.opts.Getenv, s.res.Config).String(string(s.run.Plan)))
+	stored := *s.rec
+	stored.Vars, stored.Withheld = s.storableVars(s.rec.Vars)
+	if s.run.Options, err = json.Marshal(&stored); err != nil {
 		return failed(fmt.Errorf("encoding the run options: %w", err))
 	}
 	if err := s.e.store.CreateRun(ctx, s.run); err != nil {
 		return failed(fmt.Errorf("recording run %s: %w", s.run.ID, err))
 	}
 	return nil
+}
+
+// storableVars splits the -var options of a run into those stored with
+// it and the names of those withheld: a value of a variable declared
+// sensitive, or one the store's masker would change (it holds a secret's
+// value), is never stored. -var-file options are stored as their path.
+func (s *session) storableVars(vars []dsl.VarArg) (stored []dsl.VarArg, withheld []string) {
+	m := s.e.masks.Masker()
+	for _, a := range vars {
+		v := s.cfg.Variables[a.Name]
+		if a.File == "" && ((v != nil && v.Sensitive) || m.String(a.Value) != a.Value) {
+			if !slices.Contains(withheld, a.Name) {
+				withheld = append(withheld, a.Name)
+			}
+			continue
+		}
+		stored = append(stored, a)
+	}
+	return stored, withheld
 }
 
 // checkVersionFree fails early when the plan creates a release whose

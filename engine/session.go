@@ -14,10 +14,12 @@ import (
 	"github.com/pipeline-cd/pipeline/dsl"
 	"github.com/pipeline-cd/pipeline/dsl/loader"
 	"github.com/pipeline-cd/pipeline/engine/exec"
+	"github.com/pipeline-cd/pipeline/engine/mask"
 	"github.com/pipeline-cd/pipeline/engine/notify"
 	"github.com/pipeline-cd/pipeline/engine/plan"
 	"github.com/pipeline-cd/pipeline/engine/rules"
 	"github.com/pipeline-cd/pipeline/engine/state"
+	"github.com/pipeline-cd/pipeline/engine/trust"
 	"github.com/pipeline-cd/pipeline/runners"
 )
 
@@ -32,6 +34,15 @@ type session struct {
 	plan    *plan.Plan
 	run     *state.Run
 	trusted map[string]rules.Env
+	// tr is what the trusted ref says about the change (see applyTrusted).
+	tr *trust.Result
+	// fresh lists the environments left out because the trusted ref
+	// does not define them (see leaveOutFresh).
+	fresh []string
+	// branchWhy, when set, says why the run's branch is unknown (a CI
+	// variable's claim that could not be proven); branches rules refuse
+	// the release and say so.
+	branchWhy string
 	// untrusted, when set, is why the run has no trusted protection rules:
 	// its environments are refused (see applyTrusted).
 	untrusted error
@@ -90,7 +101,7 @@ func (s *session) execute(ctx context.Context, done map[string]bool, warnings []
 	e.cleanupContainers(ctx)
 	res, err := exec.Run(ctx, s.plan, exec.Options{
 		Parallelism: s.rec.Parallelism, FailFast: s.rec.FailFast,
-		Runner: def, Runners: e.opts.Runners, Workspace: s.res.AbsDir, Secrets: s.secrets(),
+		Runner: def, Runners: e.opts.Runners, Workspace: s.res.AbsDir, Secrets: s.secrets(), Sensitive: s.cfg.SensitiveValues(),
 		Store: e.store, RunID: s.run.ID, Done: done, Resolve: s.resolve, Handler: s, LogLimit: e.opts.LogLimit,
 		Output: &settleSink{next: e.opts.Output, s: s}, Clock: e.opts.Clock, Logger: e.logger.Named("exec"),
 	})
@@ -130,10 +141,16 @@ func (s *session) abort(ctx context.Context, err error) error {
 // environment; missing ones are left out (exec refuses steps that list them).
 func (s *session) secrets() map[string]string {
 	out := map[string]string{}
+	var values []string
 	for name, sec := range s.cfg.Secrets {
 		if v, ok := s.e.opts.Getenv(sec.Env); ok {
 			out[name] = v
+			values = append(values, v)
 		}
+	}
+	// Whatever a step receives, the store masks too.
+	if s.e.masks != nil {
+		s.e.masks.Add(mask.Set{Values: values})
 	}
 	return out
 }

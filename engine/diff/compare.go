@@ -96,7 +96,12 @@ func (d *differ) compareVariables() {
 			d.change(o, Removed, "", variableDefault(b), "")
 		default:
 			d.field(o, "type", typeName(b.Type), typeName(h.Type))
-			d.field(o, "default", variableDefault(b), variableDefault(h))
+			old, new := variableDefault(b), variableDefault(h)
+			if old == new && (b.Sensitive || h.Sensitive) && b.HasDefault && h.HasDefault && renderValue(b.Default) != renderValue(h.Default) {
+				new = "(sensitive, changed)"
+			}
+			d.field(o, "default", old, new)
+			d.field(o, "sensitive", strconv.FormatBool(b.Sensitive), strconv.FormatBool(h.Sensitive))
 		}
 	}
 }
@@ -108,10 +113,14 @@ func typeName(t cty.Type) string {
 	return t.FriendlyName()
 }
 
-// variableDefault renders a variable's default in HCL syntax.
+// variableDefault renders a variable's default in HCL syntax; that of a
+// sensitive variable is never shown.
 func variableDefault(v *dsl.Variable) string {
 	if !v.HasDefault {
 		return "(no default)"
+	}
+	if v.Sensitive {
+		return "(sensitive)"
 	}
 	return renderValue(v.Default)
 }
@@ -145,13 +154,30 @@ func (d *differ) compareSecrets() {
 		o := topObject(3, "secret", name)
 		switch {
 		case b == nil:
-			d.change(o, Added, "", "", "env "+h.Env)
+			d.change(o, Added, "", "", secretText(h))
 		case h == nil:
-			d.change(o, Removed, "", "env "+b.Env, "")
+			d.change(o, Removed, "", secretText(b), "")
 		default:
 			d.field(o, "env", b.Env, h.Env)
+			d.field(o, "environments", scopeList(b), scopeList(h))
 		}
 	}
+}
+
+// secretText renders a secret for an added or removed change.
+func secretText(s *dsl.Secret) string {
+	if !s.EnvironmentsSet {
+		return "env " + s.Env
+	}
+	return "env " + s.Env + ", environments " + joinList(s.Environments)
+}
+
+// scopeList renders a secret's environments: "(any step)" when unscoped.
+func scopeList(s *dsl.Secret) string {
+	if !s.EnvironmentsSet {
+		return "(any step)"
+	}
+	return joinList(s.Environments)
 }
 
 func (d *differ) compareGroups() {
