@@ -27,7 +27,7 @@ type logGroup struct {
 	// Anchor is the element id: log-NODE for a node's first group, then
 	// log-NODE-ATTEMPT.
 	Anchor string
-	Lines   []state.LogLine
+	Lines  []state.LogLine
 }
 
 type runPage struct {
