@@ -144,7 +144,7 @@ func TestOverviewGrid(t *testing.T) {
 	// webapp: 1.1.0 live in internal 16 minutes ago; production waits.
 	require.Contains(t, body, `<td class="cell live" data-env="internal"><span class="version">1.1.0</span> <span class="ago"><time datetime="2025-03-01T12:20:00Z">16m ago</time>`)
 	require.Contains(t, body, `<td class="cell waiting" data-env="production">`)
-	require.Contains(t, body, `href="/runs/r-2#gate-go-live">⏸ go-live waits</a>`)
+	require.Contains(t, body, `href="/runs/r-2#gate-go-live">gate go-live waits</a>`)
 	// billing: production's latest deployment failed.
 	require.Contains(t, body, `<td class="cell failed" data-env="production">`)
 	require.Contains(t, body, `latest 2.0.0: failed`)

@@ -129,11 +129,11 @@ func nodeLabel(id string, k plan.NodeKind) string {
 	var s string
 	switch {
 	case k == plan.KindGate && len(parts) >= 4:
-		s = "⏸ " + parts[1] + "/" + strings.Join(parts[3:], ".")
+		s = "gate " + parts[1] + "/" + strings.Join(parts[3:], ".")
 	case k == plan.KindDeploy && len(parts) >= 2:
-		s = "⇢ deploy " + parts[1]
+		s = "deploy " + parts[1]
 	case k == plan.KindRelease:
-		s = "◆ release"
+		s = "release"
 	case len(parts) > 1:
 		s = strings.Join(parts[1:], ".")
 	default:
