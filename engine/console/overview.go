@@ -6,6 +6,9 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/sync/errgroup"
+
+	"github.com/pipeline-cd/pipeline/engine"
 	"github.com/pipeline-cd/pipeline/engine/view"
 )
 
@@ -13,6 +16,9 @@ import (
 // overview reads to find environments that are not configured: one bounded
 // query per pipeline.
 const recentDeployments = 50
+
+// overviewWorkers bounds the rows the overview reads at once.
+const overviewWorkers = 8
 
 // Cell is one component x environment square of the grid.
 type Cell struct {
@@ -73,36 +79,48 @@ func (h *Handler) overviewData(ctx context.Context, filter string) (*overviewPag
 	}
 	type rowData struct {
 		name   string
-		status map[string]view.EnvStatus
+		status []engine.EnvStatus
 	}
-	var rows []rowData
+	var rows []*rowData
 	for _, name := range names {
-		if filter != "" && !strings.Contains(strings.ToLower(name), strings.ToLower(filter)) {
-			continue
+		if filter == "" || strings.Contains(strings.ToLower(name), strings.ToLower(filter)) {
+			rows = append(rows, &rowData{name: name})
 		}
-		envs := h.configured(name)
-		if len(envs) == 0 {
-			hist, err := h.q.History(ctx, name, "", recentDeployments)
-			if err != nil {
-				return nil, err
-			}
-			envs = hist.Environments()
-		}
-		status, err := h.q.Status(ctx, name, envs)
-		if err != nil {
-			return nil, err
-		}
-		rd := rowData{name: name, status: map[string]view.EnvStatus{}}
-		for _, s := range status {
-			addCol(s.Environment)
-			rd.status[s.Environment] = view.NewEnvStatus(s)
-		}
-		rows = append(rows, rd)
 	}
+	// Each row costs a few bounded store queries; rows are read in
+	// parallel (at most overviewWorkers at a time) and laid out in order.
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(overviewWorkers)
 	for _, rd := range rows {
+		g.Go(func() error {
+			envs := h.configured(rd.name)
+			if len(envs) == 0 {
+				hist, err := h.q.History(gctx, rd.name, "", recentDeployments)
+				if err != nil {
+					return err
+				}
+				envs = hist.Environments()
+			}
+			status, err := h.q.Status(gctx, rd.name, envs)
+			rd.status = status
+			return err
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	byRow := make([]map[string]view.EnvStatus, len(rows))
+	for i, rd := range rows {
+		byRow[i] = map[string]view.EnvStatus{}
+		for _, s := range rd.status {
+			addCol(s.Environment)
+			byRow[i][s.Environment] = view.NewEnvStatus(s)
+		}
+	}
+	for i, rd := range rows {
 		row := Row{Pipeline: rd.name}
 		for _, env := range p.Environments {
-			s, ok := rd.status[env]
+			s, ok := byRow[i][env]
 			c := Cell{Environment: env, Known: ok, Status: s, Class: "empty"}
 			if ok {
 				c.Class, c.Since = classify(s)
