@@ -104,6 +104,16 @@ func TestBrowserConsole(t *testing.T) {
 		pageW = run(t, ctx, chromedp.Evaluate[int](`document.documentElement.scrollWidth`))
 		require.LessOrEqual(t, pageW, viewW, "the run page scrolls sideways at %dpx", width)
 		shot(t, ctx, dir, "run", width)
+
+		require.NoError(t, chromedp.Do(ctx,
+			chromedp.Navigate(srv.URL+"/"),
+			chromedp.Click(chromedp.CSS(`a.version[href="/releases/webapp/1.1.0"]`)),
+			chromedp.WaitVisible(chromedp.CSS("dl.facts"))))
+		facts := run(t, ctx, chromedp.Text(chromedp.CSS("dl.facts")))
+		require.Contains(t, facts, "internal")
+		pageW = run(t, ctx, chromedp.Evaluate[int](`document.documentElement.scrollWidth`))
+		require.LessOrEqual(t, pageW, viewW, "the release page scrolls sideways at %dpx", width)
+		shot(t, ctx, dir, "release", width)
 	}
 }
 

@@ -73,6 +73,7 @@ var _ http.Handler = (*Handler)(nil)
 //	GET /                      overview: components x environments (?component=)
 //	GET /runs/{id}             a run: plan as SVG, node statuses, logs, timing
 //	GET /runs/{id}/events      Server-Sent Events: node statuses and new log lines
+//	GET /releases/{p}/{v}     a release: identity, artifacts, images, where it is live, deployments
 //	GET /assets/...            the embedded stylesheet and script
 //	GET /api/..., /healthz     the JSON API of engine/serve
 func New(opts Options) *Handler {
@@ -105,6 +106,7 @@ func New(opts Options) *Handler {
 	h.mux.HandleFunc("GET /{$}", h.overview)
 	h.mux.HandleFunc("GET /runs/{id}", h.runPage)
 	h.mux.HandleFunc("GET /runs/{id}/events", h.runEvents)
+	h.mux.HandleFunc("GET /releases/{pipeline}/{version}", h.releasePage)
 	h.mux.Handle("/api/", h.api)
 	h.mux.Handle("/healthz", h.api)
 	return h

@@ -81,7 +81,10 @@ func seed(t testing.TB) state.Store {
 		{RunID: "r-2", NodeID: "build.webapp.compile", Attempt: 2, Seq: 0, Stream: "stdout", Time: at(11), Text: "compiling " + evil},
 	}))
 	for _, rel := range []*state.Release{
-		{ID: "rel-w", Pipeline: "webapp", Version: "1.1.0", Commit: "aaaaaaaaaaaaaaaaaaaa", Digest: "sha256:w", RunID: "r-1", CreatedAt: at(1)},
+		{ID: "rel-w", Pipeline: "webapp", Version: "1.1.0", Commit: "aaaaaaaaaaaaaaaaaaaa", Branch: "main", Author: "alice@example.com",
+			ConfigDigest: "sha256:cfg0123456789", Digest: "sha256:w", RunID: "r-1", CreatedAt: at(1),
+			Artifacts: []state.Artifact{{Name: "binary", Path: "dist/" + evil, SHA256: "0123456789abcdef0123", Size: 42}},
+			Images:    []state.Image{{Name: "web", ID: "sha256:feedfacefeedface", Tag: "pipeline/webapp-web:1.1.0"}}},
 		{ID: "rel-b", Pipeline: "billing", Version: "2.0.0", Commit: "cccccccccccccccccccc", Digest: "sha256:b", RunID: "r-3", CreatedAt: at(2)},
 	} {
 		require.NoError(t, st.CreateRelease(ctx, rel))
@@ -142,7 +145,7 @@ func TestOverviewGrid(t *testing.T) {
 	require.Contains(t, body, `<a href="/?component=webapp">webapp</a>`)
 	require.Contains(t, body, `<a href="/?component=billing">billing</a>`)
 	// webapp: 1.1.0 live in internal 16 minutes ago; production waits.
-	require.Contains(t, body, `<td class="cell live" data-env="internal"><span class="version">1.1.0</span> <span class="ago"><time datetime="2025-03-01T12:20:00Z">16m ago</time>`)
+	require.Contains(t, body, `<td class="cell live" data-env="internal"><a class="version" href="/releases/webapp/1.1.0">1.1.0</a> <span class="ago"><time datetime="2025-03-01T12:20:00Z">16m ago</time>`)
 	require.Contains(t, body, `<td class="cell waiting" data-env="production">`)
 	require.Contains(t, body, `href="/runs/r-2#gate-go-live">gate go-live waits</a>`)
 	// billing: production's latest deployment failed.
@@ -271,4 +274,23 @@ func TestAPIAndAssetsStillServed(t *testing.T) {
 	require.NotContains(t, body, "innerHTML")
 	code, _ = get(t, srv, "POST", "/")
 	require.Equal(t, 405, code)
+}
+
+func TestReleasePage(t *testing.T) {
+	srv := newServer(t, seed(t))
+	code, body := get(t, srv, "GET", "/releases/webapp/1.1.0")
+	require.Equal(t, 200, code, body)
+	require.Contains(t, body, `<dt>Live in</dt><dd><strong>internal</strong></dd>`)
+	require.Contains(t, body, `<code>aaaaaaaaaaaaaaaaaaaa</code> on <strong>main</strong>`)
+	require.Contains(t, body, "alice@example.com")
+	require.Contains(t, body, "<code>sha256:cfg0123456789</code>")
+	require.Contains(t, body, `<td class="nowrap">42 bytes</td><td><code title="0123456789abcdef0123">0123456789ab</code>`)
+	require.Contains(t, body, "<code>pipeline/webapp-web:1.1.0</code>")
+	require.Contains(t, body, `<a href="/runs/r-1">run r-1</a>`)
+	require.Contains(t, body, `<td>internal</td><td>run</td><td><span class="badge succeeded">succeeded</span>`)
+	require.NotContains(t, body, evil)
+
+	code, body = get(t, srv, "GET", "/releases/webapp/9.9.9")
+	require.Equal(t, 404, code)
+	require.Contains(t, body, "has no release")
 }
