@@ -74,6 +74,7 @@ var _ http.Handler = (*Handler)(nil)
 //	GET /runs/{id}             a run: plan as SVG, node statuses, logs, timing
 //	GET /runs/{id}/events      Server-Sent Events: node statuses and new log lines
 //	GET /releases/{p}/{v}     a release: identity, artifacts, images, where it is live, deployments
+//	GET /environments/{p}/{e} an environment: deployment history by cursor (?after=ID), audit trail
 //	GET /assets/...            the embedded stylesheet and script
 //	GET /api/..., /healthz     the JSON API of engine/serve
 func New(opts Options) *Handler {
@@ -107,6 +108,7 @@ func New(opts Options) *Handler {
 	h.mux.HandleFunc("GET /runs/{id}", h.runPage)
 	h.mux.HandleFunc("GET /runs/{id}/events", h.runEvents)
 	h.mux.HandleFunc("GET /releases/{pipeline}/{version}", h.releasePage)
+	h.mux.HandleFunc("GET /environments/{pipeline}/{env}", h.environmentPage)
 	h.mux.Handle("/api/", h.api)
 	h.mux.Handle("/healthz", h.api)
 	return h

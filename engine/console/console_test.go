@@ -145,7 +145,7 @@ func TestOverviewGrid(t *testing.T) {
 	require.Contains(t, body, `<a href="/?component=webapp">webapp</a>`)
 	require.Contains(t, body, `<a href="/?component=billing">billing</a>`)
 	// webapp: 1.1.0 live in internal 16 minutes ago; production waits.
-	require.Contains(t, body, `<td class="cell live" data-env="internal"><a class="version" href="/releases/webapp/1.1.0">1.1.0</a> <span class="ago"><time datetime="2025-03-01T12:20:00Z">16m ago</time>`)
+	require.Contains(t, body, `<td class="cell live" data-env="internal"><a class="envlink" href="/environments/webapp/internal" aria-label="webapp in internal: history">history</a><a class="version" href="/releases/webapp/1.1.0">1.1.0</a> <span class="ago"><time datetime="2025-03-01T12:20:00Z">16m ago</time>`)
 	require.Contains(t, body, `<td class="cell waiting" data-env="production">`)
 	require.Contains(t, body, `href="/runs/r-2#gate-go-live">gate go-live waits</a>`)
 	// billing: production's latest deployment failed.
@@ -293,4 +293,39 @@ func TestReleasePage(t *testing.T) {
 	code, body = get(t, srv, "GET", "/releases/webapp/9.9.9")
 	require.Equal(t, 404, code)
 	require.Contains(t, body, "has no release")
+}
+
+func TestEnvironmentPagePagesByCursor(t *testing.T) {
+	st := seed(t)
+	seedMany(t, st, 1, []string{"production"}, 120)
+	ctx := context.Background()
+	require.NoError(t, st.AppendAudit(ctx, &state.AuditEvent{At: at(6), Actor: "carol@example.com", Action: "approve",
+		Pipeline: "svc-000", Environment: "production", RunID: "run-svc-000", Release: "1.0.2", Detail: evil}))
+	require.NoError(t, st.AppendAudit(ctx, &state.AuditEvent{At: at(7), Actor: "dave@example.com", Action: "rollback",
+		Pipeline: "svc-000", Environment: "staging", RunID: "run-svc-000", Release: "1.0.1"}))
+	srv := newServer(t, st)
+	seen := map[string]bool{}
+	path := "/environments/svc-000/production"
+	pages := 0
+	for path != "" {
+		code, body := get(t, srv, "GET", path)
+		require.Equal(t, 200, code, body)
+		pages++
+		n := strings.Count(body, `<tr><td><a href="/releases/svc-000/`)
+		require.True(t, n == 50 || (n == 20 && pages == 3), "page %d has %d deployments", pages, n)
+		require.Contains(t, body, "carol@example.com")
+		require.NotContains(t, body, "dave@example.com") // another environment's event
+		require.NotContains(t, body, evil)
+		seen[path] = true
+		path = ""
+		if i := strings.Index(body, `<a rel="next" href="`); i >= 0 {
+			rest := body[i+len(`<a rel="next" href="`):]
+			path = strings.ReplaceAll(rest[:strings.Index(rest, `"`)], "&amp;", "&")
+			require.False(t, seen[path], "the cursor goes back to %s", path)
+		}
+	}
+	require.Equal(t, 3, pages)
+
+	code, _ := get(t, srv, "GET", "/environments/svc-000/production?after=nope")
+	require.Equal(t, 400, code)
 }

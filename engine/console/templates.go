@@ -11,7 +11,7 @@ import (
 //go:embed templates
 var templateFS embed.FS
 
-var pages = []string{"overview", "run", "release", "error"}
+var pages = []string{"overview", "run", "release", "environment", "error"}
 
 func parseTemplates() map[string]*template.Template {
 	out := map[string]*template.Template{}
