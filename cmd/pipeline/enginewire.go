@@ -120,6 +120,29 @@ func sqliteFile(url string) (path string, ok bool) {
 	return url, true
 }
 
+// existingStore opens the SQLite state store when its file exists, for a
+// dry run's reads; nil when there is none, it is not SQLite, or it does not
+// open (logged).
+func (g *globals) existingStore(ctx context.Context, logger hclog.Logger) state.Store {
+	url, _, err := g.stateLocation()
+	if err != nil {
+		return nil
+	}
+	p, ok := sqliteFile(url)
+	if !ok || p == "" {
+		return nil
+	}
+	if _, err := os.Stat(p); err != nil {
+		return nil
+	}
+	st, err := backend.Open(ctx, url, logger)
+	if err != nil {
+		logger.Warn("the dry run does not read the state store", "store", p, "error", err)
+		return nil
+	}
+	return st
+}
+
 // checkStoreExists returns a usage error naming the file and the fix when
 // url is a SQLite store whose file does not exist: commands that only read
 // or decide on recorded state must not create an empty one.
@@ -179,7 +202,11 @@ func (g *globals) logger() hclog.Logger {
 type wiring struct {
 	res     *loader.Result // nil for commands that need no config
 	flags   *runnerFlags   // nil for commands that run no steps
-	noStore bool           // dry run: never open the state store
+	noStore bool           // dry run: never create or change the state store
+	// readStore, with noStore, opens the SQLite state store when its file
+	// exists (a dry run: the release version a run would create must be
+	// new); a store that is missing or does not open is left out.
+	readStore bool
 	// existing is set by commands that only read or decide on recorded
 	// state (queries, serve, approve, reject, resume): a missing SQLite
 	// file is an error instead of a new, empty store.
@@ -229,6 +256,12 @@ func (g *globals) openEngine(ctx context.Context, w wiring) (*engine.Engine, fun
 			}
 			closers = append(closers, func() { _ = st.Close() })
 			opts.Store, opts.ArtifactDir = st, artifacts
+		}
+	}
+	if w.noStore && w.readStore {
+		if st := g.existingStore(ctx, logger); st != nil {
+			closers = append(closers, func() { _ = st.Close() })
+			opts.Store = st
 		}
 	}
 	if w.flags != nil {

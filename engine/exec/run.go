@@ -61,6 +61,16 @@ func Run(ctx context.Context, p *plan.Plan, opts Options) (*Result, error) {
 
 func ptr[T any](v T) *T { return &v }
 
+// Check returns the error Run would fail with before starting (invalid
+// options, a secret too short to mask, a step listing a secret that was
+// not supplied, non-step nodes without a Handler), or nil, without
+// running or recording anything. A dry run uses it to say whether the run
+// would start.
+func Check(p *plan.Plan, opts Options) error {
+	_, err := newRunner(p, opts)
+	return err
+}
+
 // scheduler holds the state of one Run.
 type scheduler struct {
 	p      *plan.Plan

@@ -37,6 +37,9 @@ var (
 	// ErrConflict reports an update that lost a race (a compare-and-swap that
 	// found a different value than expected).
 	ErrConflict = errors.New("conflicting update")
+	// ErrUnavailable reports a state store that stayed unreachable for the
+	// whole retry budget.
+	ErrUnavailable = errors.New("the state store is unavailable")
 )
 
 // Run statuses. A node (step, gate, deployment) uses the same words plus
