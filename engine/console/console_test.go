@@ -329,3 +329,31 @@ func TestEnvironmentPagePagesByCursor(t *testing.T) {
 	code, _ := get(t, srv, "GET", "/environments/svc-000/production?after=nope")
 	require.Equal(t, 400, code)
 }
+
+func TestRunEventsResumeFromLastEventID(t *testing.T) {
+	srv := newServer(t, seed(t))
+	req, err := http.NewRequest("GET", srv.URL+"/runs/r-2/events?from=0", nil)
+	require.NoError(t, err)
+	req.Header.Set("Last-Event-ID", "1")
+	resp, err := srv.Client().Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	rd := bufio.NewReader(resp.Body)
+	var lines []string
+	for len(lines) < 1 {
+		l, err := rd.ReadString('\n')
+		require.NoError(t, err)
+		if strings.HasPrefix(l, "event: line") {
+			d, err := rd.ReadString('\n')
+			require.NoError(t, err)
+			lines = append(lines, d)
+		}
+	}
+	// Only the second line: the first was sent before the reconnect.
+	require.Contains(t, lines[0], "compiling")
+
+	code, _ := get(t, srv, "GET", "/runs/r-2/events?from=x")
+	require.Equal(t, 400, code)
+	code, _ = get(t, srv, "GET", "/runs/nope/events")
+	require.Equal(t, 404, code)
+}

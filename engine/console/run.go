@@ -127,14 +127,16 @@ type lineEvent struct {
 func (h *Handler) runEvents(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
 	from := 0
-	if s := r.Header.Get("Last-Event-ID"); s != "" {
-		from, _ = strconv.Atoi(s)
-	} else if s := r.URL.Query().Get("from"); s != "" {
+	if s := r.URL.Query().Get("from"); s != "" {
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 0 {
 			h.fail(w, r, fmt.Errorf("%w: from=%q must be a whole number", errBadRequest, s))
 			return
 		}
+		from = n
+	}
+	// A reconnecting browser sends the id of the last line it got.
+	if n, err := strconv.Atoi(r.Header.Get("Last-Event-ID")); err == nil && n >= 0 {
 		from = n
 	}
 	if _, _, err := h.q.RunDetail(r.Context(), id); err != nil {
