@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/require"
 
@@ -115,6 +116,24 @@ func TestBrowserConsole(t *testing.T) {
 		require.LessOrEqual(t, pageW, viewW, "the release page scrolls sideways at %dpx", width)
 		shot(t, ctx, dir, "release", width)
 	}
+}
+
+// TestBrowserDarkMode renders the overview with prefers-color-scheme: dark
+// and checks the page background turned dark (and writes a screenshot).
+func TestBrowserDarkMode(t *testing.T) {
+	st := seed(t)
+	srv := newServer(t, st)
+	ctx := browser(t, 1400)
+	_, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
+		Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: "dark"}, {Name: "prefers-reduced-motion", Value: "reduce"}}})
+	require.NoError(t, err)
+	require.NoError(t, chromedp.Do(ctx, chromedp.Navigate(srv.URL+"/runs/r-2"), chromedp.WaitVisible(chromedp.CSS("svg.dag"))))
+	bg := run(t, ctx, chromedp.Evaluate[string](`getComputedStyle(document.body).backgroundColor`))
+	require.Equal(t, "rgb(17, 21, 27)", bg)
+	// The running node's pulse is off under prefers-reduced-motion.
+	anim := run(t, ctx, chromedp.Evaluate[string](`getComputedStyle(document.querySelector("g.node.running rect")).animationName`))
+	require.Equal(t, "none", anim)
+	shot(t, ctx, screenshotDir(t), "run-dark", 1400)
 }
 
 func run[T any](t *testing.T, ctx context.Context, a chromedp.Action[T]) T {

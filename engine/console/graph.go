@@ -139,8 +139,8 @@ func nodeLabel(id string, k plan.NodeKind) string {
 	default:
 		s = id
 	}
-	if r := []rune(s); len(r) > 24 {
-		s = string(r[:23]) + "…"
+	if r := []rune(s); len(r) > 22 {
+		s = string(r[:21]) + "…"
 	}
 	return s
 }
