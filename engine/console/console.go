@@ -13,6 +13,7 @@ package console
 import (
 	"context"
 	"embed"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"html/template"
@@ -25,6 +26,7 @@ import (
 	"github.com/pipeline-cd/pipeline/engine"
 	"github.com/pipeline-cd/pipeline/engine/serve"
 	"github.com/pipeline-cd/pipeline/engine/state"
+	"github.com/pipeline-cd/pipeline/engine/view"
 )
 
 //go:embed assets
@@ -76,6 +78,7 @@ var _ http.Handler = (*Handler)(nil)
 //	GET /releases/{p}/{v}     a release: identity, artifacts, images, where it is live, deployments
 //	GET /environments/{p}/{e} an environment: deployment history by cursor (?after=ID), audit trail
 //	GET /assets/...            the embedded stylesheet and script
+//	GET /api/runs/{id}/logs    a run's masked log lines as JSON (?step=), as `pipeline logs --json`
 //	GET /api/..., /healthz     the JSON API of engine/serve
 func New(opts Options) *Handler {
 	if opts.Logger == nil {
@@ -109,6 +112,7 @@ func New(opts Options) *Handler {
 	h.mux.HandleFunc("GET /runs/{id}/events", h.runEvents)
 	h.mux.HandleFunc("GET /releases/{pipeline}/{version}", h.releasePage)
 	h.mux.HandleFunc("GET /environments/{pipeline}/{env}", h.environmentPage)
+	h.mux.HandleFunc("GET /api/runs/{id}/logs", h.apiLogs)
 	h.mux.Handle("/api/", h.api)
 	h.mux.Handle("/healthz", h.api)
 	return h
@@ -143,6 +147,29 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 }
 
 var errBadRequest = errors.New("bad request")
+
+// apiLogs answers the document `pipeline logs --json` prints; errors are
+// JSON too: 404 for an unknown run or step.
+func (h *Handler) apiLogs(w http.ResponseWriter, r *http.Request) {
+	id, step := r.PathValue("id"), r.URL.Query().Get("step")
+	lines, err := h.q.Logs(r.Context(), id, step)
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	if err != nil {
+		code := http.StatusInternalServerError
+		var coded interface{ Code() int }
+		if errors.Is(err, state.ErrNotFound) || errors.As(err, &coded) && coded.Code() == engine.CodeInvalid {
+			code = http.StatusNotFound
+		} else {
+			h.opts.Logger.Error("request failed", "path", r.URL.Path, "error", err)
+		}
+		w.WriteHeader(code)
+		_ = enc.Encode(map[string]string{"error": err.Error()})
+		return
+	}
+	_ = enc.Encode(view.NewLogs(id, step, lines))
+}
 
 type base struct {
 	Title     string

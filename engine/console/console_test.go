@@ -357,3 +357,27 @@ func TestRunEventsResumeFromLastEventID(t *testing.T) {
 	code, _ = get(t, srv, "GET", "/runs/nope/events")
 	require.Equal(t, 404, code)
 }
+
+func TestAPILogs(t *testing.T) {
+	srv := newServer(t, seed(t))
+	code, body := get(t, srv, "GET", "/api/runs/r-2/logs?step=compile")
+	require.Equal(t, 200, code, body)
+	var doc struct {
+		RunID string `json:"run_id"`
+		Lines []struct {
+			Attempt int    `json:"attempt"`
+			Text    string `json:"text"`
+		} `json:"lines"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(body), &doc))
+	require.Equal(t, "r-2", doc.RunID)
+	require.Len(t, doc.Lines, 2)
+	require.Equal(t, 2, doc.Lines[1].Attempt)
+	require.Equal(t, "compiling "+evil, doc.Lines[1].Text)
+
+	code, body = get(t, srv, "GET", "/api/runs/nope/logs")
+	require.Equal(t, 404, code, body)
+	require.Contains(t, body, `"error"`)
+	code, _ = get(t, srv, "GET", "/api/runs/r-2/logs?step=no-such-step")
+	require.Equal(t, 404, code)
+}
