@@ -181,6 +181,9 @@ func dryResolve(n *plan.Node) (*runners.Step, error) {
 		return t.Display()
 	}
 	st := &runners.Step{Env: map[string]string{}, Image: show(v.Image)}
+	if n.Step.Shared {
+		st.Labels = map[string]string{runners.LabelShared: n.Stage}
+	}
 	if v.Run != nil {
 		st.Script = show(*v.Run)
 	}
@@ -213,6 +216,9 @@ func (d describeRunner) Run(ctx context.Context, st *runners.Step, stdout, stder
 	where := "on the host"
 	if st.Image != "" {
 		where = "in " + st.Image
+	}
+	if stage := st.Labels[runners.LabelShared]; stage != "" {
+		where += " (an exec in the shared container of " + stage + ")"
 	}
 	fmt.Fprintf(stdout, "would run %s: %s\n", where, what)
 	return d.inner.Run(ctx, st, stdout, stderr)

@@ -136,7 +136,7 @@ func (s *session) execute(ctx context.Context, done map[string]bool, warnings []
 	res, err := exec.Run(ctx, s.plan, exec.Options{
 		Parallelism: s.rec.Parallelism, FailFast: s.rec.FailFast,
 		Runner: def, Runners: e.opts.Runners, Workspace: s.res.AbsDir, Secrets: s.secrets(), Sensitive: s.cfg.SensitiveValues(),
-		Store: e.store, RunID: s.run.ID, Done: done, Resolve: s.resolve, Handler: s,
+		Store: e.store, RunID: s.run.ID, Done: done, Resolve: s.resolve, Handler: s, LogLimit: e.opts.LogLimit,
 		Output: &settleSink{next: e.opts.Output, s: s}, Clock: e.opts.Clock, Logger: e.logger.Named("exec"),
 	})
 	if res == nil {

@@ -48,6 +48,7 @@ func Run(ctx context.Context, p *plan.Plan, opts Options) (*Result, error) {
 		return r.visit(ctx, v.Name())
 	})
 	r.settle(ctx, walkCtx, errs)
+	r.closeAllShared(ctx)
 	r.waitRunners(ctx)
 	r.logs.stop()
 
@@ -83,6 +84,7 @@ type scheduler struct {
 	order  []string
 
 	cancelWalk context.CancelCauseFunc
+	shared     sharedPool
 
 	// prior holds, by node ID, the attempts the store already records
 	// for this run (a resumed run): their attempts are numbered on from there.
@@ -262,6 +264,9 @@ func (r *scheduler) visit(ctx context.Context, id string) (err error) {
 		}
 	}()
 	if !shown(n) {
+		if n.Kind == plan.KindStage {
+			r.closeShared(ctx, id)
+		}
 		t := r.now()
 		r.mu.Lock()
 		r.nodes[id] = &NodeResult{ID: id, Kind: string(n.Kind), Status: StatusSucceeded, Started: t, Finished: t}
@@ -410,6 +415,9 @@ func (r *scheduler) decide(ctx context.Context, id, status, reason string, overS
 	r.nodes[id] = nr
 	r.mu.Unlock()
 	if !shown(n) {
+		if n.Kind == plan.KindStage {
+			r.closeShared(ctx, id)
+		}
 		return true
 	}
 	r.out.Event(ui.Event{Kind: ui.NodeSkipped, Time: r.now(), Node: id, NodeKind: nr.Kind, Status: status, Reason: reason})
