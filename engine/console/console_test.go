@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -380,4 +381,19 @@ func TestAPILogs(t *testing.T) {
 	require.Contains(t, body, `"error"`)
 	code, _ = get(t, srv, "GET", "/api/runs/r-2/logs?step=no-such-step")
 	require.Equal(t, 404, code)
+}
+
+func TestRunPageLogSearch(t *testing.T) {
+	srv := newServer(t, seed(t))
+	code, body := get(t, srv, "GET", "/runs/r-2?q=COMPILING")
+	require.Equal(t, 200, code, body)
+	require.Contains(t, body, "compiling &lt;script&gt;")
+	require.NotContains(t, body, "first try")
+	require.Contains(t, body, "1 of 2 lines contain “COMPILING”")
+	require.NotContains(t, body, "live.js") // a search is a snapshot
+
+	code, body = get(t, srv, "GET", "/runs/r-2?q="+url.QueryEscape(evil))
+	require.Equal(t, 200, code)
+	require.NotContains(t, body, evil)
+	require.Contains(t, body, "1 of 2 lines contain") // the line with the script tag, escaped
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/pipeline-cd/pipeline/engine/plan"
@@ -43,6 +44,10 @@ type runPage struct {
 	LineCount int
 	Omitted   int
 	Live      bool
+	// Query filters the log lines (case-insensitive substring); Matched
+	// counts the lines that contain it.
+	Query   string
+	Matched int
 }
 
 func (h *Handler) runPage(w http.ResponseWriter, r *http.Request) {
@@ -74,6 +79,19 @@ func (h *Handler) runPage(w http.ResponseWriter, r *http.Request) {
 		}
 	} else {
 		p.PlanError = "this run has no stored plan"
+	}
+	if q := strings.TrimSpace(r.URL.Query().Get("q")); q != "" {
+		// A filtered page is a snapshot: it does not follow the run.
+		p.Query, p.Live = q, false
+		lq := strings.ToLower(q)
+		kept := lines[:0:0]
+		for _, l := range lines {
+			if strings.Contains(strings.ToLower(l.Text), lq) {
+				kept = append(kept, l)
+			}
+		}
+		lines = kept
+		p.Matched = len(kept)
 	}
 	if len(lines) > maxPageLines {
 		p.Omitted = len(lines) - maxPageLines
