@@ -81,7 +81,8 @@ func (l *loader) resolveSteps(s *Stage) hcl.Diagnostics {
 					fmt.Sprintf("Declare it with a secret %q block naming the environment variable that holds it, or fix the name.", name)))
 			}
 		}
-		if st.Image == nil && st.Runner != "local" && l.cfg.Pipeline != nil && l.cfg.Pipeline.Image == "" && !l.pipelineImageBroken {
+		diags = append(diags, l.resolveImageRef(s, st)...)
+		if st.Image == nil && st.ImageRef == "" && st.Runner != "local" && l.cfg.Pipeline != nil && l.cfg.Pipeline.Image == "" && !l.pipelineImageBroken {
 			diags = append(diags, &hcl.Diagnostic{
 				Severity: hcl.DiagError,
 				Summary:  "Missing Step Image",
