@@ -166,6 +166,21 @@ CREATE TABLE approver_groups (
 	name    {{text}} PRIMARY KEY,
 	members {{text}} NOT NULL
 )`},
+	{2, "step result and tool cache entries", `
+CREATE TABLE cache_entries (
+	kind       {{text}} NOT NULL,
+	cache_key  {{text}} NOT NULL,
+	pipeline   {{text}} NOT NULL,
+	name       {{text}} NOT NULL,
+	run_id     {{text}} NOT NULL,
+	attempt    BIGINT NOT NULL,
+	outputs    {{blob}},
+	size       BIGINT NOT NULL,
+	created_at BIGINT NOT NULL,
+	used_at    BIGINT NOT NULL,
+	PRIMARY KEY (kind, cache_key)
+);
+CREATE INDEX cache_entries_pipeline ON cache_entries (kind, pipeline, name)`},
 }
 
 // migrate applies pending migrations in one transaction. Concurrent openers
@@ -229,3 +244,6 @@ func (s *Store) SchemaVersion(ctx context.Context) (int, error) {
 	}
 	return v, nil
 }
+
+// LatestSchemaVersion is the schema version this binary migrates to.
+func LatestSchemaVersion() int { return migrations[len(migrations)-1].version }
