@@ -13,6 +13,7 @@ package engine
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"os"
 	"path/filepath"
 	"time"
@@ -72,6 +73,11 @@ type Options struct {
 	// plan.PrivilegeError). The runners refuse such steps again unless
 	// they were given the same permission.
 	AllowPrivileged bool
+	// StepUser is the container user ("UID:GID") of steps that mount the
+	// workspace and set no user attribute, so that the files they write
+	// belong to whoever runs pipeline; "" means this process's uid:gid.
+	// "-" leaves the image's user.
+	StepUser string
 }
 
 // Engine runs and queries pipelines. It is safe for concurrent use; each
@@ -115,6 +121,12 @@ func New(opts Options) *Engine {
 	}
 	if opts.DefaultRunner == "" {
 		opts.DefaultRunner = "docker"
+	}
+	switch opts.StepUser {
+	case "":
+		opts.StepUser = fmt.Sprintf("%d:%d", os.Getuid(), os.Getgid())
+	case "-":
+		opts.StepUser = ""
 	}
 	e := &Engine{opts: opts, store: opts.Store, logger: opts.Logger}
 	if opts.ArtifactDir != "" {

@@ -47,6 +47,9 @@ type RunRequest struct {
 	// rules refuse it. Without it such a run builds and tests, but its
 	// release node and environments fail with ErrDirtyTree.
 	AllowDirty bool
+	// NoCache runs every step, even those a recorded result could stand
+	// in for (see engine/cache); their successes are still recorded.
+	NoCache bool
 }
 
 // RunInfo describes a run that is about to execute.
@@ -94,6 +97,8 @@ type recorded struct {
 	// Dirty records a run started from a working tree with modified
 	// tracked files with --allow-dirty (its version ends in "-dirty").
 	Dirty bool `json:"dirty,omitempty"`
+	// NoCache records --no-cache, so that a resume runs every step too.
+	NoCache bool `json:"no_cache,omitempty"`
 }
 
 // Run plans and executes the pipeline of req.Config and records it. It
@@ -107,7 +112,7 @@ func (e *Engine) Run(ctx context.Context, req RunRequest) (*RunResult, error) {
 	id := e.opts.NewID()
 	rec := recorded{Dir: req.Config.AbsDir, Ref: req.Config.Config.Source.Ref, Vars: req.Vars, Only: req.Only,
 		Skip: req.Skip, Until: req.Until, Parallelism: req.Parallelism, FailFast: req.FailFast,
-		Runner: req.Runner, TrustedRef: req.TrustedRef}
+		Runner: req.Runner, TrustedRef: req.TrustedRef, NoCache: req.NoCache}
 	dirty, err := treeDirty(req.Config)
 	if err != nil {
 		return nil, err
@@ -227,7 +232,10 @@ func (e *Engine) version(res *loader.Result, runID string) (string, error) {
 // secret's is stored as mask.Replacement.
 func (s *session) record(ctx context.Context) error {
 	var err error
-	if s.run.Plan, err = json.Marshal(s.plan); err != nil {
+	// The plan is stored in the form of `pipeline plan --json`: the Go
+	// structs hold every step's config AST (each node its whole stage),
+	// which made a 100-step plan 8 MB.
+	if s.run.Plan, err = json.Marshal(s.plan.JSON()); err != nil {
 		return failed(fmt.Errorf("encoding the plan: %w", err))
 	}
 	s.run.Plan = []byte(SecretMasker(s.res.Config, s.e.opts.Getenv).String(string(s.run.Plan)))

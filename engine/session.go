@@ -13,6 +13,7 @@ import (
 
 	"github.com/pipeline-cd/pipeline/dsl"
 	"github.com/pipeline-cd/pipeline/dsl/loader"
+	"github.com/pipeline-cd/pipeline/engine/cache"
 	"github.com/pipeline-cd/pipeline/engine/exec"
 	"github.com/pipeline-cd/pipeline/engine/notify"
 	"github.com/pipeline-cd/pipeline/engine/plan"
@@ -93,6 +94,7 @@ func (s *session) execute(ctx context.Context, done map[string]bool, warnings []
 		Runner: def, Runners: e.opts.Runners, Workspace: s.res.AbsDir, Secrets: s.secrets(),
 		Store: e.store, RunID: s.run.ID, Done: done, Resolve: s.resolve, Handler: s,
 		Output: &settleSink{next: e.opts.Output, s: s}, Clock: e.opts.Clock, Logger: e.logger.Named("exec"),
+		Cache: e.stepCache(), NoCache: s.rec.NoCache, User: e.opts.StepUser, CacheRoot: cacheRoot(s.res),
 	})
 	if res == nil {
 		return nil, s.abort(ctx, failed(fmt.Errorf("run %s could not start: %w", s.run.ID, err)))
@@ -344,4 +346,23 @@ func firstSummary(diags hcl.Diagnostics) string {
 		}
 	}
 	return "errors"
+}
+
+// stepCache returns the cache of reusable step results, kept in the state
+// store with its output files below the artifact store; nil (every step
+// runs) when the engine has no artifact store.
+func (e *Engine) stepCache() *cache.Cache {
+	if e.opts.ArtifactDir == "" {
+		return nil
+	}
+	return cache.New(e.store, e.opts.ArtifactDir, e.opts.Clock)
+}
+
+// cacheRoot is the directory whose .pipeline/cache holds the tool caches of
+// steps on the host: the repository root, else the pipeline directory.
+func cacheRoot(res *loader.Result) string {
+	if res.RepoRoot != "" {
+		return res.RepoRoot
+	}
+	return res.AbsDir
 }

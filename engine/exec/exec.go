@@ -32,6 +32,7 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 
+	"github.com/pipeline-cd/pipeline/engine/cache"
 	"github.com/pipeline-cd/pipeline/engine/plan"
 	"github.com/pipeline-cd/pipeline/engine/state"
 	"github.com/pipeline-cd/pipeline/engine/ui"
@@ -124,6 +125,22 @@ type Options struct {
 	Clock func() time.Time
 	// Logger receives diagnostics of the scheduler itself; nil discards.
 	Logger hclog.Logger
+
+	// Cache, when set, makes steps that declare inputs reusable: a step
+	// whose key (image ID, command, env without secrets, secret names,
+	// input files, keys of the steps it needs) matches a recorded success
+	// is not run; its outputs are restored and it finishes as reused. Its
+	// successes are recorded for later runs.
+	Cache *cache.Cache
+	// NoCache runs every step; successes are still recorded for reuse.
+	NoCache bool
+	// User is the container user ("UID:GID") of steps that mount the
+	// workspace and set no user; "" leaves the image's user.
+	User string
+	// CacheRoot is the directory whose .pipeline/cache holds the tool
+	// caches of steps on the host (the repository root); "" means
+	// Workspace.
+	CacheRoot string
 }
 
 // Result is the outcome of a Run.

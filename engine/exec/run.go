@@ -50,6 +50,7 @@ func Run(ctx context.Context, p *plan.Plan, opts Options) (*Result, error) {
 	r.settle(ctx, walkCtx, errs)
 	r.waitRunners(ctx)
 	r.logs.stop()
+	r.flushCache(ctx)
 
 	res := r.result(ctx, r.now().Sub(start))
 	r.out.Event(ui.Event{Kind: ui.RunFinished, Time: r.now(), Summary: ptr(res.Summary())})
@@ -82,6 +83,10 @@ type scheduler struct {
 	nodes    map[string]*NodeResult
 	failed   string // first failed node, for fail-fast reasons
 	firstErr error  // first store error
+	// keys holds the reuse keys of steps that succeeded or were reused.
+	keys map[string]string
+	// volumes holds the cache volumes the run's steps used (name -> path).
+	volumes map[string]string
 }
 
 func newRunner(p *plan.Plan, opts Options) (*scheduler, error) {

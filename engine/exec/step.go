@@ -32,6 +32,18 @@ func (r *scheduler) runStep(ctx context.Context, n *plan.Node) error {
 		r.finish(ctx, n, nr, true)
 		return err
 	}
+	key := ""
+	if r.reusable(n) {
+		k, err := r.stepKey(ctx, n, step, runner)
+		if err != nil {
+			r.log.Warn("computing the reuse key failed; running the step", "step", n.ID, "error", err)
+		} else {
+			key = k
+		}
+		if key != "" && !r.opts.NoCache && r.tryReuse(ctx, n, step, key) {
+			return nil
+		}
+	}
 	// A resumed step numbers its attempts on from those recorded before,
 	// and gets its full retries again.
 	prior := r.prior[n.ID]
@@ -51,6 +63,9 @@ func (r *scheduler) runStep(ctx context.Context, n *plan.Node) error {
 			Kind: ui.NodeRetrying, Time: r.now(), Node: n.ID, NodeKind: string(n.Kind),
 			Attempt: attempt, MaxAttempts: max, Status: nr.Status, Reason: nr.Reason, ExitCode: nr.ExitCode,
 		})
+	}
+	if key != "" && nr.Status == StatusSucceeded {
+		r.saveResult(ctx, n, step, key, nr.Attempts)
 	}
 	nr.Finished = r.now()
 	r.logs.flush()
@@ -122,6 +137,7 @@ func (r *scheduler) prepare(n *plan.Node) (*runners.Step, runners.Runner, error)
 	}
 	step.Timeout = n.Step.Timeout
 	step.Pull, step.Privileged, step.Mounts = n.Step.Pull, n.Step.Privileged, n.Step.Mounts
+	r.prepareFiles(n, step, runner)
 	if step.Labels == nil {
 		step.Labels = make(map[string]string, 2)
 	}

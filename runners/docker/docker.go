@@ -90,6 +90,8 @@ type Runner struct {
 	present sync.Map
 	// volumes remembers cache volumes known to exist.
 	volumes sync.Map
+	// ids remembers image IDs by reference (see ImageID).
+	ids sync.Map
 	// removals counts container removals still running.
 	removals sync.WaitGroup
 }

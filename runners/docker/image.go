@@ -93,3 +93,23 @@ func (r *Runner) pullError(ctx context.Context, step *runners.Step, err error) e
 	return fmt.Errorf("%w: %w; check the image name and access to its registry, "+
 		"or load it into the engine (docker load, docker import) and set pull = \"never\"", ErrPullFailed, wrapped)
 }
+
+// ImageID returns the ID ("sha256:...") of the image step runs in, making
+// it present first according to step.Pull. IDs are remembered by image
+// reference for the Runner's lifetime, so the steps of a run that share an
+// image make one inspect call.
+func (r *Runner) ImageID(ctx context.Context, step *runners.Step) (string, error) {
+	if id, ok := r.ids.Load(step.Image); ok {
+		return id.(string), nil
+	}
+	logger := r.logger.With("step", step.ID)
+	if err := r.ensureImage(ctx, step, logger); err != nil {
+		return "", err
+	}
+	insp, err := r.cli.ImageInspect(ctx, step.Image)
+	if err != nil {
+		return "", r.apiError(ctx, step, fmt.Sprintf("inspect image %q", step.Image), err)
+	}
+	r.ids.Store(step.Image, insp.ID)
+	return insp.ID, nil
+}

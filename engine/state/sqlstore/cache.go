@@ -89,7 +89,6 @@ func (s *Store) DeleteCacheEntry(ctx context.Context, kind, key string) error {
 	return nil
 }
 
-
 func scanCacheEntry(r scanner) (*state.CacheEntry, error) {
 	var e state.CacheEntry
 	var created, used int64
