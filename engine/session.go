@@ -15,6 +15,7 @@ import (
 	"github.com/pipeline-cd/pipeline/dsl/loader"
 	"github.com/pipeline-cd/pipeline/engine/cache"
 	"github.com/pipeline-cd/pipeline/engine/exec"
+	"github.com/pipeline-cd/pipeline/engine/images"
 	"github.com/pipeline-cd/pipeline/engine/notify"
 	"github.com/pipeline-cd/pipeline/engine/plan"
 	"github.com/pipeline-cd/pipeline/engine/rules"
@@ -60,6 +61,9 @@ type session struct {
 	decision string // rejected or expired, when a gate ended the run
 	nodeErr  error  // the first error of a release, deploy or gate node
 	finals   map[string]bool
+	// images holds the step images of image blocks by name, set before
+	// the plan runs (buildStepImages).
+	images map[string]stepImage
 }
 
 // groupsOf returns the groups of trusted, plus those of head that trusted
@@ -88,7 +92,16 @@ func (s *session) execute(ctx context.Context, done map[string]bool, warnings []
 	if def == nil {
 		return nil, s.abort(ctx, invalid(fmt.Errorf("runner %q is not available; use --runner local or --runner docker", name)))
 	}
-	e.cleanupContainers(ctx)
+	// Containers of dead pipeline processes are removed while the run
+	// goes on: they carry another PID, so this run's are never touched,
+	// and a cached run need not wait for the engine's answer.
+	cleaned := make(chan struct{})
+	go func() {
+		defer close(cleaned)
+		e.cleanupContainers(ctx)
+	}()
+	defer func() { <-cleaned }()
+	s.buildStepImages(ctx, done)
 	res, err := exec.Run(ctx, s.plan, exec.Options{
 		Parallelism: s.rec.Parallelism, FailFast: s.rec.FailFast,
 		Runner: def, Runners: e.opts.Runners, Workspace: s.res.AbsDir, Secrets: s.secrets(),
@@ -138,6 +151,18 @@ func (s *session) resolve(n *plan.Node) (*runners.Step, error) {
 	v, diags := s.cfg.EvalStep(n.StageDef, n.Step.Def, scope)
 	if diags.HasErrors() {
 		return nil, fmt.Errorf("evaluating step %s: %w", n.ID, diags)
+	}
+	if ref := v.ImageRef; ref != "" {
+		s.mu.Lock()
+		img, ok := s.images[ref]
+		s.mu.Unlock()
+		if !ok {
+			return nil, fmt.Errorf("step %s: image %s was not built before the run", n.ID, ref)
+		}
+		if img.err != nil {
+			return nil, fmt.Errorf("step %s: %w", n.ID, img.err)
+		}
+		v.Image = dsl.Text{Value: img.tag, Known: true, Source: "image." + ref}
 	}
 	st, err := stepFromValues(n.ID, v)
 	if st != nil {
@@ -365,4 +390,50 @@ func cacheRoot(res *loader.Result) string {
 		return res.RepoRoot
 	}
 	return res.AbsDir
+}
+
+// stepImage is the outcome of making one image block's image present.
+type stepImage struct {
+	tag string
+	err error
+}
+
+// buildStepImages makes the image of every image block that a step still
+// to run uses present in the engine, building those whose context digest
+// has no image yet, before any step runs. A failed build is kept and fails
+// the steps that use the image (see resolve), not the run's other steps.
+func (s *session) buildStepImages(ctx context.Context, done map[string]bool) {
+	refs := map[string]bool{}
+	for _, n := range s.plan.Nodes {
+		if n.Kind == plan.KindStep && !done[n.ID] && n.Step.Values.ImageRef != "" {
+			refs[n.Step.Values.ImageRef] = true
+		}
+	}
+	if len(refs) == 0 {
+		return
+	}
+	out := make(map[string]stepImage, len(refs))
+	for _, name := range sortedKeys(refs) {
+		block := s.cfg.StepImages[name]
+		switch {
+		case block == nil:
+			out[name] = stepImage{err: fmt.Errorf("image %q is not declared", name)}
+		case s.e.opts.Images == nil:
+			out[name] = stepImage{err: fmt.Errorf("image %s needs the Docker engine to build it, and none is connected; start dockerd or set DOCKER_HOST", name)}
+		default:
+			img, err := images.Ensure(ctx, s.e.opts.Images, images.Spec{Pipeline: s.cfg.Pipeline.Name, Name: name,
+				Dir: s.res.AbsDir, Context: block.Context, Dockerfile: block.Dockerfile, Args: block.Args})
+			if err != nil {
+				out[name] = stepImage{err: fmt.Errorf("building image %s (%s): %w", name, block.DeclRange, err)}
+				continue
+			}
+			if img.Built {
+				s.e.logger.Info("built step image", "image", name, "tag", img.Tag, "id", img.ID)
+			}
+			out[name] = stepImage{tag: img.Tag}
+		}
+	}
+	s.mu.Lock()
+	s.images = out
+	s.mu.Unlock()
 }

@@ -76,7 +76,16 @@ func (c *Cache) Lookup(ctx context.Context, key string) (*Hit, error) {
 // Restore writes the hit's output files into workspace and remembers that
 // the entry was used (see Flush).
 func (c *Cache) Restore(workspace string, h *Hit) error {
-	if err := restoreOutputs(c.cas, workspace, h.Files); err != nil {
+	var todo []File
+	for _, f := range h.Files {
+		// A file already in place with the same content and mode is left
+		// alone: no write, and its modification time stays.
+		d, mode, err := c.Hasher.digest(filepath.Join(workspace, filepath.FromSlash(f.Path)))
+		if err != nil || d != f.SHA256 || mode != f.Mode.Perm() {
+			todo = append(todo, f)
+		}
+	}
+	if err := restoreOutputs(c.cas, workspace, todo); err != nil {
 		return err
 	}
 	c.mu.Lock()

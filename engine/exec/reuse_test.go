@@ -146,3 +146,27 @@ func TestReuseMissingBlobRunsTheStep(t *testing.T) {
 	res, _ := f.run(t, p, false)
 	checkStatuses(t, res, map[string]string{"build.b.gen": exec.StatusSucceeded, "build.b.use": exec.StatusSucceeded, "build.b.plain": exec.StatusSucceeded})
 }
+
+// BenchmarkReuse100 runs a 100-step pipeline whose steps all declare
+// inputs and outputs once, then measures runs of the unchanged workspace,
+// in which every step is reused (SQLite store, local runner; the CLI
+// figure with Docker is in scripts/bench.sh).
+func BenchmarkReuse100(b *testing.B) {
+	var src strings.Builder
+	src.WriteString("pipeline \"p\" { image = \"pipeline-test/busybox:latest\" }\nbuild \"b\" {\n")
+	for i := range 100 {
+		fmt.Fprintf(&src, "  step \"s%d\" {\n    inputs = [\"src/*.txt\"]\n    outputs = [\"out/%d.txt\"]\n    run = \"mkdir -p out && cat src/*.txt > out/%d.txt\"\n  }\n", i, i, i)
+	}
+	src.WriteString("}\n")
+	p := loadPlan(b, src.String())
+	f := newReuseFixture(b)
+	require.NoError(b, os.WriteFile(filepath.Join(f.workspace, "src", "a.txt"), []byte("alpha\n"), 0o644))
+	f.run(b, p, false)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		res, _ := f.run(b, p, false)
+		if s := res.Nodes["build.b.s7"].Status; s != exec.StatusReused {
+			b.Fatalf("step s7 %s; want reused", s)
+		}
+	}
+}

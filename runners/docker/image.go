@@ -102,6 +102,14 @@ func (r *Runner) ImageID(ctx context.Context, step *runners.Step) (string, error
 	if id, ok := r.ids.Load(step.Image); ok {
 		return id.(string), nil
 	}
+	if step.Pull != PullAlways {
+		// One round trip when the image is there (the common case).
+		if insp, err := r.cli.ImageInspect(ctx, step.Image); err == nil {
+			r.present.Store(step.Image, struct{}{})
+			r.ids.Store(step.Image, insp.ID)
+			return insp.ID, nil
+		}
+	}
 	logger := r.logger.With("step", step.ID)
 	if err := r.ensureImage(ctx, step, logger); err != nil {
 		return "", err
