@@ -20,6 +20,7 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 
+	"github.com/pipeline-cd/pipeline/engine/cache"
 	"github.com/pipeline-cd/pipeline/engine/release"
 	"github.com/pipeline-cd/pipeline/engine/state"
 	"github.com/pipeline-cd/pipeline/engine/ui"
@@ -42,6 +43,9 @@ type Options struct {
 	// Images builds the images of package stages; nil: a config with
 	// image blocks fails its release with a clear error.
 	Images release.ImageBuilder
+	// Volumes lists and removes cache volumes for CacheAdmin; nil: the
+	// Docker side of the caches is left out.
+	Volumes cache.VolumeClient
 	// ArtifactDir is the root of the content-addressed artifact store;
 	// empty: "artifacts" beside nothing, which is an error when a release
 	// has artifacts.
