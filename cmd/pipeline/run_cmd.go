@@ -3,12 +3,12 @@ package main
 import (
 	"errors"
 	"fmt"
-	"runtime"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/pipeline-cd/pipeline/engine"
+	"github.com/pipeline-cd/pipeline/engine/exec"
 	"github.com/pipeline-cd/pipeline/engine/state"
 	"github.com/pipeline-cd/pipeline/engine/view"
 )
@@ -77,7 +77,7 @@ recording anything.
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if parallelism < 1 {
-				return &usageError{fmt.Errorf("--parallelism %d: pass 1 or more, the number of steps to run at once (default: the number of CPUs, %d)", parallelism, runtime.NumCPU())}
+				return &usageError{fmt.Errorf("--parallelism %d: pass 1 or more, the number of steps to run at once (default %d)", parallelism, exec.DefaultParallelism)}
 			}
 			res, err := g.loadConfig()
 			if err != nil {
@@ -124,7 +124,7 @@ recording anything.
 	rf.addFlags(cmd.Flags())
 	f := cmd.Flags()
 	f.BoolVar(&dryRun, "dry-run", false, "walk the plan as a run would (the trusted ref's rules applied), evaluate when conditions and print what would run, without Docker or the state store; exits with the code the run would")
-	f.IntVar(&parallelism, "parallelism", runtime.NumCPU(), "run at most `N` steps at once")
+	f.IntVar(&parallelism, "parallelism", exec.DefaultParallelism, "run at most `N` steps at once (steps mostly wait on the Docker engine, so more than the CPUs pays; see README Performance)")
 	f.BoolVar(&failFast, "fail-fast", false, "stop every running step as soon as one fails")
 	f.BoolVar(&noCache, "no-cache", false, "run every step, even those whose recorded result could be reused (steps with inputs); their results are still recorded")
 	f.BoolVar(&allowDirty, "allow-dirty", false, "create a release from a working tree with modified tracked files: its version gets a -dirty suffix and it records no branch, so branches rules refuse it")

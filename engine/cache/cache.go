@@ -74,8 +74,9 @@ func (c *Cache) Lookup(ctx context.Context, key string) (*Hit, error) {
 }
 
 // Restore writes the hit's output files into workspace and remembers that
-// the entry was used (see Flush).
-func (c *Cache) Restore(workspace string, h *Hit) error {
+// the entry was used (see Flush). It returns how many files it wrote: a
+// file already in place with the same content and mode is left alone.
+func (c *Cache) Restore(workspace string, h *Hit) (int, error) {
 	var todo []File
 	for _, f := range h.Files {
 		// A file already in place with the same content and mode is left
@@ -86,12 +87,12 @@ func (c *Cache) Restore(workspace string, h *Hit) error {
 		}
 	}
 	if err := restoreOutputs(c.cas, workspace, todo); err != nil {
-		return err
+		return 0, err
 	}
 	c.mu.Lock()
 	c.touched = append(c.touched, h.Key)
 	c.mu.Unlock()
-	return nil
+	return len(todo), nil
 }
 
 // Result is a successful step to record for reuse.

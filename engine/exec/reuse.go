@@ -105,19 +105,24 @@ func (r *scheduler) tryReuse(ctx context.Context, n *plan.Node, step *runners.St
 		return false
 	}
 	start := r.now()
-	if err := r.opts.Cache.Restore(step.Workspace, hit); err != nil {
+	written, err := r.opts.Cache.Restore(step.Workspace, hit)
+	if err != nil {
 		r.log.Warn("restoring the outputs of a reusable result failed; running the step", "step", n.ID, "error", err)
 		return false
 	}
 	r.replayLogs(ctx, n, hit)
 	r.setKey(n.ID, key)
-	files := "1 output file"
-	if len(hit.Files) != 1 {
-		files = fmt.Sprintf("%d output files", len(hit.Files))
+	outputs := "no outputs"
+	switch {
+	case len(hit.Files) == 0:
+	case written == 0:
+		outputs = fmt.Sprintf("%s already in place", countFiles(len(hit.Files)))
+	default:
+		outputs = fmt.Sprintf("%s restored", countFiles(written))
 	}
 	r.finish(ctx, n, &NodeResult{
 		Status: StatusReused, Started: start, Finished: r.now(),
-		Reason: fmt.Sprintf("reused from run %s (%s restored; inputs, image, command and env unchanged)", hit.RunID, files),
+		Reason: fmt.Sprintf("reused from run %s (%s; inputs, image, command and env unchanged)", hit.RunID, outputs),
 	}, true)
 	return true
 }
@@ -204,4 +209,11 @@ func (r *scheduler) prepareFiles(n *plan.Node, step *runners.Step, runner runner
 	for _, c := range step.Caches {
 		r.volumes[c.Volume] = c.Path
 	}
+}
+
+func countFiles(n int) string {
+	if n == 1 {
+		return "1 output file"
+	}
+	return fmt.Sprintf("%d output files", n)
 }

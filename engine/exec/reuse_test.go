@@ -111,7 +111,7 @@ func TestReuseRestoresOutputsByteForByte(t *testing.T) {
 	if st.Mode().Perm() != 0o750 {
 		t.Errorf("restored dist/gen.bin mode = %v; want 0750", st.Mode().Perm())
 	}
-	if r := reasonOf(second, "build.b.gen"); !strings.Contains(r, "reused from run run-1") {
+	if r := reasonOf(second, "build.b.gen"); !strings.Contains(r, "reused from run run-1 (1 output file restored") {
 		t.Errorf("reason of reused gen = %q; want it to name run-1", r)
 	}
 	if !strings.Contains(out, "[build.b.gen] generated") {
@@ -123,6 +123,19 @@ func TestReuseRestoresOutputsByteForByte(t *testing.T) {
 		if n.NodeID == "build.b.gen" && n.Status != state.StatusSucceeded {
 			t.Errorf("stored status of reused gen = %q; want succeeded (so resume treats it as done)", n.Status)
 		}
+	}
+
+	// Outputs already in place are left alone, not rewritten.
+	before, err := os.Stat(gen)
+	require.NoError(t, err)
+	again, _ := f.run(t, p, false)
+	if r := reasonOf(again, "build.b.gen"); !strings.Contains(r, "1 output file already in place") {
+		t.Errorf("reason with the output in place = %q; want it to say so", r)
+	}
+	after, err := os.Stat(gen)
+	require.NoError(t, err)
+	if !after.ModTime().Equal(before.ModTime()) {
+		t.Errorf("dist/gen.bin was rewritten although it was in place (mtime %v -> %v)", before.ModTime(), after.ModTime())
 	}
 
 	// A changed input runs gen again, and use, whose key includes gen's.

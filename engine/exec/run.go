@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"runtime"
 	"runtime/debug"
 	"sort"
 	"strings"
@@ -94,7 +93,7 @@ func newRunner(p *plan.Plan, opts Options) (*scheduler, error) {
 		return nil, errors.New("exec: no plan to run")
 	}
 	if opts.Parallelism <= 0 {
-		opts.Parallelism = runtime.NumCPU()
+		opts.Parallelism = DefaultParallelism
 	}
 	if opts.Clock == nil {
 		opts.Clock = time.Now
