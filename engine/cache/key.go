@@ -133,6 +133,9 @@ func Match(dir string, patterns []string) ([]string, error) {
 	for _, p := range patterns {
 		if !hasMeta(p) {
 			rel := filepath.ToSlash(filepath.Clean(p))
+			if _, err := outputPath(dir, rel); err != nil {
+				continue // through a link that leaves the workspace: never read
+			}
 			st, err := os.Lstat(filepath.Join(dir, filepath.FromSlash(rel)))
 			switch {
 			case errors.Is(err, fs.ErrNotExist):

@@ -58,10 +58,11 @@ func haveBlobs(cas *release.CAS, files []File) bool {
 // temporary file renamed into place, with its recorded permission bits.
 func restoreOutputs(cas *release.CAS, workspace string, files []File) error {
 	for _, f := range files {
-		if !filepath.IsLocal(filepath.FromSlash(f.Path)) {
-			return fmt.Errorf("output %s is not inside the workspace", f.Path)
+		dst, err := outputPath(workspace, f.Path)
+		if err != nil {
+			return err
 		}
-		if err := restoreFile(cas, filepath.Join(workspace, filepath.FromSlash(f.Path)), f); err != nil {
+		if err := restoreFile(cas, dst, f); err != nil {
 			return fmt.Errorf("restoring output %s: %w", f.Path, err)
 		}
 	}
@@ -97,4 +98,39 @@ func restoreFile(cas *release.CAS, dst string, f File) error {
 		return err
 	}
 	return os.Rename(tmp.Name(), dst)
+}
+
+// outputPath resolves the relative output path rel against workspace and
+// refuses one that is not inside it, also through a symlinked directory
+// (a commit could make dist/ a link to /etc): the deepest existing parent
+// directory, symlinks resolved, must be inside the workspace's real path.
+// It is the one place that turns an output path into a host path.
+func outputPath(workspace, rel string) (string, error) {
+	local := filepath.FromSlash(rel)
+	if !filepath.IsLocal(local) {
+		return "", fmt.Errorf("output %s is not inside the workspace", rel)
+	}
+	root, err := filepath.EvalSymlinks(workspace)
+	if err != nil {
+		return "", err
+	}
+	dst := filepath.Join(workspace, local)
+	dir := filepath.Dir(dst)
+	for {
+		real, err := filepath.EvalSymlinks(dir)
+		if err == nil {
+			if r, rerr := filepath.Rel(root, real); rerr != nil || !filepath.IsLocal(r) && r != "." {
+				return "", fmt.Errorf("output %s would be written through %s, which leads outside the workspace to %s; outputs are restored only inside the workspace", rel, dir, real)
+			}
+			break
+		}
+		if !errors.Is(err, fs.ErrNotExist) {
+			return "", err
+		}
+		dir = filepath.Dir(dir)
+	}
+	if st, err := os.Lstat(dst); err == nil && st.Mode()&fs.ModeSymlink != 0 {
+		return "", fmt.Errorf("output %s is a symlink in the workspace; outputs are restored as regular files only, remove the link", rel)
+	}
+	return dst, nil
 }
