@@ -178,13 +178,16 @@ func (s *session) resolve(n *plan.Node) (*runners.Step, error) {
 		s.mu.Lock()
 		img, ok := s.images[ref]
 		s.mu.Unlock()
-		if !ok {
-			return nil, fmt.Errorf("step %s: image %s was not built before the run", n.ID, ref)
-		}
-		if img.err != nil {
+		switch {
+		case !ok:
+			// Not built: the step runs on the host (--runner local),
+			// where images do not apply.
+			v.Image = dsl.Text{Known: true, Source: "image." + ref}
+		case img.err != nil:
 			return nil, fmt.Errorf("step %s: %w", n.ID, img.err)
+		default:
+			v.Image = dsl.Text{Value: img.tag, Known: true, Source: "image." + ref}
 		}
-		v.Image = dsl.Text{Value: img.tag, Known: true, Source: "image." + ref}
 	}
 	st, err := stepFromValues(n.ID, v)
 	if st != nil {
@@ -440,9 +443,20 @@ type stepImage struct {
 // has no image yet, before any step runs. A failed build is kept and fails
 // the steps that use the image (see resolve), not the run's other steps.
 func (s *session) buildStepImages(ctx context.Context, done map[string]bool) {
+	def := s.rec.Runner
+	if def == "" {
+		def = s.e.opts.DefaultRunner
+	}
 	refs := map[string]bool{}
 	for _, n := range s.plan.Nodes {
-		if n.Kind == plan.KindStep && !done[n.ID] && n.Step.Values.ImageRef != "" {
+		if n.Kind != plan.KindStep || done[n.ID] || n.Step.Values.ImageRef == "" {
+			continue
+		}
+		runner := n.Step.Runner
+		if runner == "" {
+			runner = def
+		}
+		if runner == "docker" { // a step run on the host (--runner local) needs no image
 			refs[n.Step.Values.ImageRef] = true
 		}
 	}
