@@ -83,11 +83,11 @@ type Handler interface {
 
 // DefaultParallelism is how many nodes run at once unless Options say
 // otherwise: steps mostly wait on the Docker engine, not on this machine's
-// CPUs. Chosen by measurement (make bench, section 6): 16 independent
-// container steps on a 2-core machine ran 1.82x faster at 8 than at 1,
-// while 16 added only 11% more over 8 (2.05x), within that machine's noise;
-// see README "Performance".
-const DefaultParallelism = 8
+// CPUs. Chosen by measurement (make bench, section 6): in two runs on a
+// 2-core machine, 16 independent container steps ran 2.05x and 2.98x
+// faster at 16 than at 1, against 1.82x and 2.09x at 8; see README
+// "Performance".
+const DefaultParallelism = 16
 
 // Options configure one Run.
 type Options struct {
