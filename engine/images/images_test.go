@@ -16,6 +16,10 @@ import (
 	"github.com/pipeline-cd/pipeline/runners"
 	"github.com/pipeline-cd/pipeline/runners/docker"
 	"github.com/pipeline-cd/pipeline/runners/runnertest"
+
+	// Registers the -update flag: go test ./... -update passes it to every
+	// test binary, and this package has no golden files to rewrite.
+	_ "github.com/pipeline-cd/pipeline/internal/golden"
 )
 
 // TestEnsureBuildsOnceAndHonoursDockerignore builds a step image from a
