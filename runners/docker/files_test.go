@@ -76,7 +76,14 @@ func TestNoWorkspace(t *testing.T) {
 func TestCacheVolumeKeptBetweenSteps(t *testing.T) {
 	r, cli := newTestRunner(t, Options{})
 	name := fmt.Sprintf("pipeline-test-cache-%d-%s", os.Getpid(), strings.ToLower(t.Name()))
-	t.Cleanup(func() { _ = cli.VolumeRemove(context.Background(), name, true) })
+	t.Cleanup(func() {
+		// The steps' containers are removed in the background; the
+		// volume can go once they are.
+		_ = r.Wait(context.Background())
+		if err := cli.VolumeRemove(context.Background(), name, true); err != nil {
+			t.Errorf("removing the test volume %s: %v", name, err)
+		}
+	})
 	caches := []runners.Cache{{Path: "/cache", Volume: name, Labels: map[string]string{"dev.pipeline.cache": "true", "dev.pipeline.test": "1"}}}
 	ws := t.TempDir()
 	for i, script := range []string{`echo kept > /cache/f && id -u`, `cat /cache/f && ls -ln /cache/f | awk '{print $3}'`} {
