@@ -90,6 +90,10 @@ type Options struct {
 	// belong to whoever runs pipeline; "" means this process's uid:gid.
 	// "-" leaves the image's user.
 	StepUser string
+	// LogLimit bounds the stored log of each step attempt in bytes;
+	// beyond it the store keeps the head and the tail (exec.Options.LogLimit):
+	// 0 means exec.DefaultLogLimit (64 MiB), negative means no limit.
+	LogLimit int64
 }
 
 // Engine runs and queries pipelines. It is safe for concurrent use; each

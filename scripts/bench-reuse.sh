@@ -2,7 +2,7 @@
 # say, elapsed, gobench, metric): reuse of unchanged steps and the default
 # parallelism, measured side by side in this run.
 
-# ---- 5. a 100-step pipeline whose steps all declare inputs ----
+# ---- 8. a 100-step pipeline whose steps all declare inputs ----
 say "100 steps with inputs: second run of an unchanged commit vs --no-cache"
 reuse="$work/reuse"
 mkdir -p "$reuse/src"
@@ -54,7 +54,7 @@ gobench ./engine/exec 'BenchmarkReuse100$'
 rn=$(metric BenchmarkReuse100 ns/op)
 row "go bench BenchmarkReuse100: exec of 100 reused steps (SQLite)" "$(awk -v n="$rn" 'BEGIN { printf "%.1f ms", n / 1e6 }')" "" ""
 
-# ---- 6. the default parallelism ----
+# ---- 9. the default parallelism ----
 say "16 independent container steps at parallelism 1, 2, 4, 8, 16"
 fan="$work/fan"
 mkdir -p "$fan"

@@ -72,6 +72,9 @@ type JSONStep struct {
 	Caches         []string            `json:"caches,omitempty"`
 	User           string              `json:"user,omitempty"`
 	NoWorkspace    bool                `json:"no_workspace,omitempty"`
+	// Container is "shared" for a step that runs as an exec in its
+	// stage's shared container, else empty.
+	Container string `json:"container,omitempty"`
 }
 
 // JSONWhen is a step's condition.
@@ -156,6 +159,9 @@ func jsonStep(s *StepNode) *JSONStep {
 		Runner: s.Runner, Pull: s.Pull, Privileged: s.Privileged, Mounts: s.Mounts,
 		ImageRef: v.ImageRef, Inputs: s.Inputs, Outputs: s.Outputs, Caches: s.Caches, User: s.User, NoWorkspace: s.NoWorkspace,
 		When: JSONWhen{Value: v.When.Value, Known: v.When.Known, Source: v.When.Source, After: v.When.After, Display: whenText(v.When)},
+	}
+	if s.Shared {
+		js.Container = "shared"
 	}
 	if v.Run != nil {
 		t := jsonText(*v.Run)

@@ -1,55 +1,49 @@
 #!/bin/sh
-# build-go.sh builds pipeline-test/go:latest, a Go toolchain image made
-# without a registry: the local test image (pipeline-test/busybox:latest,
-# made by build.sh) plus this machine's Go installation (go env GOROOT)
-# copied into /usr/local/go. Go's toolchain binaries are static, so busybox
-# is enough to run go build, go vet and go test with CGO_ENABLED=0.
-#
-# The image sets GOTOOLCHAIN=local and GOPROXY=off, so nothing is fetched
-# from the network: a module must vendor or cache its dependencies (mount a
-# cache at /root/go/pkg/mod, or GOMODCACHE, with caches = [...]).
-# GOCACHE and GOPATH live below $HOME (HOME=/tmp for a non-root uid without
-# a passwd entry, see README "Who owns the files").
-#
-# The script is idempotent: when the image exists it exits 0 at once; set
-# FORCE=1 to rebuild (after upgrading Go). Set IMAGE to use another name.
+# build-go.sh builds the local Go toolchain image pipeline-test/go:latest
+# from the Go installation of this machine (GOROOT, default /usr/local/go),
+# on top of pipeline-test/busybox:latest (build.sh makes it). No registry
+# is needed. Go's binaries are static, so busybox's sh and coreutils are
+# all the image adds; CGO is off. The script is idempotent: when the image
+# exists it exits 0 at once. Set IMAGE to import under another name.
 set -eu
 
 IMAGE="${IMAGE:-pipeline-test/go:latest}"
 BASE="pipeline-test/busybox:latest"
-HERE="$(cd "$(dirname "$0")" && pwd)"
+GOROOT_DIR="${GOROOT_DIR:-$(go env GOROOT 2>/dev/null || echo /usr/local/go)}"
 
 log() { printf 'build-go.sh: %s\n' "$*"; }
 
-if [ -z "${FORCE:-}" ] && docker image inspect "$IMAGE" >/dev/null 2>&1; then
-	log "$IMAGE already exists; nothing to do (FORCE=1 rebuilds it)"
+if docker image inspect "$IMAGE" >/dev/null 2>&1; then
+	log "$IMAGE already exists; nothing to do"
 	exit 0
 fi
-IMAGE="$BASE" sh "$HERE/build.sh"
-
-GO="${GO:-$(command -v go || echo /usr/local/go/bin/go)}"
-if [ ! -x "$GO" ]; then
-	log "no Go toolchain found (looked for go on PATH and /usr/local/go/bin/go); install Go or set GO=/path/to/go" >&2
+if [ ! -x "$GOROOT_DIR/bin/go" ]; then
+	log "no Go installation at $GOROOT_DIR; set GOROOT_DIR to one" >&2
 	exit 1
 fi
-GOROOT="$("$GO" env GOROOT)"
-VERSION="$("$GO" env GOVERSION)"
+sh "$(dirname "$0")/build.sh" >/dev/null
 
-WORK="$(mktemp -d)"
-trap 'rm -rf "$WORK"' EXIT
-log "copying $GOROOT ($VERSION) into the build context"
-cp -a "$GOROOT" "$WORK/go"
-cat >"$WORK/Dockerfile" <<DOCKERFILE
+ctx="$(mktemp -d)"
+trap 'rm -rf "$ctx"' EXIT
+# Only what building, vetting and testing need: no docs, tests or the
+# toolchain's own testdata.
+mkdir -p "$ctx/go"
+(cd "$GOROOT_DIR" && tar -cf - --exclude='./test' --exclude='./doc' --exclude='*/testdata' --exclude='./api' --exclude='./misc' .) |
+	(cd "$ctx/go" && tar -xf -)
+cat >"$ctx/Dockerfile" <<DOCKERFILE
 FROM $BASE
 COPY go /usr/local/go
-ENV GOROOT=/usr/local/go \\
-    PATH=/usr/local/go/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \\
-    CGO_ENABLED=0 \\
-    GOTOOLCHAIN=local \\
-    GOPROXY=off \\
-    GOFLAGS=-buildvcs=false
-LABEL dev.pipeline.test-image="go" dev.pipeline.go-version="$VERSION"
+ENV PATH=/usr/local/go/bin:/bin:/usr/bin \
+    GOROOT=/usr/local/go \
+    GOPATH=/root/go \
+    GOCACHE=/root/.cache/go-build \
+    GOTOOLCHAIN=local \
+    GOPROXY=off \
+    GOFLAGS=-buildvcs=false \
+    CGO_ENABLED=0 \
+    HOME=/root
+RUN mkdir -p /root/go /root/.cache /tmp && go version
 DOCKERFILE
-log "building $IMAGE"
-docker build -q -t "$IMAGE" "$WORK" >/dev/null
-log "built $IMAGE ($VERSION, $(docker image inspect --format '{{.Id}}' "$IMAGE"))"
+log "building $IMAGE from $GOROOT_DIR"
+docker build -q -t "$IMAGE" "$ctx"
+log "built $IMAGE"
