@@ -52,6 +52,11 @@ type LoadOptions struct {
 	// Getenv looks up environment variables for env() and PIPELINE_VAR_*;
 	// nil means os.LookupEnv.
 	Getenv func(string) (string, bool)
+	// Within is the pipeline directory relative to the directory that the
+	// paths a config names must stay inside (the repository root), slash
+	// separated; "" or "." when they are the same. Artifact paths and
+	// image contexts that climb above it with ".." are errors.
+	Within string
 	// ReadFile reads -var-file paths; nil means os.ReadFile.
 	ReadFile func(path string) ([]byte, error)
 }

@@ -82,6 +82,9 @@ func Load(req Request) (*Result, hcl.Diagnostics) {
 	}
 
 	opts := dsl.LoadOptions{Dir: dir, Vars: req.Vars, Getenv: req.Getenv}
+	if res.RepoRoot != "" {
+		opts.Within = res.Component
+	}
 	var fsys fs.FS
 	rev := "HEAD"
 	if req.Ref != "" {
