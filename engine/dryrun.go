@@ -44,7 +44,8 @@ func (e *Engine) DryRun(ctx context.Context, req RunRequest) (*DryRunResult, err
 	}
 	id := "dry-run"
 	p, err := plan.New(res.Config, plan.Options{Only: req.Only, Skip: req.Skip, Until: req.Until, Scope: dsl.Scope{RunID: id},
-		AllowPrivileged: e.opts.AllowPrivileged})
+		AllowPrivileged: e.opts.AllowPrivileged, AllowHost: e.opts.AllowHost || req.Runner == "local",
+		TrustedHost: TrustedHostSteps(res, req.TrustedRef, e.opts.Getenv)})
 	if err != nil {
 		return nil, planError(err, res)
 	}

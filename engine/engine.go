@@ -72,6 +72,11 @@ type Options struct {
 	// plan.PrivilegeError). The runners refuse such steps again unless
 	// they were given the same permission.
 	AllowPrivileged bool
+	// AllowHost mirrors --allow-host (or --runner local given by the
+	// operator): without it, a plan whose steps say runner = "local" is
+	// refused with code 2 (plan.HostError) unless the trusted ref's config
+	// runs the same steps with runner = "local".
+	AllowHost bool
 }
 
 // Engine runs and queries pipelines. It is safe for concurrent use; each

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/pipeline-cd/pipeline/dsl"
+	"github.com/pipeline-cd/pipeline/dsl/confine"
 	"github.com/pipeline-cd/pipeline/engine/plan"
 	"github.com/pipeline-cd/pipeline/engine/release"
 	"github.com/pipeline-cd/pipeline/engine/state"
@@ -116,6 +117,12 @@ func (s *session) collectArtifact(a plan.ReleaseArtifact) (state.Artifact, error
 	if !filepath.IsAbs(p) {
 		abs = filepath.Join(s.res.AbsDir, p)
 	}
+	// A step may leave a symbolic link where the artifact should be:
+	// only a regular file inside the repository is collected.
+	abs, err = s.confined(abs, false)
+	if err != nil {
+		return state.Artifact{}, fmt.Errorf("artifact %s of %s: path %q: %w", a.Name, a.Stage, p, err)
+	}
 	sum, size, err := s.e.cas.Put(abs)
 	if err != nil {
 		return state.Artifact{}, fmt.Errorf("artifact %s of %s: %w", a.Name, a.Stage, err)
@@ -139,6 +146,17 @@ func (s *session) buildImage(ctx context.Context, im plan.ReleaseImage) (state.I
 	}
 	if !filepath.IsAbs(dir) {
 		dir = filepath.Join(s.res.AbsDir, dir)
+	}
+	ctxDir := dir
+	if dir, err = s.confined(ctxDir, true); err != nil {
+		return state.Image{}, fmt.Errorf("image %s of %s: context %q: %w", im.Name, im.Stage, im.Context.Value, err)
+	}
+	df := dockerfile
+	if df == "" {
+		df = "Dockerfile"
+	}
+	if _, err := s.confined(filepath.Join(ctxDir, df), false); err != nil {
+		return state.Image{}, fmt.Errorf("image %s of %s: dockerfile %q: %w", im.Name, im.Stage, df, err)
 	}
 	repo := tagUnsafe.ReplaceAllString(strings.ToLower(s.run.Pipeline+"-"+im.Name), "-")
 	version := tagUnsafe.ReplaceAllString(strings.ToLower(s.rec.Version), "-")
@@ -165,4 +183,25 @@ func tail(s string, lines int) string {
 		parts = parts[len(parts)-lines:]
 	}
 	return strings.Join(parts, "\n")
+}
+
+// confined resolves p (absolute) inside the repository root (the pipeline
+// directory outside git) and returns its real path: a directory when dir
+// is true, else a regular file. A path whose symbolic links lead out of
+// the root is refused with confine.ErrOutside, a FIFO or a device with
+// confine.ErrNotRegular; the error never shows what the target holds.
+func (s *session) confined(p string, dir bool) (string, error) {
+	top := s.res.RepoRoot
+	if top == "" {
+		top = s.res.AbsDir
+	}
+	root, err := confine.Open(top)
+	if err != nil {
+		return "", err
+	}
+	defer root.Close()
+	if dir {
+		return root.DirPath(p)
+	}
+	return root.FilePath(p)
 }

@@ -171,7 +171,7 @@ func (e *Engine) prepare(res *loader.Result, runID string, rec *recorded) (*sess
 		s.cfg = cfg
 	}
 	p, err := plan.New(cfg, plan.Options{Only: rec.Only, Skip: rec.Skip, Until: rec.Until, Scope: s.scope,
-		AllowPrivileged: e.opts.AllowPrivileged})
+		AllowPrivileged: e.opts.AllowPrivileged, AllowHost: e.opts.AllowHost || rec.Runner == "local", TrustedHost: s.trustedHost})
 	if err != nil {
 		return nil, nil, planError(err, res)
 	}
@@ -192,7 +192,8 @@ func planError(err error, res *loader.Result) error {
 		return &ConfigError{Diags: diags, Files: res.Parser.Files()}
 	}
 	var pe *plan.PrivilegeError
-	if errors.As(err, &pe) {
+	var he *plan.HostError
+	if errors.As(err, &pe) || errors.As(err, &he) {
 		return invalid(err)
 	}
 	return invalid(fmt.Errorf("planning: %w", err))

@@ -95,6 +95,7 @@ func (s *session) applyTrusted() ([]string, error) {
 		}
 		warnings = append(warnings, d.String())
 	}
+	s.trustedHost = plan.HostSteps(tres.Config)
 	rules.Apply(s.cfg, tres.Config)
 	s.trusted = rules.FromConfig(s.cfg)
 	for name, env := range rules.FromConfig(tres.Config) {
@@ -300,4 +301,36 @@ func (s *session) redoRefusedDeploys(done map[string]bool) {
 			delete(done, n.ID)
 		}
 	}
+}
+
+// TrustedHostSteps returns the steps that the config of res at the trusted
+// ref (trustedRef, "" for the repository's default branch) runs with
+// runner = "local", for plan.Options.TrustedHost: those steps may run on
+// the host without --allow-host. It is empty, never an error, when res is
+// not in git, its config has no such step, or the trusted config cannot
+// be read: the host stays closed. getenv (nil: os.LookupEnv) is read
+// without PIPELINE_VAR_*, as the trusted rules are.
+func TrustedHostSteps(res *loader.Result, trustedRef string, getenv func(string) (string, bool)) map[string]bool {
+	if res == nil || res.Config == nil || res.RepoRoot == "" || len(plan.HostSteps(res.Config)) == 0 {
+		return map[string]bool{}
+	}
+	ref := trustedRef
+	if ref == "" {
+		def, err := gitsrc.DefaultBranch(res.RepoRoot)
+		if err != nil {
+			return map[string]bool{}
+		}
+		ref = def
+	}
+	tres, diags := loader.Load(loader.Request{Dir: res.AbsDir, Ref: ref, Getenv: withoutVarEnv(getenv)})
+	if tres == nil || tres.Config == nil {
+		return map[string]bool{}
+	}
+	if tres != nil && tres.Config != nil {
+		diags = withoutMissingVars(diags, tres.Config)
+	}
+	if diags.HasErrors() || tres.Config.Pipeline == nil || res.Config.Pipeline == nil || tres.Config.Pipeline.Name != res.Config.Pipeline.Name {
+		return map[string]bool{}
+	}
+	return plan.HostSteps(tres.Config)
 }

@@ -32,6 +32,7 @@ import (
 type runnerFlags struct {
 	runner          string
 	allowPrivileged bool
+	allowHost       bool
 	plain           bool
 	wait            bool
 	waitLock        time.Duration
@@ -45,6 +46,7 @@ func (r *runnerFlags) addFlags(f interface {
 }) {
 	f.StringVar(&r.runner, "runner", "docker", "default runner for steps that name none: docker or local")
 	f.BoolVar(&r.allowPrivileged, "allow-privileged", false, "let steps ask for privileged mode, host mounts and the Docker socket (refused when planning otherwise)")
+	f.BoolVar(&r.allowHost, "allow-host", false, "let steps that say runner = \"local\" run as host processes (refused when planning otherwise, unless the trusted ref's config runs the same step on the host; --runner local implies it)")
 	f.BoolVar(&r.plain, "plain", false, "plain line-by-line output even in a terminal")
 	f.BoolVar(&r.wait, "wait", false, "wait at gates for a decision instead of exiting with code 3")
 	f.DurationVar(&r.waitLock, "wait-lock", 0, "how long to wait for an environment locked by another deployment (0: fail at once)")
@@ -234,6 +236,7 @@ func (g *globals) openEngine(ctx context.Context, w wiring) (*engine.Engine, fun
 		opts.Actor = g.actor()
 		opts.DefaultRunner = w.flags.runner
 		opts.AllowPrivileged = w.flags.allowPrivileged
+		opts.AllowHost = w.flags.allowHost || w.flags.runner == "local"
 		opts.Runners["local"] = local.New(local.Options{AllowPrivileged: w.flags.allowPrivileged}, logger)
 		if needsDocker(w.res, w.flags.runner) && !w.noStore {
 			cli, err := client.NewClientWithOpts(client.FromEnv, client.WithAPIVersionNegotiation())

@@ -20,6 +20,8 @@ type selection struct {
 	// allowPrivileged is plan's and graph's --allow-privileged; commands
 	// that run steps take it from runnerFlags.
 	allowPrivileged bool
+	// allowHost is plan's and graph's --allow-host.
+	allowHost bool
 }
 
 func (s *selection) addFlags(cmd *cobra.Command) {
@@ -39,6 +41,8 @@ func (s *selection) options() plan.Options {
 func (s *selection) addPrivilegeFlag(cmd *cobra.Command) {
 	cmd.Flags().BoolVar(&s.allowPrivileged, "allow-privileged", false,
 		"plan steps that ask for privileged mode, host mounts or the Docker socket (refused otherwise)")
+	cmd.Flags().BoolVar(&s.allowHost, "allow-host", false,
+		"plan steps that say runner = \"local\" (refused otherwise, unless the trusted ref's config runs the same step on the host)")
 }
 
 // buildPlan loads the config and plans it. A bad selection is a usage
@@ -50,7 +54,12 @@ func (g *globals) buildPlan(sel *selection) (*plan.Plan, *mask.Masker, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	p, err := plan.New(res.Config, sel.options())
+	opts := sel.options()
+	opts.AllowHost = sel.allowHost
+	if !opts.AllowHost {
+		opts.TrustedHost = engine.TrustedHostSteps(res, "", nil)
+	}
+	p, err := plan.New(res.Config, opts)
 	if err != nil {
 		return nil, nil, planError(err)
 	}
