@@ -79,7 +79,7 @@ func (l *loader) checkPackagePath(expr hcl.Expression, t Text, what string) hcl.
 			Summary:  "Path Outside Repository",
 			Detail: fmt.Sprintf("The %s, %q, %s. Files a config names are read from the repository only: use a path inside it.",
 				what, t.Value, problem),
-			Subject:  expr.Range().Ptr(),
+			Subject: expr.Range().Ptr(),
 		}}
 	}
 	return nil
