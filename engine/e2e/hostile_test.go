@@ -402,7 +402,7 @@ func (c *hostileCase) scanStore(path string) {
 		if err != nil {
 			c.failf("reading deployments: %v", err)
 		} else if len(n) > 0 {
-			c.failf("environment %s, unknown at the trusted ref, was deployed (%s)", env, path)
+			c.failf("environment %s, which this branch must not reach, was deployed (%s)", env, path)
 		}
 	}
 }
