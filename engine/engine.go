@@ -72,10 +72,11 @@ type Options struct {
 	// plan.PrivilegeError). The runners refuse such steps again unless
 	// they were given the same permission.
 	AllowPrivileged bool
-	// AllowHost mirrors --allow-host (or --runner local given by the
-	// operator): without it, a plan whose steps say runner = "local" is
-	// refused with code 2 (plan.HostError) unless the trusted ref's config
-	// runs the same steps with runner = "local".
+	// AllowHost mirrors --allow-host: without it, a plan whose steps say
+	// runner = "local" is refused with code 2 (plan.HostError) unless the
+	// trusted ref's config runs the same steps with runner = "local", or
+	// the run's runner (RunRequest.Runner, else DefaultRunner) is "local":
+	// the operator already put every step on the host.
 	AllowHost bool
 }
 

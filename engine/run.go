@@ -201,7 +201,7 @@ func (e *Engine) prepare(res *loader.Result, runID string, rec *recorded) (*sess
 		s.cfg = cfg
 	}
 	p, err := plan.New(cfg, plan.Options{Only: rec.Only, Skip: rec.Skip, Until: rec.Until, Scope: s.scope,
-		AllowPrivileged: e.opts.AllowPrivileged, AllowHost: e.opts.AllowHost || rec.Runner == "local", TrustedHost: s.trustedHost})
+		AllowPrivileged: e.opts.AllowPrivileged, AllowHost: e.allowHost(rec.Runner), TrustedHost: s.trustedHost})
 	if err != nil {
 		return nil, nil, planError(err, res)
 	}
@@ -214,6 +214,13 @@ func (e *Engine) prepare(res *loader.Result, runID string, rec *recorded) (*sess
 		}
 	}
 	return s, warnings, nil
+}
+
+// allowHost reports whether the operator lets every step run on the host:
+// --allow-host, or the run's runner (--runner) or the engine's default
+// runner is "local", which the operator chose, not the config.
+func (e *Engine) allowHost(runRunner string) bool {
+	return e.opts.AllowHost || runRunner == "local" || (runRunner == "" && e.opts.DefaultRunner == "local")
 }
 
 func planError(err error, res *loader.Result) error {
