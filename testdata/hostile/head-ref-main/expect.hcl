@@ -4,6 +4,6 @@ detached   = true
 env        = { GITHUB_HEAD_REF = "main", GITHUB_ACTIONS = "true" }
 validate   = 0
 plan       = 0
-dry_run    = 0
+dry_run    = 1
 run_docker = 1
 forbidden_environments = ["production"]

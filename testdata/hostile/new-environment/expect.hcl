@@ -3,6 +3,6 @@ pending    = "trust: an environment unknown at the trusted ref is refused (issue
 validate   = 0
 plan       = 0
 diff       = 1
-dry_run    = 0
+dry_run    = 1
 run_docker = 1
 forbidden_environments = ["prod2"]
