@@ -168,3 +168,10 @@ func skipLine(src []byte, i int) int {
 	}
 	return len(src)
 }
+
+// NestingProblem returns a "Nesting Too Deep" diagnostic when src nests
+// deeper than MaxNesting, or nil: callers that parse pipeline files
+// themselves (pipeline fmt) check it before the HCL parser sees them.
+func NestingProblem(src []byte, filename string) *hcl.Diagnostic {
+	return nestingProblem(src, filename, MaxNesting)
+}
