@@ -5,6 +5,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -118,12 +120,19 @@ func (s *session) collectArtifact(a plan.ReleaseArtifact) (state.Artifact, error
 		abs = filepath.Join(s.res.AbsDir, p)
 	}
 	// A step may leave a symbolic link where the artifact should be:
-	// only a regular file inside the repository is collected.
-	abs, err = s.confined(abs, false)
+	// only a regular file inside the repository is collected, and it is
+	// opened once, through the root, so that a link swapped in after the
+	// check cannot lead out either.
+	f, err := s.openConfined(abs)
+	if errors.Is(err, fs.ErrNotExist) {
+		return state.Artifact{}, fmt.Errorf("artifact %s of %s: %w: %s does not exist; did the package stage's steps create it?",
+			a.Name, a.Stage, release.ErrArtifactMissing, p)
+	}
 	if err != nil {
 		return state.Artifact{}, fmt.Errorf("artifact %s of %s: path %q: %w", a.Name, a.Stage, p, err)
 	}
-	sum, size, err := s.e.cas.Put(abs)
+	defer f.Close()
+	sum, size, err := s.e.cas.PutFile(f)
 	if err != nil {
 		return state.Artifact{}, fmt.Errorf("artifact %s of %s: %w", a.Name, a.Stage, err)
 	}
@@ -183,6 +192,22 @@ func tail(s string, lines int) string {
 		parts = parts[len(parts)-lines:]
 	}
 	return strings.Join(parts, "\n")
+}
+
+// openConfined opens p (absolute) for reading when it is a regular file
+// inside the repository root (the pipeline directory outside git); see
+// confined.
+func (s *session) openConfined(p string) (*os.File, error) {
+	top := s.res.RepoRoot
+	if top == "" {
+		top = s.res.AbsDir
+	}
+	root, err := confine.Open(top)
+	if err != nil {
+		return nil, err
+	}
+	defer root.Close()
+	return root.OpenFile(p)
 }
 
 // confined resolves p (absolute) inside the repository root (the pipeline
