@@ -1,5 +1,4 @@
 description = "GITHUB_HEAD_REF=main in a detached checkout of a pull-request commit: production is limited to main."
-pending    = "trust: the branch is proven, not claimed (issue 14 item 5)"
 detached   = true
 env        = { GITHUB_HEAD_REF = "main", GITHUB_ACTIONS = "true" }
 validate   = 0

@@ -1,5 +1,4 @@
 description = "A branch adds environment prod2 with no gate: rules come from the change."
-pending    = "trust: an environment unknown at the trusted ref is refused (issue 14 item 4)"
 validate   = 0
 plan       = 0
 diff       = 1

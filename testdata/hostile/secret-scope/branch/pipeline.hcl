@@ -4,8 +4,7 @@ pipeline "app" {
 }
 
 secret "prod_token" {
-  env          = "PROD_TOKEN"
-  environments = [environment.production]
+  env = "PROD_TOKEN" # the branch drops the scope
 }
 
 build "app" {
