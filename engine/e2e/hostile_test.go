@@ -68,6 +68,12 @@ type expectation struct {
 	// (a diagnostic's summary, a refusal), so a case cannot pass by
 	// failing for an unrelated reason.
 	Output []string `hcl:"output,optional"`
+	// DefaultState runs every command with the default state location
+	// (.pipeline/ in the repository) instead of one outside it.
+	DefaultState bool `hcl:"default_state,optional"`
+	// Absent lists paths (placeholders allowed) that must not exist after
+	// the commands, besides {{owned}}.
+	Absent []string `hcl:"absent,optional"`
 	// ForbiddenEnvironments must have no successful deployment in any
 	// store.
 	ForbiddenEnvironments []string `hcl:"forbidden_environments,optional"`
@@ -218,8 +224,10 @@ func runHostileCase(t *testing.T, name string, mainFiles map[string]string) {
 			c.failf("no command printed %q", want)
 		}
 	}
-	if _, err := os.Stat(p.owned); err == nil {
-		c.failf("the attack created %s on the host", p.owned)
+	for _, f := range append([]string{p.owned}, c.expandAll(exp.Absent)...) {
+		if _, err := os.Lstat(f); err == nil {
+			c.failf("the attack created %s on the host", f)
+		}
 	}
 	for _, d := range []string{stateDocker, stateLocal, filepath.Join(p.repo, ".pipeline")} {
 		c.scanDir(d)
@@ -290,7 +298,11 @@ func (c *hostileCase) command(label string, want *int, env []string, args ...str
 	for _, k := range keys {
 		cmd.Env = append(cmd.Env, k+"="+p.expand(c.exp.Env[k]))
 	}
-	cmd.Env = append(cmd.Env, env...)
+	if !c.exp.DefaultState {
+		cmd.Env = append(cmd.Env, env...)
+	} else {
+		cmd.Env = append(cmd.Env, "PIPELINE_STATE=")
+	}
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()
