@@ -86,6 +86,10 @@ type Options struct {
 	// the run's runner (RunRequest.Runner, else DefaultRunner) is "local":
 	// the operator already put every step on the host.
 	AllowHost bool
+	// LogLimit bounds the stored log of each step attempt in bytes;
+	// beyond it the store keeps the head and the tail (exec.Options.LogLimit):
+	// 0 means exec.DefaultLogLimit (64 MiB), negative means no limit.
+	LogLimit int64
 }
 
 // Engine runs and queries pipelines. It is safe for concurrent use; each
