@@ -26,7 +26,7 @@ environment "prod" {
     image   = "alpine:3.20"
     command = ["deploy", release.version, release.artifacts.binary]
     env     = { IMAGE = release.images.webapp, RUN = run.id, SHA = git.short_sha }
-    workdir = "/srv/${git.branch}"
+    workdir = "srv/${git.branch}"
     when    = git.branch == "main"
   }
   step "plain" {
@@ -72,7 +72,7 @@ func TestEvalStep(t *testing.T) {
 					"RUN":   {Value: "r-1", Known: true, Source: "run.id"},
 					"SHA":   {Value: "0123456", Known: true, Source: "git.short_sha"},
 				},
-				Workdir: &Text{Value: "/srv/main", Known: true, Source: `"/srv/${git.branch}"`},
+				Workdir: &Text{Value: "srv/main", Known: true, Source: `"srv/${git.branch}"`},
 				When:    Bool{Value: true, Known: true, Source: `git.branch == "main"`},
 			},
 		},
@@ -90,7 +90,7 @@ func TestEvalStep(t *testing.T) {
 					"RUN":   {Source: "run.id", After: "run"},
 					"SHA":   {Value: "0123456", Known: true, Source: "git.short_sha"},
 				},
-				Workdir: &Text{Value: "/srv/main", Known: true, Source: `"/srv/${git.branch}"`},
+				Workdir: &Text{Value: "srv/main", Known: true, Source: `"srv/${git.branch}"`},
 				When:    Bool{Value: true, Known: true, Source: `git.branch == "main"`},
 			},
 		},
@@ -108,7 +108,7 @@ func TestEvalStep(t *testing.T) {
 					"RUN":   {Value: "r-1", Known: true, Source: "run.id"},
 					"SHA":   {Source: "git.short_sha", After: "run"},
 				},
-				Workdir: &Text{Source: `"/srv/${git.branch}"`, After: "run"},
+				Workdir: &Text{Source: `"srv/${git.branch}"`, After: "run"},
 				When:    Bool{Source: `git.branch == "main"`, After: "run"},
 			},
 		},

@@ -52,6 +52,11 @@ type LoadOptions struct {
 	// Getenv looks up environment variables for env() and PIPELINE_VAR_*;
 	// nil means os.LookupEnv.
 	Getenv func(string) (string, bool)
+	// Within is the pipeline directory relative to the directory that the
+	// paths a config names must stay inside (the repository root), slash
+	// separated; "" or "." when they are the same. Artifact paths and
+	// image contexts that climb above it with ".." are errors.
+	Within string
 	// ReadFile reads -var-file paths; nil means os.ReadFile.
 	ReadFile func(path string) ([]byte, error)
 }
@@ -122,19 +127,22 @@ func (p *Parser) LoadDir(fsys fs.FS, opts LoadOptions) (*Config, hcl.Diagnostics
 	src.Files = nil
 	for _, name := range names {
 		full := opts.FilenamePrefix + name
-		b, err := fs.ReadFile(fsys, name)
-		if err != nil {
-			diags = append(diags, &hcl.Diagnostic{
-				Severity: hcl.DiagError,
-				Summary:  "Cannot Read Pipeline File",
-				Detail:   fmt.Sprintf("The file %q could not be read: %s. Check its permissions.", full, err),
-			})
+		b, d := readConfigFile(fsys, name, full)
+		if d != nil {
+			diags = append(diags, d)
+			skipped = true
 			continue
 		}
 		fmt.Fprintf(digest, "%s\x00%d\x00", name, len(b))
 		digest.Write(b)
 		if d := textProblem(b, full); d != nil {
 			// Parsing a binary file would give one diagnostic per byte.
+			diags = append(diags, d)
+			skipped = true
+			continue
+		}
+		if d := nestingProblem(b, full, MaxNesting); d != nil {
+			// The parser would exhaust the stack.
 			diags = append(diags, d)
 			skipped = true
 			continue

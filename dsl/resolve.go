@@ -2,6 +2,8 @@ package dsl
 
 import (
 	"fmt"
+	"path"
+	"path/filepath"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
@@ -247,19 +249,34 @@ func (l *loader) checkRuntimeExprs() hcl.Diagnostics {
 			sv, d := cfg.evalStep(st, ctx)
 			if len(d) == 0 {
 				l.eval.zeroSteps[st] = sv
+				d = l.checkStepPaths(st, sv)
 			}
 			diags = append(diags, d...)
 		}
 		for _, a := range s.Artifacts {
 			if a.Path != nil {
-				_, d := l.eval.text(a.Path, ctx, "path")
+				t, d := l.eval.text(a.Path, ctx, "path")
+				if !d.HasErrors() {
+					d = append(d, l.checkPackagePath(a.Path, t, fmt.Sprintf("path of artifact %q", a.Name))...)
+				}
 				diags = append(diags, d...)
 			}
 		}
 		for _, img := range s.Images {
-			for _, expr := range []hcl.Expression{img.Context, img.Dockerfile} {
+			for i, expr := range []hcl.Expression{img.Context, img.Dockerfile} {
 				if expr != nil {
-					_, d := l.eval.text(expr, ctx, "image attribute")
+					t, d := l.eval.text(expr, ctx, "image attribute")
+					if !d.HasErrors() {
+						what := fmt.Sprintf("%s of image %q", []string{"context", "dockerfile"}[i], img.Name)
+						if i == 1 {
+							// The dockerfile is relative to the context.
+							ct, _ := l.eval.text(img.Context, ctx, "image attribute")
+							if ct.Known {
+								t.Value = path.Join(filepath.ToSlash(ct.Value), filepath.ToSlash(t.Value))
+							}
+						}
+						d = append(d, l.checkPackagePath(expr, t, what)...)
+					}
 					diags = append(diags, d...)
 				}
 			}

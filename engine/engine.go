@@ -90,6 +90,12 @@ type Options struct {
 	// belong to whoever runs pipeline; "" means this process's uid:gid.
 	// "-" leaves the image's user.
 	StepUser string
+	// AllowHost mirrors --allow-host: without it, a plan whose steps say
+	// runner = "local" is refused with code 2 (plan.HostError) unless the
+	// trusted ref's config runs the same steps with runner = "local", or
+	// the run's runner (RunRequest.Runner, else DefaultRunner) is "local":
+	// the operator already put every step on the host.
+	AllowHost bool
 	// LogLimit bounds the stored log of each step attempt in bytes;
 	// beyond it the store keeps the head and the tail (exec.Options.LogLimit):
 	// 0 means exec.DefaultLogLimit (64 MiB), negative means no limit.

@@ -5,11 +5,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 
 	"github.com/pipeline-cd/pipeline/dsl"
+	"github.com/pipeline-cd/pipeline/dsl/confine"
 	"github.com/pipeline-cd/pipeline/engine/plan"
 	"github.com/pipeline-cd/pipeline/engine/release"
 	"github.com/pipeline-cd/pipeline/engine/state"
@@ -116,7 +119,20 @@ func (s *session) collectArtifact(a plan.ReleaseArtifact) (state.Artifact, error
 	if !filepath.IsAbs(p) {
 		abs = filepath.Join(s.res.AbsDir, p)
 	}
-	sum, size, err := s.e.cas.Put(abs)
+	// A step may leave a symbolic link where the artifact should be:
+	// only a regular file inside the repository is collected, and it is
+	// opened once, through the root, so that a link swapped in after the
+	// check cannot lead out either.
+	f, err := s.openConfined(abs)
+	if errors.Is(err, fs.ErrNotExist) {
+		return state.Artifact{}, fmt.Errorf("artifact %s of %s: %w: %s does not exist; did the package stage's steps create it?",
+			a.Name, a.Stage, release.ErrArtifactMissing, p)
+	}
+	if err != nil {
+		return state.Artifact{}, fmt.Errorf("artifact %s of %s: path %q: %w", a.Name, a.Stage, p, err)
+	}
+	defer f.Close()
+	sum, size, err := s.e.cas.PutFile(f)
 	if err != nil {
 		return state.Artifact{}, fmt.Errorf("artifact %s of %s: %w", a.Name, a.Stage, err)
 	}
@@ -139,6 +155,17 @@ func (s *session) buildImage(ctx context.Context, im plan.ReleaseImage) (state.I
 	}
 	if !filepath.IsAbs(dir) {
 		dir = filepath.Join(s.res.AbsDir, dir)
+	}
+	ctxDir := dir
+	if dir, err = s.confined(ctxDir, true); err != nil {
+		return state.Image{}, fmt.Errorf("image %s of %s: context %q: %w", im.Name, im.Stage, im.Context.Value, err)
+	}
+	df := dockerfile
+	if df == "" {
+		df = "Dockerfile"
+	}
+	if _, err := s.confined(filepath.Join(ctxDir, df), false); err != nil {
+		return state.Image{}, fmt.Errorf("image %s of %s: dockerfile %q: %w", im.Name, im.Stage, df, err)
 	}
 	repo := tagUnsafe.ReplaceAllString(strings.ToLower(s.run.Pipeline+"-"+im.Name), "-")
 	version := tagUnsafe.ReplaceAllString(strings.ToLower(s.rec.Version), "-")
@@ -165,4 +192,41 @@ func tail(s string, lines int) string {
 		parts = parts[len(parts)-lines:]
 	}
 	return strings.Join(parts, "\n")
+}
+
+// openConfined opens p (absolute) for reading when it is a regular file
+// inside the repository root (the pipeline directory outside git); see
+// confined.
+func (s *session) openConfined(p string) (*os.File, error) {
+	top := s.res.RepoRoot
+	if top == "" {
+		top = s.res.AbsDir
+	}
+	root, err := confine.Open(top)
+	if err != nil {
+		return nil, err
+	}
+	defer root.Close()
+	return root.OpenFile(p)
+}
+
+// confined resolves p (absolute) inside the repository root (the pipeline
+// directory outside git) and returns its real path: a directory when dir
+// is true, else a regular file. A path whose symbolic links lead out of
+// the root is refused with confine.ErrOutside, a FIFO or a device with
+// confine.ErrNotRegular; the error never shows what the target holds.
+func (s *session) confined(p string, dir bool) (string, error) {
+	top := s.res.RepoRoot
+	if top == "" {
+		top = s.res.AbsDir
+	}
+	root, err := confine.Open(top)
+	if err != nil {
+		return "", err
+	}
+	defer root.Close()
+	if dir {
+		return root.DirPath(p)
+	}
+	return root.FilePath(p)
 }

@@ -234,7 +234,7 @@ func (e *Engine) prepare(res *loader.Result, runID string, rec *recorded) (*sess
 		s.scope = dsl.Scope{RunID: runID, Release: &dsl.ReleaseValues{Version: rec.Version}}
 	}
 	p, err := plan.New(cfg, plan.Options{Only: rec.Only, Skip: s.skipSelection(), Until: rec.Until, Scope: s.scope,
-		AllowPrivileged: e.opts.AllowPrivileged})
+		AllowPrivileged: e.opts.AllowPrivileged, AllowHost: e.allowHost(rec.Runner), TrustedHost: s.trustedHost})
 	if err != nil {
 		return nil, nil, planError(err, res)
 	}
@@ -249,13 +249,21 @@ func (e *Engine) prepare(res *loader.Result, runID string, rec *recorded) (*sess
 	return s, warnings, nil
 }
 
+// allowHost reports whether the operator lets every step run on the host:
+// --allow-host, or the run's runner (--runner) or the engine's default
+// runner is "local", which the operator chose, not the config.
+func (e *Engine) allowHost(runRunner string) bool {
+	return e.opts.AllowHost || runRunner == "local" || (runRunner == "" && e.opts.DefaultRunner == "local")
+}
+
 func planError(err error, res *loader.Result) error {
 	var diags hcl.Diagnostics
 	if errors.As(err, &diags) {
 		return &ConfigError{Diags: diags, Files: res.Parser.Files()}
 	}
 	var pe *plan.PrivilegeError
-	if errors.As(err, &pe) {
+	var he *plan.HostError
+	if errors.As(err, &pe) || errors.As(err, &he) {
 		return invalid(err)
 	}
 	return invalid(fmt.Errorf("planning: %w", err))

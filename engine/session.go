@@ -48,6 +48,9 @@ type session struct {
 	// untrusted, when set, is why the run has no trusted protection rules:
 	// its environments are refused (see applyTrusted).
 	untrusted error
+	// trustedHost holds the steps the trusted ref's config runs with
+	// runner = "local" (plan.HostSteps): they need no --allow-host.
+	trustedHost map[string]bool
 	// dirty, when set, is why the run creates no release and deploys
 	// nowhere: it runs from a working tree with modified tracked files
 	// (without --allow-dirty). Its release and deploy nodes fail with it.

@@ -43,6 +43,7 @@ func (s *session) applyTrusted() ([]string, error) {
 	if tr.Refused != nil {
 		return s.refuseEnvironments(tr.Refused)
 	}
+	s.trustedHost = plan.HostSteps(tr.Config)
 	rules.Apply(s.cfg, tr.Config)
 	s.trusted = rules.FromConfig(s.cfg)
 	for name, env := range rules.FromConfig(tr.Config) {

@@ -119,6 +119,9 @@ var (
 	ErrCanceled = errors.New("step cancelled")
 	// ErrPrivileged reports a step that asks for privileges the run did not allow.
 	ErrPrivileged = errors.New("step needs --allow-privileged")
+	// ErrHost reports a step whose config asks to run on the host
+	// (runner = "local") without the operator's --allow-host.
+	ErrHost = errors.New("step needs --allow-host")
 )
 
 // Cleaner is implemented by runners that leave resources behind after a

@@ -17,6 +17,7 @@ import (
 	"github.com/hashicorp/go-hclog"
 
 	"github.com/pipeline-cd/pipeline/dsl"
+	"github.com/pipeline-cd/pipeline/dsl/confine"
 	"github.com/pipeline-cd/pipeline/dsl/gitsrc"
 	"github.com/pipeline-cd/pipeline/dsl/loader"
 	"github.com/pipeline-cd/pipeline/engine"
@@ -33,6 +34,7 @@ import (
 type runnerFlags struct {
 	runner          string
 	allowPrivileged bool
+	allowHost       bool
 	plain           bool
 	wait            bool
 	waitLock        time.Duration
@@ -47,6 +49,7 @@ func (r *runnerFlags) addFlags(f interface {
 }) {
 	f.StringVar(&r.runner, "runner", "docker", "default runner for steps that name none: docker or local")
 	f.BoolVar(&r.allowPrivileged, "allow-privileged", false, "let steps ask for privileged mode, host mounts and the Docker socket (refused when planning otherwise)")
+	f.BoolVar(&r.allowHost, "allow-host", false, "let steps that say runner = \"local\" run as host processes (refused when planning otherwise, unless the trusted ref's config runs the same step on the host; --runner local implies it)")
 	f.BoolVar(&r.plain, "plain", false, "plain line-by-line output even in a terminal")
 	f.BoolVar(&r.wait, "wait", false, "wait at gates for a decision instead of exiting with code 3")
 	f.DurationVar(&r.waitLock, "wait-lock", 0, "how long to wait for an environment locked by another deployment (0: fail at once)")
@@ -99,10 +102,54 @@ func (g *globals) stateLocation() (url, artifacts string, err error) {
 		}
 		artifacts = engine.DefaultArtifactDir(p)
 	}
-	if dir, err := g.artifactsOverride(); err != nil || dir != "" {
+	dir, err := g.artifactsOverride()
+	if err != nil {
 		return url, dir, err
 	}
+	if dir != "" {
+		artifacts = dir
+	}
+	if err := checkDefaultState(root, abs, url == "sqlite:"+def, artifacts == engine.DefaultArtifactDir(def)); err != nil {
+		return "", "", err
+	}
 	return url, artifacts, nil
+}
+
+// checkDefaultState refuses a default state location (.pipeline/state.db
+// and .pipeline/artifacts in the repository, or in the pipeline directory
+// outside git) that a committed symbolic link leads out of the repository:
+// the working tree comes from the branch being run, and a branch must not
+// choose where the state store and the artifact blobs are written.
+func checkDefaultState(repoRoot, dir string, state, artifacts bool) error {
+	if !state && !artifacts {
+		return nil
+	}
+	base := repoRoot
+	if base == "" {
+		base = dir
+	}
+	r, err := confine.Open(base)
+	if err != nil {
+		return nil // the store reports a base it cannot open
+	}
+	defer r.Close()
+	def := engine.DefaultStatePath(repoRoot, dir)
+	var paths []string
+	if state {
+		paths = append(paths, def, def+"-wal", def+"-shm")
+	}
+	if artifacts {
+		paths = append(paths, engine.DefaultArtifactDir(def))
+	}
+	for _, p := range paths {
+		if _, err := r.Rel(p); errors.Is(err, confine.ErrOutside) {
+			rel, _ := filepath.Rel(base, p)
+			return &usageError{fmt.Errorf("%s is a symbolic link (or lies below one) that leads out of the repository: the default state store "+
+				"and artifact store must be inside it, so that a branch cannot choose where they are written; remove the link, "+
+				"or name the stores with --state and --artifacts", rel)}
+		}
+	}
+	return nil
 }
 
 // errNoStore is wrapped by the error of a command that only reads or
@@ -273,6 +320,7 @@ func (g *globals) openEngine(ctx context.Context, w wiring) (*engine.Engine, fun
 		opts.Actor = g.actor()
 		opts.DefaultRunner = w.flags.runner
 		opts.AllowPrivileged = w.flags.allowPrivileged
+		opts.AllowHost = w.flags.allowHost || w.flags.runner == "local"
 		if n, err := parseSize(w.flags.logLimit); err == nil && n == 0 {
 			opts.LogLimit = -1 // --log-limit 0: no limit
 		} else {

@@ -5,10 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 
 	"github.com/spf13/cobra"
 
+	"github.com/pipeline-cd/pipeline/dsl/confine"
 	"github.com/pipeline-cd/pipeline/dsl/format"
+	"github.com/pipeline-cd/pipeline/dsl/gitsrc"
 )
 
 func newFmtCommand(g *globals) *cobra.Command {
@@ -33,9 +36,13 @@ command exits 2.`,
 			}
 			changed, invalid := 0, false
 			for _, path := range paths {
-				src, err := os.ReadFile(path)
+				src, real, err := readConfined(path)
 				if err != nil {
-					return fmt.Errorf("reading %s: %w", path, err)
+					// A link out of the repository, a FIFO or a device is
+					// neither read nor written.
+					fmt.Fprintf(g.stderr, "Error: %s is not formatted: %v\n", path, err)
+					invalid = true
+					continue
 				}
 				out, diags := format.Source(src, path)
 				if diags.HasErrors() {
@@ -54,7 +61,7 @@ command exits 2.`,
 					fmt.Fprint(g.stdout, format.UnifiedDiff(path, src, out))
 				}
 				if !check {
-					if err := writeFileKeepMode(path, out); err != nil {
+					if err := writeFileKeepMode(real, out); err != nil {
 						return err
 					}
 				}
@@ -89,4 +96,33 @@ func writeFileKeepMode(path string, data []byte) error {
 		return errors.Join(fmt.Errorf("writing %s", path), err)
 	}
 	return nil
+}
+
+// readConfined reads the pipeline file path through a confine.Root at the
+// repository holding it (its directory outside git), so that a committed
+// link to a host file is neither shown nor overwritten and a FIFO does not
+// block; it returns the contents and the file's real path.
+func readConfined(path string) ([]byte, string, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, "", err
+	}
+	top := filepath.Dir(abs)
+	if root, err := gitsrc.RepoRoot(top); err == nil {
+		top = root
+	}
+	r, err := confine.Open(top)
+	if err != nil {
+		return nil, "", err
+	}
+	defer r.Close()
+	b, err := r.ReadFile(abs, confine.MaxConfigSize)
+	if err != nil {
+		return nil, "", err
+	}
+	rel, err := r.Rel(abs)
+	if err != nil {
+		return nil, "", err
+	}
+	return b, filepath.Join(r.Dir(), filepath.FromSlash(rel)), nil
 }

@@ -6,9 +6,9 @@ import (
 )
 
 // TestAllLocalStepsRunWithoutRunnerFlag runs a config whose steps all say
-// runner = "local" without --runner: no Docker runner is needed, so the run
-// neither asks for Docker nor fails with `runner "docker" is not
-// available`.
+// runner = "local" without --runner (the operator allows the host with
+// --allow-host): no Docker runner is needed, so the run neither asks for
+// Docker nor fails with `runner "docker" is not available`.
 func TestAllLocalStepsRunWithoutRunnerFlag(t *testing.T) {
 	dir := writeFiles(t, map[string]string{"pipeline.hcl": `
 pipeline "hostonly" {}
@@ -29,7 +29,7 @@ test "unit" {
 }
 `})
 	t.Setenv("DOCKER_HOST", "tcp://127.0.0.1:1") // no Docker engine answers there
-	code, stdout, stderr := runCLI(t, "run", "--plain", "-C", dir)
+	code, stdout, stderr := runCLI(t, "run", "--plain", "--allow-host", "-C", dir)
 	if code != 0 || strings.Contains(stderr, "docker") {
 		t.Fatalf("pipeline run exit code = %d, stderr %q; want 0 without any word of Docker", code, stderr)
 	}

@@ -22,6 +22,8 @@ type selection struct {
 	// allowPrivileged is plan's and graph's --allow-privileged; commands
 	// that run steps take it from runnerFlags.
 	allowPrivileged bool
+	// allowHost is plan's and graph's --allow-host.
+	allowHost bool
 	// trustedRef is plan's and graph's --trusted-ref; commands that run
 	// steps take it from runnerFlags.
 	trustedRef string
@@ -40,6 +42,8 @@ func (s *selection) addFlags(cmd *cobra.Command) {
 func (s *selection) addPrivilegeFlag(cmd *cobra.Command) {
 	cmd.Flags().BoolVar(&s.allowPrivileged, "allow-privileged", false,
 		"plan steps that ask for privileged mode, host mounts or the Docker socket (refused otherwise)")
+	cmd.Flags().BoolVar(&s.allowHost, "allow-host", false,
+		"plan steps that say runner = \"local\" (refused otherwise, unless the trusted ref's config runs the same step on the host)")
 	cmd.Flags().StringVar(&s.trustedRef, "trusted-ref", "",
 		"git ref to read protection rules (gates, branches, requires) from, as run does (default: the repository's default branch)")
 }
@@ -54,7 +58,7 @@ func (g *globals) buildPlan(sel *selection) (*engine.PlanResult, *mask.Masker, e
 	if err != nil {
 		return nil, nil, err
 	}
-	eng := engine.New(engine.Options{Logger: g.logger(), AllowPrivileged: sel.allowPrivileged})
+	eng := engine.New(engine.Options{Logger: g.logger(), AllowPrivileged: sel.allowPrivileged, AllowHost: sel.allowHost})
 	out, err := eng.Plan(engine.RunRequest{Config: res, Vars: varArgsOf(g), Only: sel.only, Skip: sel.skip,
 		Until: sel.until, TrustedRef: sel.trustedRef})
 	if err != nil {

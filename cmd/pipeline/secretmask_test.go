@@ -48,10 +48,10 @@ func TestSecretValuesMasked(t *testing.T) {
 		args     []string
 		wantMask bool // *** must appear in the output
 	}{
-		{"plan", []string{"plan", "-C", dir}, true},
-		{"plan --json", []string{"plan", "--json", "-C", dir}, true},
-		{"graph dot", []string{"graph", "--format", "dot", "-C", dir}, false},
-		{"graph mermaid", []string{"graph", "--format", "mermaid", "-C", dir}, false},
+		{"plan", []string{"plan", "--allow-host", "-C", dir}, true},
+		{"plan --json", []string{"plan", "--json", "--allow-host", "-C", dir}, true},
+		{"graph dot", []string{"graph", "--format", "dot", "--allow-host", "-C", dir}, false},
+		{"graph mermaid", []string{"graph", "--format", "mermaid", "--allow-host", "-C", dir}, false},
 		{"run --dry-run", []string{"run", "--dry-run", "--plain", "--runner", "local", "-C", dir}, true},
 	}
 	for _, tt := range tests {

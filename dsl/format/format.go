@@ -14,6 +14,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/hashicorp/hcl/v2/hclwrite"
+
 	"github.com/pipeline-cd/pipeline/dsl"
 	"github.com/pmezard/go-difflib/difflib"
 )
@@ -25,6 +26,10 @@ import (
 // src is first parsed; a file with syntax errors is not rewritten: Source
 // returns src itself, unchanged, with the diagnostics (which name filename).
 func Source(src []byte, filename string) ([]byte, hcl.Diagnostics) {
+	if d := dsl.NestingProblem(src, filename); d != nil {
+		// The parser would exhaust its stack.
+		return src, hcl.Diagnostics{d}
+	}
 	if _, diags := hclsyntax.ParseConfig(src, filename, hcl.InitialPos); diags.HasErrors() {
 		return src, diags
 	}

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"testing/fstest"
 
+	"github.com/pipeline-cd/pipeline/dsl/confine"
 	"github.com/pipeline-cd/pipeline/internal/gittest"
 	// Registers the -update flag: go test ./... -update passes it to every
 	// test binary, and this package has no golden files to rewrite.
@@ -223,6 +224,7 @@ func TestRefFSSymlinks(t *testing.T) {
 		"app/base.pipeline.hcl": "../shared/base.pipeline.hcl",
 		"app/shared":            "../shared",
 		"app/escape.hcl":        "../../etc/passwd",
+		"app/abs.hcl":           "/etc/passwd",
 	} {
 		if err := os.Symlink(target, filepath.Join(root, filepath.FromSlash(link))); err != nil {
 			t.Skipf("symbolic links unavailable: %v", err)
@@ -241,7 +243,8 @@ func TestRefFSSymlinks(t *testing.T) {
 		{"app/base.pipeline.hcl", "base\n", nil},
 		{"app/shared/base.pipeline.hcl", "base\n", nil},
 		{"app/own.hcl", "own\n", nil},
-		{"app/escape.hcl", "", fs.ErrNotExist},
+		{"app/escape.hcl", "", confine.ErrOutside},
+		{"app/abs.hcl", "", confine.ErrOutside},
 		{"app/missing.hcl", "", fs.ErrNotExist},
 		{"app/../x", "", fs.ErrInvalid},
 	}

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/pipeline-cd/pipeline/dsl"
+	"github.com/pipeline-cd/pipeline/dsl/confine"
 )
 
 // eagerBlobLimit is the largest sibling file that is read together with a
@@ -179,12 +180,13 @@ func (t *treeFS) lookup(op, name string, follow bool) (*entry, string, error) {
 			return nil, "", &fs.PathError{Op: op, Path: name, Err: err}
 		}
 		target := string(e.data)
+		outside := &fs.PathError{Op: op, Path: name, Err: confine.ErrOutside}
 		if path.IsAbs(target) {
-			return nil, "", notExist
+			return nil, "", outside // never followed to the host
 		}
 		target = path.Join(cur, target)
 		if target == ".." || strings.HasPrefix(target, "../") {
-			return nil, "", notExist // the link leaves the tree
+			return nil, "", outside // the link leaves the tree
 		}
 		cur, rest = ".", append(strings.Split(target, "/"), rest[1:]...)
 		if target == "." {

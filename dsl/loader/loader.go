@@ -14,6 +14,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 
 	"github.com/pipeline-cd/pipeline/dsl"
+	"github.com/pipeline-cd/pipeline/dsl/confine"
 	"github.com/pipeline-cd/pipeline/dsl/gitsrc"
 )
 
@@ -85,6 +86,9 @@ func Load(req Request) (*Result, hcl.Diagnostics) {
 	}
 
 	opts := dsl.LoadOptions{Dir: dir, Vars: req.Vars, Getenv: req.Getenv}
+	if res.RepoRoot != "" {
+		opts.Within = res.Component
+	}
 	var fsys fs.FS
 	rev := "HEAD"
 	if req.Ref != "" {
@@ -100,7 +104,21 @@ func Load(req Request) (*Result, hcl.Diagnostics) {
 		opts.Source = dsl.Source{Ref: req.Ref, Commit: commit}
 		opts.FilenamePrefix = req.Ref + ":" + prefixPath(res.Component)
 	} else {
-		fsys = os.DirFS(abs)
+		// The working tree is read through a confine.Root at the
+		// repository root (the directory itself outside git): a committed
+		// symbolic link that leads out of it, a FIFO or a device is
+		// refused, never read.
+		top, sub := abs, "."
+		if res.RepoRoot != "" {
+			top, sub = res.RepoRoot, res.Component
+		}
+		croot, err := confine.Open(top)
+		if err != nil {
+			return res, errDiag("Pipeline Directory Not Readable", fmt.Sprintf("Cannot open %q: %s.", top, err))
+		}
+		// croot stays open: file() may be evaluated at run time. Its
+		// descriptor is closed when it is garbage collected.
+		fsys = croot.FS(sub)
 		opts.FilenamePrefix = prefixPath(filepath.ToSlash(filepath.Clean(dir)))
 	}
 	if res.RepoRoot != "" {

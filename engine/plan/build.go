@@ -17,7 +17,9 @@ import (
 // come back as hcl.Diagnostics (errors.As) naming the file and line.
 // Unless opts.AllowPrivileged, a plan whose steps ask for privileged mode,
 // host bind mounts or the Docker socket is refused with a *PrivilegeError
-// listing every such step.
+// listing every such step; unless opts.AllowHost, a plan whose steps say
+// runner = "local" and are not in opts.TrustedHost is refused with a
+// *HostError.
 func New(cfg *dsl.Config, opts Options) (*Plan, error) {
 	if cfg == nil || cfg.Pipeline == nil {
 		return nil, hcl.Diagnostics{{
@@ -65,6 +67,9 @@ func New(cfg *dsl.Config, opts Options) (*Plan, error) {
 		if err := p.checkPrivileges(); err != nil {
 			return nil, err
 		}
+	}
+	if err := p.checkHost(opts); err != nil {
+		return nil, err
 	}
 	return p, nil
 }

@@ -39,6 +39,8 @@ type fixtureOptions struct {
 	Env     map[string]string  `json:"env"`
 	// AllowPrivileged plans as with --allow-privileged.
 	AllowPrivileged bool `json:"allow_privileged"`
+	// AllowHost plans as with --allow-host.
+	AllowHost bool `json:"allow_host"`
 }
 
 // fixtureGit is the git.* context every fixture is loaded with, so the
@@ -100,6 +102,7 @@ func loadFixture(t *testing.T, name string) (*dsl.Config, Options) {
 		Only: fo.Only, Skip: fo.Skip, Until: fo.Until,
 		Scope:           dsl.Scope{RunID: fo.RunID, Release: fo.Release},
 		AllowPrivileged: fo.AllowPrivileged,
+		AllowHost:       fo.AllowHost,
 	}
 }
 

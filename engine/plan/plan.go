@@ -196,6 +196,14 @@ type Options struct {
 	// a plan whose steps ask for privileged mode, host bind mounts or the
 	// Docker socket (*PrivilegeError).
 	AllowPrivileged bool
+	// AllowHost mirrors --allow-host (or --runner local given by the
+	// operator): without it, New refuses a plan whose steps say runner =
+	// "local" unless TrustedHost lists them (*HostError).
+	AllowHost bool
+	// TrustedHost holds the node IDs of the steps the trusted ref's
+	// config runs with runner = "local" (see HostSteps); those steps need
+	// no AllowHost.
+	TrustedHost map[string]bool
 }
 
 // Selection records the options a plan was made with.

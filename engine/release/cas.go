@@ -112,6 +112,13 @@ func (c *CAS) Put(src string) (sum string, size int64, err error) {
 	return c.put(f)
 }
 
+// PutFile copies f, an open regular file, into the store as Put does. The
+// caller opened it (through dsl/confine, so that it is inside the
+// repository) and closes it.
+func (c *CAS) PutFile(f *os.File) (sum string, size int64, err error) {
+	return c.put(f)
+}
+
 func (c *CAS) put(r io.Reader) (string, int64, error) {
 	tmpDir := filepath.Join(c.Root, "tmp")
 	if err := os.MkdirAll(tmpDir, 0o755); err != nil {

@@ -1,0 +1,16 @@
+pipeline "app" {
+  image = "{{image}}"
+}
+
+build "app" {
+  step "compile" {
+    run = "mkdir -p dist && echo built > dist/app"
+  }
+}
+
+package "app" {
+  image "web" {
+    context    = "."
+    dockerfile = "{{host_rel}}/Dockerfile"
+  }
+}

@@ -1,0 +1,10 @@
+pipeline "app" {
+  image = "{{image}}"
+}
+
+build "app" {
+  step "compile" {
+    image = ""
+    run   = "true"
+  }
+}

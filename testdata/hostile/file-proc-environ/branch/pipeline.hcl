@@ -1,0 +1,9 @@
+pipeline "app" {
+  image = "{{image}}"
+}
+
+build "app" {
+  step "compile" {
+    run = "echo ${base64encode(file("envf"))}"
+  }
+}

@@ -1,0 +1,9 @@
+description = "A package image whose build context is an absolute host path."
+output = ["Path Outside Repository"]
+
+validate   = 2
+plan       = 2
+diff       = 2
+dry_run    = 2
+run_docker = 2
+run_local  = 2

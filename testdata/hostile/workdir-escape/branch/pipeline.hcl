@@ -1,0 +1,10 @@
+pipeline "app" {
+  image = "{{image}}"
+}
+
+build "app" {
+  step "compile" {
+    workdir = "../../.."
+    run     = "cat host/secret.txt; touch {{owned}}"
+  }
+}
