@@ -49,6 +49,9 @@ type Config struct {
 	Locals    map[string]*Local
 	Secrets   map[string]*Secret
 	Groups    map[string]*Group
+	// Templates holds the template blocks by name. Their attributes are
+	// already merged into the steps that extend them.
+	Templates map[string]*Template
 	// Stages lists every build, test, package and environment block in
 	// declaration order (file names sorted, then position in file).
 	Stages   []*Stage
@@ -226,7 +229,26 @@ type Step struct {
 	// decoder rejects anything else.
 	Mounts []string
 
+	// Block is the name of the step block. It equals Name except for a
+	// combination of a matrix step, whose Name is Block followed by its
+	// values: "go-test[go=1.26,arch=amd64]".
+	Block string
+	// Matrix holds the values of this combination of a matrix step, keys
+	// in declaration order; nil for a step without a matrix. Expressions
+	// of the step read them as matrix.KEY.
+	Matrix []MatrixValue
+	// Extends lists the templates the step takes attributes from, the one
+	// it names first and then the ones that template extends; nil when it
+	// extends none.
+	Extends []string
+
 	DeclRange hcl.Range
+}
+
+// MatrixValue is one key of a matrix combination.
+type MatrixValue struct {
+	Key   string
+	Value string
 }
 
 // Artifact is an artifact block of a package stage.

@@ -34,7 +34,7 @@ var (
 	gitAttrs     = []string{"author", "branch", "commit_count", "sha", "short_sha", "tag"}
 	runAttrs     = []string{"id"}
 	releaseAttrs = []string{"artifacts", "images", "version"}
-	namespaces   = []string{"git", "local", "release", "run", "var"}
+	namespaces   = []string{"git", "local", "matrix", "release", "run", "var"}
 )
 
 // gitValue returns the git.* object; every attribute is unknown when the
@@ -127,7 +127,7 @@ func after(expr hcl.Expression) string {
 // evalValue checks references, evaluates expr and converts the result to
 // ty. attr names the attribute for diagnostics. A null result is an error.
 func (e *evaluator) evalValue(expr hcl.Expression, ctx *hcl.EvalContext, attr string, ty cty.Type, runtime bool) (cty.Value, hcl.Diagnostics) {
-	diags := e.checkRefs(expr, attr, runtime)
+	diags := e.checkRefsIn(expr, attr, runtime, ctx)
 	if diags.HasErrors() {
 		return cty.UnknownVal(ty), diags
 	}
@@ -231,6 +231,10 @@ func (sv *StepValues) clone() *StepValues {
 
 func (c *Config) evalStep(step *Step, ctx *hcl.EvalContext) (*StepValues, hcl.Diagnostics) {
 	e := c.eval
+	if len(step.Matrix) > 0 {
+		ctx = ctx.NewChild()
+		ctx.Variables = map[string]cty.Value{"matrix": matrixObject(step.Matrix)}
+	}
 	var diags hcl.Diagnostics
 	sv := &StepValues{When: Bool{Value: true, Known: true}}
 	if step.Run != nil {

@@ -245,6 +245,8 @@ type stepView struct {
 	Pull       string
 	Privileged bool
 	Mounts     []string
+	Matrix     []MatrixValue `json:",omitempty"`
+	Extends    []string      `json:",omitempty"`
 }
 
 type notifyView struct {
@@ -347,7 +349,8 @@ func renderStep(t *testing.T, c *Config, s *Stage, st *Step) stepView {
 		t.Fatalf("EvalStep(%s, %s): %s", s.Address(), st.Name, diags.Error())
 	}
 	sv := stepView{Name: st.Name, Image: ev.Image.Display(), Secrets: st.Secrets, Needs: st.Needs,
-		Retries: st.Retries, Runner: st.Runner, Pull: st.Pull, Privileged: st.Privileged, Mounts: st.Mounts}
+		Retries: st.Retries, Runner: st.Runner, Pull: st.Pull, Privileged: st.Privileged, Mounts: st.Mounts,
+		Matrix: st.Matrix, Extends: st.Extends}
 	if st.Timeout != 0 {
 		sv.Timeout = st.Timeout.String()
 	}

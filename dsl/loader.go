@@ -30,6 +30,7 @@ var fileSchema = &hcl.BodySchema{
 		{Type: "step", LabelNames: []string{"name"}},
 		{Type: "artifact", LabelNames: []string{"name"}},
 		{Type: "image", LabelNames: []string{"name"}},
+		{Type: "template", LabelNames: []string{"name"}},
 	},
 }
 
@@ -59,6 +60,8 @@ type loader struct {
 	// reported again as missing.
 	brokenVars map[string]bool
 	gateGroups []gateGroupRef
+	// templates holds the template blocks by name, decoded in pass 1.
+	templates map[string]*Template
 	// skipped is true when a pipeline file was not parsed (it is not
 	// text); its diagnostic already says so, and the pipeline block may be
 	// in it, so a missing one is not reported too.
@@ -130,8 +133,11 @@ func (l *loader) load(files []*hcl.File) hcl.Diagnostics {
 			}
 		case string(KindPackage):
 			l.declarePackageNames(b, &diags)
+		case "template":
+			diags = append(diags, l.declareTemplate(b)...)
 		}
 	}
+	diags = append(diags, l.resolveTemplates()...)
 	l.eval.artifacts = sortedKeys(l.artifactRange)
 	l.eval.images = sortedKeys(l.imageRange)
 	vDiags := l.assignVariables()
@@ -202,7 +208,7 @@ func duplicate(what, name string, first, subject hcl.Range) *hcl.Diagnostic {
 func (l *loader) decodeTopBlock(b *hcl.Block) hcl.Diagnostics {
 	var diags hcl.Diagnostics
 	switch b.Type {
-	case "variable", "locals":
+	case "variable", "locals", "template":
 		return nil
 	case "pipeline":
 		if l.pipelineBlock != nil {

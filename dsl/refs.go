@@ -7,6 +7,7 @@ import (
 
 	"github.com/agext/levenshtein"
 	"github.com/hashicorp/hcl/v2"
+	"github.com/zclconf/go-cty/cty"
 )
 
 // didYouMean returns ` Did you mean "x"?` for the candidate closest to
@@ -120,16 +121,32 @@ func undeclared(what, addr, name string, candidates []string, rng hcl.Range, fix
 // runtime is false, run.* and release.* are not allowed: attr names the
 // attribute for the diagnostic.
 func (e *evaluator) checkRefs(expr hcl.Expression, attr string, runtime bool) hcl.Diagnostics {
+	return e.checkRefsIn(expr, attr, runtime, nil)
+}
+
+// checkRefsIn is checkRefs for an expression evaluated in ctx, which holds
+// matrix.* when the expression belongs to a matrix step.
+func (e *evaluator) checkRefsIn(expr hcl.Expression, attr string, runtime bool, ctx *hcl.EvalContext) hcl.Diagnostics {
 	var diags hcl.Diagnostics
 	for _, tr := range expr.Variables() {
-		if d := e.checkTraversal(tr, attr, runtime); d != nil {
+		if d := e.checkTraversal(tr, attr, runtime, ctx); d != nil {
 			diags = append(diags, d)
 		}
 	}
 	return diags
 }
 
-func (e *evaluator) checkTraversal(tr hcl.Traversal, attr string, runtime bool) *hcl.Diagnostic {
+// lookupVar returns the value of a root variable of ctx or its parents.
+func lookupVar(ctx *hcl.EvalContext, name string) (cty.Value, bool) {
+	for ; ctx != nil; ctx = ctx.Parent() {
+		if v, ok := ctx.Variables[name]; ok {
+			return v, true
+		}
+	}
+	return cty.NilVal, false
+}
+
+func (e *evaluator) checkTraversal(tr hcl.Traversal, attr string, runtime bool, ctx *hcl.EvalContext) *hcl.Diagnostic {
 	root := tr.RootName()
 	rng := tr.SourceRange()
 	var name string
@@ -150,6 +167,23 @@ func (e *evaluator) checkTraversal(tr hcl.Traversal, attr string, runtime bool) 
 		}
 	}
 	switch root {
+	case "matrix":
+		m, ok := lookupVar(ctx, "matrix")
+		if !ok {
+			return &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Matrix Value Outside Matrix Step",
+				Detail: fmt.Sprintf("%s reads matrix.*, which only a step with a matrix attribute has. Add matrix = { KEY = [values...] } to the step, or use var.* or local.* instead.",
+					attr),
+				Subject: rng.Ptr(),
+			}
+		}
+		var keys []string
+		for k := range m.Type().AttributeTypes() {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		return attrDiag("matrix", keys)
 	case "var":
 		if nameOK && e.variables[name] == nil {
 			return undeclared("Variable", "var."+name, name, keysOf(e.variables), rng,

@@ -59,20 +59,34 @@ func (l *loader) resolve() hcl.Diagnostics {
 func (l *loader) resolveSteps(s *Stage) hcl.Diagnostics {
 	var diags hcl.Diagnostics
 	index := make(map[string]int, len(s.Steps))
+	// blocks maps a step block name to the steps it became: one, or one
+	// per matrix combination.
+	blocks := make(map[string][]int, len(s.Steps))
 	for i, st := range s.Steps {
 		index[st.Name] = i
+		blocks[st.Block] = append(blocks[st.Block], i)
 	}
 	g := newGraph(len(s.Steps))
 	for i, st := range s.Steps {
+		// needs = [step.go-test] on a matrix step waits for every
+		// combination: the names are rewritten to the combinations'.
+		var needs []string
 		for j, name := range st.Needs {
 			rng := l.refRanges[refKey{step: st, attr: "needs", i: j}]
-			target, ok := index[name]
+			targets, ok := blocks[name]
 			if !ok {
-				diags = append(diags, undeclared("Step", "step."+name, name, keysOf(index), rng,
+				diags = append(diags, undeclared("Step", "step."+name, name, keysOf(blocks), rng,
 					fmt.Sprintf("A step can only wait for steps of its own stage (%s). Declare step %q there, or fix the name.", s.Address(), name)))
 				continue
 			}
-			g.connect(i, target, &rng)
+			for _, target := range targets {
+				l.refRanges[refKey{step: st, attr: "needs", i: len(needs)}] = rng
+				needs = append(needs, s.Steps[target].Name)
+				g.connect(i, target, &rng)
+			}
+		}
+		if len(needs) > 0 || len(st.Needs) > 0 {
+			st.Needs = needs
 		}
 		for j, name := range st.Secrets {
 			if l.cfg.Secrets[name] == nil {

@@ -138,13 +138,17 @@ func (l *loader) decodeStageBlock(b *hcl.Block) (*Stage, hcl.Diagnostics) {
 	for _, ib := range content.Blocks {
 		switch ib.Type {
 		case "step":
-			st, d := l.decodeStepBlock(ib)
+			st, spec, d := l.decodeStepBlock(ib)
 			diags = append(diags, d...)
 			if first, dup := stepNames[st.Name]; dup {
 				diags = append(diags, duplicate("Step", st.Name, first, ib.LabelRanges[0]))
 				continue
 			}
 			stepNames[st.Name] = ib.DefRange
+			if spec != nil {
+				s.Steps = append(s.Steps, l.expandMatrix(st, spec)...)
+				continue
+			}
 			s.Steps = append(s.Steps, st)
 		case "artifact", "image":
 			if s.Kind != KindPackage {
