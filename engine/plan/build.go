@@ -170,6 +170,9 @@ func (b *builder) addSteps(s *dsl.Stage, prefix string, after []string) []string
 	names := make(map[string]bool, len(s.Steps))
 	needed := make(map[string]bool)
 	for _, st := range s.Steps {
+		if !b.ix.keepStep(s.Address(), st) {
+			continue
+		}
 		names[st.Name] = true
 		for _, n := range st.Needs {
 			needed[n] = true
@@ -177,6 +180,9 @@ func (b *builder) addSteps(s *dsl.Stage, prefix string, after []string) []string
 	}
 	var sinks []string
 	for _, st := range s.Steps {
+		if !names[st.Name] {
+			continue
+		}
 		id := prefix + "." + st.Name
 		b.add(b.stepNode(s, st, id), st.DeclRange)
 		for _, n := range st.Needs {
@@ -287,7 +293,7 @@ func (b *builder) entries(s *dsl.Stage) []string {
 	}
 	var out []string
 	for _, st := range s.Steps {
-		if len(st.Needs) == 0 {
+		if len(st.Needs) == 0 && b.ix.keepStep(addr, st) {
 			out = append(out, addr+"."+st.Name)
 		}
 	}

@@ -66,6 +66,11 @@ type JSONStep struct {
 	Pull           string              `json:"pull,omitempty"`
 	Privileged     bool                `json:"privileged,omitempty"`
 	Mounts         []string            `json:"mounts,omitempty"`
+	// Matrix holds the values of a matrix combination, keys in
+	// declaration order; Extends the templates the step takes attributes
+	// from, nearest first.
+	Matrix  []JSONMatrixValue `json:"matrix,omitempty"`
+	Extends []string          `json:"extends,omitempty"`
 }
 
 // JSONWhen is a step's condition.
@@ -149,6 +154,7 @@ func jsonStep(s *StepNode) *JSONStep {
 		Runner: s.Runner, Pull: s.Pull, Privileged: s.Privileged, Mounts: s.Mounts,
 		When: JSONWhen{Value: v.When.Value, Known: v.When.Known, Source: v.When.Source, After: v.When.After, Display: whenText(v.When)},
 	}
+	js.Matrix, js.Extends = jsonOrigin(s)
 	if v.Run != nil {
 		t := jsonText(*v.Run)
 		js.Run = &t

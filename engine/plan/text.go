@@ -140,6 +140,7 @@ func (p *Plan) writeNode(w io.Writer, n *Node) {
 
 func (p *Plan) writeStep(w io.Writer, s *StepNode) {
 	v := s.Values
+	writeStepOrigin(w, s)
 	field(w, "image", imageText(v.Image, s.Runner))
 	if v.Run != nil {
 		field(w, "run", v.Run.Display())
