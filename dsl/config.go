@@ -241,6 +241,10 @@ type Step struct {
 	// it names first and then the ones that template extends; nil when it
 	// extends none.
 	Extends []string
+	// Inherited maps each attribute the step takes from a template (and
+	// does not set itself) to the template that sets it; nil without
+	// extends. An env map both set is not in it.
+	Inherited map[string]string
 
 	DeclRange hcl.Range
 }

@@ -49,6 +49,7 @@ func (l *loader) decodeStepBlock(b *hcl.Block) (*Step, *matrixSpec, hcl.Diagnost
 	if a, ok := attrs["extends"]; ok {
 		merged, chain, td := l.applyTemplate(a, attrs)
 		diags = append(diags, td...)
+		st.Inherited = l.inherited(chain, attrs, merged)
 		attrs, st.Extends = merged, chain
 	}
 	st.Run = exprOf(attrs, "run")

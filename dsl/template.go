@@ -155,6 +155,24 @@ func (l *loader) applyTemplate(a *hcl.Attribute, attrs hcl.Attributes) (hcl.Attr
 	return merged, append([]string{name}, t.chain...), d
 }
 
+// inherited maps each attribute of merged that the step does not set
+// itself to the template of chain (nearest first) that sets it.
+func (l *loader) inherited(chain []string, own hcl.Attributes, merged hcl.Attributes) map[string]string {
+	out := map[string]string{}
+	for name := range merged {
+		if _, mine := own[name]; mine {
+			continue
+		}
+		for _, t := range chain {
+			if tm := l.templates[t]; tm != nil && tm.own[name] != nil {
+				out[name] = t
+				break
+			}
+		}
+	}
+	return out
+}
+
 // mergeAttrs returns base with over's attributes on top. env maps are
 // merged key by key, over's keys winning; every other attribute of over
 // replaces base's. extends is not inherited.

@@ -230,17 +230,17 @@ func (d *differ) stepRisks(bStage, hStage *dsl.Stage) {
 		}
 		addr := hStage.Address() + "." + h.Name
 		if added := newItems(b.Secrets, h.Secrets); len(added) > 0 {
-			d.risk(o, High, fmt.Sprintf("Step %s can now read secret %s: whatever the step runs can use or leak %s.",
-				addr, strings.Join(added, ", "), plural(len(added), "it", "them")))
+			d.risk(o, High, fmt.Sprintf("Step %s can now read secret %s: whatever the step runs can use or leak %s.%s",
+				addr, strings.Join(added, ", "), plural(len(added), "it", "them"), viaTemplate(h, "secrets")))
 		}
 		if h.Privileged && !b.Privileged {
-			d.risk(o, High, fmt.Sprintf("Step %s now runs privileged: its container gets full access to the host that runs the pipeline.", addr))
+			d.risk(o, High, fmt.Sprintf("Step %s now runs privileged: its container gets full access to the host that runs the pipeline.%s", addr, viaTemplate(h, "privileged")))
 		}
 		if added := newItems(b.Mounts, h.Mounts); len(added) > 0 {
-			d.risk(o, Medium, fmt.Sprintf("Step %s now mounts host path %s: it can read or change files outside its container.", addr, strings.Join(added, ", ")))
+			d.risk(o, Medium, fmt.Sprintf("Step %s now mounts host path %s: it can read or change files outside its container.%s", addr, strings.Join(added, ", "), viaTemplate(h, "mounts")))
 		}
 		if h.Runner == "local" && b.Runner != "local" {
-			d.risk(o, Medium, fmt.Sprintf("Step %s now runs directly on the host (runner = \"local\"), without the isolation of a container.", addr))
+			d.risk(o, Medium, fmt.Sprintf("Step %s now runs directly on the host (runner = \"local\"), without the isolation of a container.%s", addr, viaTemplate(h, "runner")))
 		}
 		d.stepImageRisk(o, addr, bStage, b, hStage, h)
 	}
@@ -319,4 +319,14 @@ func unpinned(ref string) string {
 		return "uses the moving tag \"latest\": two runs of one commit can run different images. Pin it by digest (image@sha256:...)."
 	}
 	return "is not pinned by digest: the tag " + tag + " can be moved to another image without any change to this config. Pin it by digest (image@sha256:...)."
+}
+
+// viaTemplate names the template a step takes attr from, so that a change
+// to a template is attributed to every step that extends it; "" when the
+// step sets attr itself.
+func viaTemplate(s *dsl.Step, attr string) string {
+	if t := s.Inherited[attr]; t != "" {
+		return fmt.Sprintf(" It comes from template.%s, which the step extends.", t)
+	}
+	return ""
 }
