@@ -43,18 +43,18 @@ package "api" {
   }
 }
 
+# Both environments deploy the same way; each names itself and its port.
+template "rollout" {
+  runner  = "local"
+  run     = "sh ./deploy.sh"
+  timeout = "1m"
+  env     = { APP = var.app, IMAGE = release.images.api, VERSION = release.version }
+}
+
 environment "staging" {
   step "rollout" {
-    runner = "local"
-    run    = "sh ./deploy.sh"
-    env = {
-      APP         = var.app
-      ENVIRONMENT = "staging"
-      PORT        = tostring(var.staging_port)
-      IMAGE       = release.images.api
-      VERSION     = release.version
-    }
-    timeout = "1m"
+    extends = template.rollout
+    env     = { ENVIRONMENT = "staging", PORT = tostring(var.staging_port) }
   }
 }
 
@@ -67,15 +67,7 @@ environment "production" {
   }
 
   step "rollout" {
-    runner = "local"
-    run    = "sh ./deploy.sh"
-    env = {
-      APP         = var.app
-      ENVIRONMENT = "production"
-      PORT        = tostring(var.production_port)
-      IMAGE       = release.images.api
-      VERSION     = release.version
-    }
-    timeout = "1m"
+    extends = template.rollout
+    env     = { ENVIRONMENT = "production", PORT = tostring(var.production_port) }
   }
 }
