@@ -246,6 +246,10 @@ type Step struct {
 	// extends. An env map both set is not in it.
 	Inherited map[string]string
 
+	// readsOutputs is true when an expression of the step reads the
+	// outputs of another step; set when loading.
+	readsOutputs bool
+
 	DeclRange hcl.Range
 }
 

@@ -205,12 +205,12 @@ func (c *Config) EvalStep(stage *Stage, step *Step, scope Scope) (*StepValues, h
 	if c.eval == nil {
 		return nil, notLoaded()
 	}
-	if scope.RunID == "" && scope.Release == nil {
+	if scope.RunID == "" && scope.Release == nil && (scope.Outputs == nil || !step.readsOutputs) {
 		if sv := c.eval.zeroSteps[step]; sv != nil {
 			return sv.clone(), nil
 		}
 	}
-	return c.evalStep(step, c.eval.runtimeContext(scope))
+	return c.evalStep(stage, step, c.eval.runtimeContext(scope), scope.Outputs)
 }
 
 // clone returns a copy of sv that shares nothing mutable with it.
@@ -229,8 +229,11 @@ func (sv *StepValues) clone() *StepValues {
 	return &out
 }
 
-func (c *Config) evalStep(step *Step, ctx *hcl.EvalContext) (*StepValues, hcl.Diagnostics) {
+func (c *Config) evalStep(stage *Stage, step *Step, ctx *hcl.EvalContext, outputs map[string]map[string]string) (*StepValues, hcl.Diagnostics) {
 	e := c.eval
+	if step.readsOutputs {
+		ctx = c.outputsContext(ctx, stage, outputs)
+	}
 	if len(step.Matrix) > 0 {
 		ctx = ctx.NewChild()
 		ctx.Variables = map[string]cty.Value{"matrix": matrixObject(step.Matrix)}

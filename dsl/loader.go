@@ -62,6 +62,9 @@ type loader struct {
 	gateGroups []gateGroupRef
 	// templates holds the template blocks by name, decoded in pass 1.
 	templates map[string]*Template
+	// badOutputs holds the steps with a wrong output reference, already
+	// reported: they are not evaluated.
+	badOutputs map[*Step]bool
 	// skipped is true when a pipeline file was not parsed (it is not
 	// text); its diagnostic already says so, and the pipeline block may be
 	// in it, so a missing one is not reported too.
@@ -91,6 +94,7 @@ func (l *loader) load(files []*hcl.File) hcl.Diagnostics {
 	l.imageRange = map[string]hcl.Range{}
 	l.refRanges = map[refKey]hcl.Range{}
 	l.brokenVars = map[string]bool{}
+	l.badOutputs = map[*Step]bool{}
 	fileMap := make(map[string]*hcl.File, len(files))
 	var blocks hcl.Blocks
 	for _, f := range files {

@@ -166,6 +166,26 @@ func (e *evaluator) checkTraversal(tr hcl.Traversal, attr string, runtime bool, 
 			Subject: rng.Ptr(),
 		}
 	}
+	if isOutputRoot(root) {
+		if !runtime {
+			return &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Run-Time Value Not Allowed Here",
+				Detail: fmt.Sprintf("Step outputs are only known while a run executes, but %s is evaluated when the config is loaded. Read %s.* in a step's run, command, env, image, workdir or when instead.",
+					attr, root),
+				Subject: rng.Ptr(),
+			}
+		}
+		if _, ok := lookupVar(ctx, root); !ok {
+			return &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Step Output Not Allowed Here",
+				Detail:   fmt.Sprintf("%s reads a step output, which only a step's run, command, env, image, workdir and when can read.", attr),
+				Subject:  rng.Ptr(),
+			}
+		}
+		return nil
+	}
 	switch root {
 	case "matrix":
 		m, ok := lookupVar(ctx, "matrix")
@@ -227,7 +247,7 @@ func (e *evaluator) checkTraversal(tr hcl.Traversal, attr string, runtime bool, 
 		return &hcl.Diagnostic{
 			Severity: hcl.DiagError,
 			Summary:  "Reference to Unknown Namespace",
-			Detail: fmt.Sprintf("%q is not something an expression can refer to.%s Expressions may refer to var.NAME, local.NAME, git.*, run.id and release.* (version, artifacts.NAME, images.NAME); stage and step references belong in needs, requires and secrets only.",
+			Detail: fmt.Sprintf("%q is not something an expression can refer to.%s Expressions may refer to var.NAME, local.NAME, git.*, run.id, release.* (version, artifacts.NAME, images.NAME), matrix.KEY in a matrix step, and step outputs (step.NAME.outputs.KEY) in step attributes; stage and step references belong in needs, requires and secrets only.",
 				root, didYouMean(root, namespaces)),
 			Subject: rng.Ptr(),
 		}

@@ -51,6 +51,7 @@ func (l *loader) resolve() hcl.Diagnostics {
 	}
 	diags = append(diags, l.stageCycles(index)...)
 	diags = append(diags, l.requiresCycles()...)
+	diags = append(diags, l.checkOutputRefs()...)
 	return diags
 }
 
@@ -243,7 +244,10 @@ func (l *loader) checkRuntimeExprs() hcl.Diagnostics {
 	}
 	for _, s := range cfg.Stages {
 		for _, st := range s.Steps {
-			sv, d := cfg.evalStep(st, ctx)
+			if l.badOutputs[st] {
+				continue
+			}
+			sv, d := cfg.evalStep(s, st, ctx, nil)
 			if len(d) == 0 {
 				l.eval.zeroSteps[st] = sv
 			}

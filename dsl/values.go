@@ -8,6 +8,10 @@ type Scope struct {
 	RunID string
 	// Release holds release.*; nil: every release.* value is unknown.
 	Release *ReleaseValues
+	// Outputs holds the outputs of the steps that finished, by node ID
+	// ("build.webapp.compile", "test.unit.go-test[go=1.26]"): KEY ->
+	// VALUE. The outputs of a step missing here are unknown.
+	Outputs map[string]map[string]string
 }
 
 // ReleaseValues are the release.* values.
