@@ -40,10 +40,18 @@ func (r *Runner) translate(step *runners.Step) (*containerSpec, error) {
 	if step.Workdir != "" {
 		workdir = path.Join(runners.WorkspaceMount, filepath.ToSlash(step.Workdir))
 	}
+	stepEnv := step.Env
+	if step.OutputDir != "" {
+		stepEnv = make(map[string]string, len(step.Env)+1)
+		for k, v := range step.Env {
+			stepEnv[k] = v
+		}
+		stepEnv[runners.OutputEnv] = path.Join(runners.OutputMount, runners.OutputFile)
+	}
 	cfg := &container.Config{
 		Image:        step.Image,
 		Cmd:          step.Argv(),
-		Env:          env(step.Env),
+		Env:          env(stepEnv),
 		WorkingDir:   workdir,
 		Labels:       r.labels(step),
 		AttachStdout: true,
@@ -70,6 +78,13 @@ func (r *Runner) translate(step *runners.Step) (*containerSpec, error) {
 			return nil, fmt.Errorf("step %q: artifact store %q: %w", step.ID, step.Artifacts, err)
 		}
 		host.Binds = append(host.Binds, dir+":"+runners.ArtifactsMount+":ro")
+	}
+	if step.OutputDir != "" {
+		dir, err := filepath.Abs(step.OutputDir)
+		if err != nil {
+			return nil, fmt.Errorf("step %q: output directory %q: %w", step.ID, step.OutputDir, err)
+		}
+		host.Binds = append(host.Binds, dir+":"+runners.OutputMount)
 	}
 	for _, m := range step.Mounts {
 		bind, err := parseMount(m)

@@ -91,6 +91,9 @@ func (r *Runner) Run(ctx context.Context, step *runners.Step, stdout, stderr io.
 	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Dir = dir
 	cmd.Env = environ(step.Env)
+	if p := step.OutputPath(step.OutputDir); p != "" {
+		cmd.Env = append(cmd.Env, runners.OutputEnv+"="+p)
+	}
 	// nil writers connect the process to the null device.
 	cmd.Stdout = stdout
 	cmd.Stderr = stderr

@@ -31,6 +31,7 @@ type Store struct {
 	audit       []*state.AuditEvent
 	locks       map[string]*state.Lock
 	groups      map[string][]string
+	outputs     map[string]map[string][]byte // run -> node id -> stored outputs
 }
 
 type logKey struct {

@@ -166,6 +166,13 @@ CREATE TABLE approver_groups (
 	name    {{text}} PRIMARY KEY,
 	members {{text}} NOT NULL
 )`},
+	{2, "step outputs", `
+CREATE TABLE step_outputs (
+	run_id  {{text}} NOT NULL REFERENCES runs (id),
+	node_id {{text}} NOT NULL,
+	data    {{blob}} NOT NULL,
+	PRIMARY KEY (run_id, node_id)
+)`},
 }
 
 // migrate applies pending migrations in one transaction. Concurrent openers
@@ -229,3 +236,6 @@ func (s *Store) SchemaVersion(ctx context.Context) (int, error) {
 	}
 	return v, nil
 }
+
+// LatestSchema returns the schema version this binary migrates to.
+func LatestSchema() int { return migrations[len(migrations)-1].version }
