@@ -89,7 +89,7 @@ func sortedKeys[V any](m map[string]V) []string {
 
 // dryResolve builds the step from its plan values, showing unknown values
 // as their source text; an unknown when counts as true.
-func dryResolve(n *plan.Node) (*runners.Step, error) {
+func dryResolve(n *plan.Node, _ map[string]map[string]string) (*runners.Step, error) {
 	v := n.Step.Values
 	if v.When.Known && !v.When.Value {
 		return nil, fmt.Errorf("%w: %s", exec.ErrWhenFalse, v.When.Source)

@@ -113,8 +113,10 @@ type Options struct {
 	// before it runs (late evaluation of release.* values); the default
 	// builds it from the node's values and fails with ErrUnknownValue if
 	// one is still unknown. Secrets, labels, timeout, workspace and run ID
-	// are filled in by Run after Resolve returns.
-	Resolve func(n *plan.Node) (*runners.Step, error)
+	// are filled in by Run after Resolve returns. outputs holds the outputs
+	// of the steps that finished (in this process or, for a resumed run,
+	// as recorded), by node ID; Resolve must not modify it.
+	Resolve func(n *plan.Node, outputs map[string]map[string]string) (*runners.Step, error)
 	// Handler runs gate, release and deploy nodes; required when the plan
 	// has any that are not in Done.
 	Handler Handler

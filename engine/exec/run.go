@@ -78,8 +78,11 @@ type scheduler struct {
 	// for this run (a resumed run): their attempts are numbered on from there.
 	prior map[string]int
 
-	mu       sync.Mutex
-	nodes    map[string]*NodeResult
+	mu    sync.Mutex
+	nodes map[string]*NodeResult
+	// outputs holds the outputs of finished steps by node ID (recorded
+	// ones of a resumed run, then this process's), unmasked.
+	outputs  map[string]map[string]string
 	failed   string // first failed node, for fail-fast reasons
 	firstErr error  // first store error
 }
@@ -195,7 +198,7 @@ func (r *scheduler) readPrior(ctx context.Context) error {
 	for _, n := range nodes {
 		r.prior[n.NodeID] = n.Attempts
 	}
-	return nil
+	return r.readOutputs(ctx)
 }
 
 // stepsNoun introduces the n steps that list a missing secret.

@@ -62,3 +62,36 @@ test "unit" {
 		t.Errorf("containers left after Run: %d; want none", len(left))
 	}
 }
+
+// TestDockerOutputReadByDependentStep: a step in a container appends to
+// $PIPELINE_OUTPUT (a directory the runner mounts); a later step, in
+// another container, reads the value in run and env.
+func TestDockerOutputReadByDependentStep(t *testing.T) {
+	f, cli := dockerFixture(t)
+	p := loadPlan(t, `
+pipeline "o" {
+  image = "`+testenv.TestImage+`"
+}
+build "app" {
+  step "compile" {
+    run = "echo \"sha=$(echo hello | sha256sum | cut -c1-12)\" >> \"$PIPELINE_OUTPUT\"; echo \"where=$PIPELINE_OUTPUT\" >> \"$PIPELINE_OUTPUT\""
+  }
+}
+test "unit" {
+  step "read" {
+    env = { SHA = build.app.step.compile.outputs.sha }
+    run = "echo sha=$SHA from ${build.app.step.compile.outputs.where}"
+  }
+}
+`)
+	res := run(t, p, f.options())
+	if res.Status != exec.StatusSucceeded {
+		t.Fatalf("Run status = %q; want succeeded: %v", res.Status, statuses(res))
+	}
+	if got, want := f.logText(t, "test.unit.read"), "1:stdout:sha=5891b5b522d5 from /pipeline/output/output\n"; got != want {
+		t.Errorf("read log = %q; want %q", got, want)
+	}
+	if left := containers(t, cli, f.runID); len(left) != 0 {
+		t.Errorf("containers left after Run: %d; want none", len(left))
+	}
+}
