@@ -227,7 +227,10 @@ func (e *Engine) version(res *loader.Result, runID string) (string, error) {
 // secret's is stored as mask.Replacement.
 func (s *session) record(ctx context.Context) error {
 	var err error
-	if s.run.Plan, err = json.Marshal(s.plan); err != nil {
+	// The plan is stored in the form of plan --json (plan.JSON), not as a
+	// dump of the Go structs: those hold the config's HCL expressions,
+	// some of which (a when with || or &&) cannot be encoded.
+	if s.run.Plan, err = json.Marshal(s.plan.JSON()); err != nil {
 		return failed(fmt.Errorf("encoding the plan: %w", err))
 	}
 	s.run.Plan = []byte(SecretMasker(s.res.Config, s.e.opts.Getenv).String(string(s.run.Plan)))
