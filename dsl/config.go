@@ -215,6 +215,9 @@ type Step struct {
 	Env     hcl.Expression // map(string); nil when absent
 	Workdir hcl.Expression // string; nil when absent
 	When    hcl.Expression // bool; nil means always
+	// RunsOn is the status function of When: RunOnSuccess (the default:
+	// every dependency succeeded), RunAlways or RunOnFailure.
+	RunsOn string
 
 	// Static attributes, evaluated at load time with var.*, local.* and git.*.
 	Secrets    []string // names of secret blocks

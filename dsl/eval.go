@@ -271,7 +271,7 @@ func (c *Config) evalStep(stage *Stage, step *Step, ctx *hcl.EvalContext, output
 		sv.Workdir = &t
 	}
 	if step.When != nil {
-		v, d := e.evalValue(step.When, ctx, "when", cty.Bool, true)
+		v, d := e.evalValue(step.When, statusContext(ctx), "when", cty.Bool, true)
 		diags = append(diags, d...)
 		sv.When = Bool{Source: e.source(step.When)}
 		if !d.HasErrors() && v.IsKnown() {

@@ -247,6 +247,7 @@ type stepView struct {
 	Mounts     []string
 	Matrix     []MatrixValue `json:",omitempty"`
 	Extends    []string      `json:",omitempty"`
+	RunsOn     string        `json:",omitempty"`
 }
 
 type notifyView struct {
@@ -351,6 +352,9 @@ func renderStep(t *testing.T, c *Config, s *Stage, st *Step) stepView {
 	sv := stepView{Name: st.Name, Image: ev.Image.Display(), Secrets: st.Secrets, Needs: st.Needs,
 		Retries: st.Retries, Runner: st.Runner, Pull: st.Pull, Privileged: st.Privileged, Mounts: st.Mounts,
 		Matrix: st.Matrix, Extends: st.Extends}
+	if st.RunsOn != RunOnSuccess {
+		sv.RunsOn = st.RunsOn
+	}
 	if st.Timeout != 0 {
 		sv.Timeout = st.Timeout.String()
 	}

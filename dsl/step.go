@@ -58,6 +58,9 @@ func (l *loader) decodeStepBlock(b *hcl.Block) (*Step, *matrixSpec, hcl.Diagnost
 	st.Env = exprOf(attrs, "env")
 	st.Workdir = exprOf(attrs, "workdir")
 	st.When = exprOf(attrs, "when")
+	var sd hcl.Diagnostics
+	st.RunsOn, sd = whenStatus(st.When)
+	diags = append(diags, sd...)
 	switch {
 	case st.Run != nil && st.Command != nil:
 		diags = append(diags, &hcl.Diagnostic{

@@ -95,3 +95,39 @@ test "unit" {
 		t.Errorf("containers left after Run: %d; want none", len(left))
 	}
 }
+
+// TestDockerAlwaysRunsAfterFailure: on the Docker engine, an always() step
+// runs in its own container after the step it needs failed, and the run
+// still fails.
+func TestDockerAlwaysRunsAfterFailure(t *testing.T) {
+	f, cli := dockerFixture(t)
+	p := loadPlan(t, `
+pipeline "a" {
+  image = "`+testenv.TestImage+`"
+}
+test "unit" {
+  step "go-test" {
+    run = "echo failing; exit 7"
+  }
+  step "cleanup" {
+    needs = [step.go-test]
+    when  = always()
+    run   = "echo cleaning up after the failure"
+  }
+}
+`)
+	res := run(t, p, f.options())
+	checkStatuses(t, res, map[string]string{"test.unit.go-test": "failed", "test.unit.cleanup": "succeeded"})
+	if res.Status != exec.StatusFailed {
+		t.Errorf("Run status = %q; want failed", res.Status)
+	}
+	if got := res.Nodes["test.unit.go-test"].ExitCode; got != 7 {
+		t.Errorf("go-test exit code = %d; want 7", got)
+	}
+	if got, want := f.logText(t, "test.unit.cleanup"), "1:stdout:cleaning up after the failure\n"; got != want {
+		t.Errorf("cleanup log = %q; want %q", got, want)
+	}
+	if left := containers(t, cli, f.runID); len(left) != 0 {
+		t.Errorf("containers left after Run: %d; want none", len(left))
+	}
+}

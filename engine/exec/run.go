@@ -80,6 +80,8 @@ type scheduler struct {
 
 	mu    sync.Mutex
 	nodes map[string]*NodeResult
+	// tolerant is true when the plan has an always() or failure() step.
+	tolerant bool
 	// outputs holds the outputs of finished steps by node ID (recorded
 	// ones of a resumed run, then this process's), unmasked.
 	outputs  map[string]map[string]string
@@ -118,6 +120,11 @@ func newRunner(p *plan.Plan, opts Options) (*scheduler, error) {
 	}
 	if err := r.check(); err != nil {
 		return nil, err
+	}
+	for _, id := range order {
+		if n := nodeOf(p, id); n != nil && n.Tolerant() {
+			r.tolerant = true
+		}
 	}
 	r.logs = newLogBatcher(opts.Store, r.log, r.recordErr)
 	return r, nil
@@ -249,11 +256,7 @@ func (r *scheduler) visit(ctx context.Context, id string) (err error) {
 		}
 	}()
 	if !shown(n) {
-		t := r.now()
-		r.mu.Lock()
-		r.nodes[id] = &NodeResult{ID: id, Kind: string(n.Kind), Status: StatusSucceeded, Started: t, Finished: t}
-		r.mu.Unlock()
-		return nil
+		return r.stageDone(n)
 	}
 	if r.opts.Done[id] {
 		t := r.now()
@@ -374,6 +377,11 @@ func (r *scheduler) markDownstream(ctx context.Context, id, status, reason strin
 			continue
 		}
 		seen[d] = true
+		if n := nodeOf(r.p, d); n != nil && n.Tolerant() {
+			// It runs after failures; what follows it depends on its
+			// own result.
+			continue
+		}
 		if r.decide(ctx, d, status, reason) {
 			queue = append(queue, g.Dependents(d)...)
 		}

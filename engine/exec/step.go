@@ -16,6 +16,10 @@ import (
 
 // runStep runs a step node with its retries and records the outcome.
 func (r *scheduler) runStep(ctx context.Context, n *plan.Node) error {
+	if skip, reason := r.statusFalse(n); skip {
+		r.decide(ctx, n.ID, StatusSkipped, reason)
+		return nil
+	}
 	if skip, reason := r.whenFalse(n); skip {
 		r.decide(ctx, n.ID, StatusSkipped, reason)
 		return nil

@@ -71,6 +71,9 @@ type JSONStep struct {
 	// from, nearest first.
 	Matrix  []JSONMatrixValue `json:"matrix,omitempty"`
 	Extends []string          `json:"extends,omitempty"`
+	// RunsOn is "always" or "failure" for a step whose when uses
+	// always() or failure(); omitted for the default, success().
+	RunsOn string `json:"runs_on,omitempty"`
 }
 
 // JSONWhen is a step's condition.
@@ -155,6 +158,9 @@ func jsonStep(s *StepNode) *JSONStep {
 		When: JSONWhen{Value: v.When.Value, Known: v.When.Known, Source: v.When.Source, After: v.When.After, Display: whenText(v.When)},
 	}
 	js.Matrix, js.Extends = jsonOrigin(s)
+	if r := s.RunsOn(); r != dsl.RunOnSuccess {
+		js.RunsOn = r
+	}
 	if v.Run != nil {
 		t := jsonText(*v.Run)
 		js.Run = &t

@@ -36,6 +36,9 @@ func writeStepOrigin(w io.Writer, s *StepNode) {
 		}
 		field(w, "matrix", strings.Join(parts, ", ")+"  (step "+s.Def.Block+")")
 	}
+	if t := runsOnText(s); t != "" {
+		field(w, "runs", t)
+	}
 	if len(s.Def.Extends) > 0 {
 		chain := make([]string, len(s.Def.Extends))
 		for i, t := range s.Def.Extends {
