@@ -35,6 +35,13 @@ test "unit" {
   step "build-test" {
     run = "sh build_test.sh"
   }
+  # Runs once build-test has finished, also when it failed: prints the
+  # checks it wrote and removes the report.
+  step "report" {
+    needs = [step.build-test]
+    when  = always()
+    run   = "echo 'test report:'; cat dist/test-report.txt 2>/dev/null || echo '(no report written)'; rm -f dist/test-report.txt"
+  }
 }
 
 package "api" {
