@@ -28,6 +28,9 @@ type evaluator struct {
 	// when loading, for the steps that evaluated without any diagnostic.
 	// It is read-only after loading.
 	zeroSteps map[*Step]*StepValues
+	// outputKeys lists, by node ID, the output keys the config reads of
+	// each step; set when loading, read-only afterwards.
+	outputKeys map[string][]string
 }
 
 var (

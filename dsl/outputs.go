@@ -107,6 +107,7 @@ func (l *loader) checkOutputRefs() hcl.Diagnostics {
 				}
 				refs, d := l.outputRefs(s, expr)
 				for _, r := range refs {
+					l.eval.noteOutputKey(r.stage.Address()+"."+r.step, r.key)
 					if r.stage == s && before == nil {
 						before = stepClosure(byName, st)
 					}
@@ -256,16 +257,32 @@ func (l *loader) stageUpstream() map[*Stage]map[*Stage]bool {
 	return out
 }
 
+// noteOutputKey records that the config reads output key of the step
+// with node ID id.
+func (e *evaluator) noteOutputKey(id, key string) {
+	if e.outputKeys == nil {
+		e.outputKeys = map[string][]string{}
+	}
+	if !contains(e.outputKeys[id], key) {
+		e.outputKeys[id] = append(e.outputKeys[id], key)
+	}
+}
+
 // outputsContext returns a child of ctx holding step.* (the steps of
-// stage) and KIND.* (every stage) with the outputs known in outputs; the
-// outputs of a step not in it are unknown.
+// stage) and KIND.* (every stage) with the outputs known in outputs. The
+// outputs of a step not in it are unknown (it has not finished); a key
+// that a finished step did not write reads as "", as in GitHub Actions.
 func (c *Config) outputsContext(ctx *hcl.EvalContext, stage *Stage, outputs map[string]map[string]string) *hcl.EvalContext {
 	stepsOf := func(s *Stage) cty.Value {
 		attrs := make(map[string]cty.Value, len(s.Steps))
 		for _, st := range s.Steps {
 			out := cty.DynamicVal
-			if m, ok := outputs[s.Address()+"."+st.Name]; ok {
+			id := s.Address() + "." + st.Name
+			if m, ok := outputs[id]; ok {
 				vals := make(map[string]cty.Value, len(m))
+				for _, k := range c.eval.outputKeys[id] {
+					vals[k] = cty.StringVal("")
+				}
 				for k, v := range m {
 					vals[k] = cty.StringVal(v)
 				}

@@ -53,6 +53,13 @@ func removeOutputDir(dir string, log hclog.Logger) {
 func (r *scheduler) collectOutputs(ctx context.Context, n *plan.Node, dir string) error {
 	f, err := os.Open(filepath.Join(dir, runners.OutputFile))
 	if errors.Is(err, fs.ErrNotExist) {
+		// Finished without outputs: every key it is read for is "".
+		r.mu.Lock()
+		if r.outputs == nil {
+			r.outputs = map[string]map[string]string{}
+		}
+		r.outputs[n.ID] = map[string]string{}
+		r.mu.Unlock()
 		return nil
 	}
 	if err != nil {
@@ -96,6 +103,12 @@ func (r *scheduler) readOutputs(ctx context.Context) error {
 			return fmt.Errorf("exec: the recorded outputs of %s in run %s: %w", rec.NodeID, r.opts.RunID, err)
 		}
 		r.outputs[rec.NodeID] = out
+	}
+	// A step that succeeded before without writing outputs has none.
+	for id := range r.opts.Done {
+		if n := nodeOf(r.p, id); n != nil && n.Kind == plan.KindStep && r.outputs[id] == nil {
+			r.outputs[id] = map[string]string{}
+		}
 	}
 	return nil
 }

@@ -166,7 +166,14 @@ CREATE TABLE approver_groups (
 	name    {{text}} PRIMARY KEY,
 	members {{text}} NOT NULL
 )`},
-	{2, "step outputs", `
+	{2, "approval signatures", `
+ALTER TABLE approvals ADD COLUMN signed_payload {{text}} NOT NULL DEFAULT '';
+ALTER TABLE approvals ADD COLUMN signature {{text}} NOT NULL DEFAULT '';
+ALTER TABLE approvals ADD COLUMN key_fingerprint {{text}} NOT NULL DEFAULT '';
+ALTER TABLE audit ADD COLUMN signed_payload {{text}} NOT NULL DEFAULT '';
+ALTER TABLE audit ADD COLUMN signature {{text}} NOT NULL DEFAULT '';
+ALTER TABLE audit ADD COLUMN key_fingerprint {{text}} NOT NULL DEFAULT ''`},
+	{3, "step outputs", `
 CREATE TABLE step_outputs (
 	run_id  {{text}} NOT NULL REFERENCES runs (id),
 	node_id {{text}} NOT NULL,
@@ -228,6 +235,9 @@ func (s *Store) migrate(ctx context.Context) error {
 	})
 }
 
+// LatestVersion is the schema version this binary migrates to.
+func LatestVersion() int { return migrations[len(migrations)-1].version }
+
 // SchemaVersion returns the highest applied migration.
 func (s *Store) SchemaVersion(ctx context.Context) (int, error) {
 	var v int
@@ -236,6 +246,3 @@ func (s *Store) SchemaVersion(ctx context.Context) (int, error) {
 	}
 	return v, nil
 }
-
-// LatestSchema returns the schema version this binary migrates to.
-func LatestSchema() int { return migrations[len(migrations)-1].version }
