@@ -294,7 +294,13 @@ type Gate struct {
 	// one of the gate's approver groups accepts (see engine/signoff).
 	Signed      bool      `json:",omitempty"`
 	SignedRange hcl.Range `json:"-"`
-	DeclRange   hcl.Range
+	// When makes the gate conditional: when it is false for a release,
+	// the gate is not required (nil: always required). It may read
+	// release.*, git.* and var.*; evaluate it with Config.EvalGateWhen.
+	When      hcl.Expression `json:"-"`
+	DeclRange hcl.Range
+
+	cfg *Config // the config that declared the gate, for EvalGateWhen
 }
 
 // Notify is a notify block.

@@ -36,7 +36,7 @@ type evaluator struct {
 var (
 	gitAttrs     = []string{"author", "branch", "commit_count", "sha", "short_sha", "tag"}
 	runAttrs     = []string{"id"}
-	releaseAttrs = []string{"artifacts", "images", "version"}
+	releaseAttrs = []string{"artifacts", "branch", "commit", "images", "version"}
 	namespaces   = []string{"git", "local", "matrix", "release", "run", "var"}
 )
 
@@ -86,10 +86,17 @@ func (e *evaluator) runtimeContext(scope Scope) *hcl.EvalContext {
 		runID = cty.StringVal(scope.RunID)
 	}
 	version := cty.UnknownVal(cty.String)
+	branch, commit := cty.UnknownVal(cty.String), cty.UnknownVal(cty.String)
 	var arts, imgs map[string]string
 	if r := scope.Release; r != nil {
 		if r.Version != "" {
 			version = cty.StringVal(r.Version)
+		}
+		if r.Branch != "" {
+			branch = cty.StringVal(r.Branch)
+		}
+		if r.Commit != "" {
+			commit = cty.StringVal(r.Commit)
 		}
 		arts, imgs = r.Artifacts, r.Images
 	}
@@ -97,6 +104,8 @@ func (e *evaluator) runtimeContext(scope Scope) *hcl.EvalContext {
 		"run": cty.ObjectVal(map[string]cty.Value{"id": runID}),
 		"release": cty.ObjectVal(map[string]cty.Value{
 			"version":   version,
+			"branch":    branch,
+			"commit":    commit,
 			"artifacts": namedStrings(e.artifacts, arts),
 			"images":    namedStrings(e.images, imgs),
 		}),

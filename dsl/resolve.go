@@ -269,6 +269,7 @@ func (l *loader) checkRuntimeExprs() hcl.Diagnostics {
 			}
 		}
 	}
+	diags = append(diags, l.checkGateWhens()...)
 	for _, n := range cfg.Notifies {
 		if n.Webhook != nil {
 			_, d := l.eval.text(n.Webhook, ctx, "webhook")

@@ -256,6 +256,7 @@ var gateBlockSchema = &hcl.BodySchema{
 		{Name: "prevent_self_approval"},
 		{Name: "timeout"},
 		{Name: "wait"},
+		{Name: "when"},
 		{Name: "signed"},
 	},
 }
@@ -301,6 +302,9 @@ func (l *loader) decodeGateBlock(b *hcl.Block) (*Gate, hcl.Diagnostics) {
 	}
 	if a, ok := content.Attributes["wait"]; ok {
 		diags = append(diags, l.duration(a, &g.Wait, true)...)
+	}
+	if a, ok := content.Attributes["when"]; ok {
+		g.When = a.Expr
 	}
 	if a, ok := content.Attributes["signed"]; ok {
 		diags = append(diags, l.staticBool(a, &g.Signed)...)

@@ -17,6 +17,10 @@ type Scope struct {
 // ReleaseValues are the release.* values.
 type ReleaseValues struct {
 	Version string // "" while unknown (before the version is computed)
+	// Branch and Commit are the branch and commit the release is built
+	// from; "" while unknown.
+	Branch string
+	Commit string
 	// Artifacts maps artifact name to its path in the artifact store; nil
 	// while unknown (before every package stage has succeeded).
 	Artifacts map[string]string

@@ -224,6 +224,9 @@ func (h *dryHandler) RunNode(_ context.Context, n *plan.Node) error {
 		return nil
 	}
 	g := n.Gate
+	if g.When != nil && g.When.Known && !g.When.Value {
+		return fmt.Errorf("%w: gate %s not required: its when (%s) is false", exec.ErrNotRequired, g.Name, g.When.Source)
+	}
 	h.mu.Lock()
 	h.gates = append(h.gates, GateWait{Environment: g.Environment, Gate: g.Name, Approvers: g.Approvers})
 	h.mu.Unlock()

@@ -92,7 +92,7 @@ func (s *session) setRelease(r *state.Release) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.rel = r
-	vals := &dsl.ReleaseValues{Version: r.Version, Artifacts: map[string]string{}, Images: map[string]string{}}
+	vals := &dsl.ReleaseValues{Version: r.Version, Branch: r.Branch, Commit: r.Commit, Artifacts: map[string]string{}, Images: map[string]string{}}
 	for _, a := range r.Artifacts {
 		if s.e.cas != nil {
 			vals.Artifacts[a.Name] = s.e.cas.Path(a.SHA256)

@@ -194,7 +194,7 @@ func (e *Engine) prepare(res *loader.Result, runID string, rec *recorded) (*sess
 				rec.Version += "-dirty"
 			}
 		}
-		s.scope = dsl.Scope{RunID: runID, Release: &dsl.ReleaseValues{Version: rec.Version}}
+		s.scope = dsl.Scope{RunID: runID, Release: &dsl.ReleaseValues{Version: rec.Version, Branch: cfg.Git.Branch, Commit: cfg.Git.SHA}}
 	}
 	if rec.Environment != "" {
 		cfg = environmentOnly(cfg, rec.Environment, rec.Kind == "rollback")

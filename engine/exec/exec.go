@@ -61,6 +61,10 @@ var (
 	// ErrUnknownValue reports a step value that is not known yet when the
 	// step is about to run (a release.* value before the release exists).
 	ErrUnknownValue = errors.New("value not known yet")
+	// ErrNotRequired may be wrapped by a Handler error to say that the
+	// node (a conditional gate) does not apply: it succeeds, with the
+	// error's text as its reason, and its dependents go on.
+	ErrNotRequired = errors.New("not required")
 	// ErrNoRunner reports a step whose runner is not configured.
 	ErrNoRunner = errors.New("no runner for step")
 	// ErrMissingSecret reports a step that lists a secret whose value was

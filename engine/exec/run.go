@@ -293,6 +293,9 @@ func (r *scheduler) runHandler(ctx context.Context, n *plan.Node) error {
 	switch {
 	case err == nil:
 		nr.Status = StatusSucceeded
+	case errors.Is(err, ErrNotRequired):
+		nr.Status, nr.Reason = StatusSucceeded, r.masker.String(err.Error())
+		err = nil
 	case errors.Is(err, ErrStop):
 		nr.Status, nr.Reason = StatusStopped, r.masker.String(err.Error())
 	case ctx.Err() != nil:

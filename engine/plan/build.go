@@ -236,6 +236,7 @@ func (b *builder) addEnvironment(s *dsl.Stage) {
 			b.add(&Node{ID: id, Kind: KindGate, Stage: addr, StageKind: s.Kind, StageDef: s, Gate: &GateNode{
 				Environment: s.Name, Name: g.Name, Approvers: g.Approvers,
 				PreventSelfApproval: g.PreventSelfApproval, Timeout: g.Timeout, Wait: g.Wait, Signed: g.Signed,
+				When: b.gateWhen(g), Def: g,
 			}}, g.DeclRange)
 			b.connect(id, addr)
 			env.Gates = append(env.Gates, id)

@@ -94,6 +94,9 @@ type JSONGate struct {
 	TimeoutSeconds      float64  `json:"timeout_seconds"`
 	WaitSeconds         float64  `json:"wait_seconds"`
 	Signed              bool     `json:"signed,omitempty"`
+	// When is the gate's condition; omitted for a gate that is always
+	// required.
+	When *JSONWhen `json:"when,omitempty"`
 }
 
 // JSONRelease is what the release will carry.
@@ -142,6 +145,9 @@ func (p *Plan) JSON() *JSON {
 			g := n.Gate
 			jn.Gate = &JSONGate{Environment: g.Environment, Name: g.Name, Approvers: g.Approvers,
 				PreventSelfApproval: g.PreventSelfApproval, TimeoutSeconds: g.Timeout.Seconds(), WaitSeconds: g.Wait.Seconds(), Signed: g.Signed}
+			if w := g.When; w != nil {
+				jn.Gate.When = &JSONWhen{Value: w.Value, Known: w.Known, Source: w.Source, After: w.After, Display: gateWhenText(*w)}
+			}
 		case KindRelease:
 			jn.Release = jsonRelease(n.Release)
 		}

@@ -233,6 +233,9 @@ func (p *Plan) writeGate(w io.Writer, g *GateNode) {
 		}
 	}
 	field(w, "approvers", strings.Join(approvers, ", "))
+	if g.When != nil {
+		field(w, "when", gateWhenText(*g.When))
+	}
 	self := "allowed"
 	if g.PreventSelfApproval {
 		self = "prevented"
