@@ -280,6 +280,7 @@ func (d *differ) compareGates(b, h *dsl.Stage) {
 			d.field(o, "signed", strconv.FormatBool(bGate.Signed), strconv.FormatBool(hGate.Signed))
 			d.field(o, "timeout", dsl.FormatDuration(bGate.Timeout, "never"), dsl.FormatDuration(hGate.Timeout, "never"))
 			d.field(o, "wait", dsl.FormatDuration(bGate.Wait, "none"), dsl.FormatDuration(hGate.Wait, "none"))
+			d.field(o, "when", gateWhenSource(d.base, bGate), gateWhenSource(d.head, hGate))
 		}
 	}
 }

@@ -44,6 +44,7 @@ func (d *differ) gateRisks(b, h *dsl.Stage) {
 			continue
 		}
 		d.approverRisks(o, env, bGate, hGate)
+		d.gateWhenRisk(o, env, bGate, hGate)
 		if bGate.Signed && !hGate.Signed {
 			d.risk(o, High, fmt.Sprintf("Gate %q of environment %s no longer requires signed approvals: anyone who can run `pipeline approve` can approve a deployment to %s in an approver's name.", bGate.Name, env, env))
 		}
@@ -406,4 +407,29 @@ func viaTemplate(s *dsl.Step, attr string) string {
 		return fmt.Sprintf(" It comes from template.%s, which the step extends.", t)
 	}
 	return ""
+}
+
+// gateWhenSource is the source text of a gate's when, or "(always
+// required)" for a gate without one.
+func gateWhenSource(c *dsl.Config, g *dsl.Gate) string {
+	if g.When == nil {
+		return "(always required)"
+	}
+	w, _ := c.EvalGateWhen(g, dsl.Scope{})
+	return w.Source
+}
+
+// gateWhenRisk reports a gate made conditional, or whose condition
+// changed: the releases for which it is false deploy without a person.
+func (d *differ) gateWhenRisk(o object, env string, b, h *dsl.Gate) {
+	bs, hs := gateWhenSource(d.base, b), gateWhenSource(d.head, h)
+	switch {
+	case h.When == nil || bs == hs:
+	case b.When == nil:
+		d.risk(o, High, fmt.Sprintf("Gate %q of environment %s is now conditional (when = %s): a release for which the condition is false deploys to %s without waiting for a person.",
+			b.Name, env, hs, env))
+	default:
+		d.risk(o, Medium, fmt.Sprintf("Gate %q of environment %s now applies when %s instead of when %s: check that it still holds every release it should.",
+			b.Name, env, hs, bs))
+	}
 }
