@@ -31,12 +31,16 @@ type evaluator struct {
 	// outputKeys lists, by node ID, the output keys the config reads of
 	// each step; set when loading, read-only afterwards.
 	outputKeys map[string][]string
+	// packageSteps lists the names of the steps of package stages, sorted;
+	// releaseKeys the keys read of each as release.outputs.STEP.KEY.
+	packageSteps []string
+	releaseKeys  map[string][]string
 }
 
 var (
 	gitAttrs     = []string{"author", "branch", "commit_count", "sha", "short_sha", "tag"}
 	runAttrs     = []string{"id"}
-	releaseAttrs = []string{"artifacts", "branch", "commit", "images", "version"}
+	releaseAttrs = []string{"artifacts", "branch", "commit", "images", "outputs", "version"}
 	namespaces   = []string{"git", "local", "matrix", "release", "run", "var"}
 )
 
@@ -106,6 +110,7 @@ func (e *evaluator) runtimeContext(scope Scope) *hcl.EvalContext {
 			"version":   version,
 			"branch":    branch,
 			"commit":    commit,
+			"outputs":   e.releaseOutputs(scope.Release),
 			"artifacts": namedStrings(e.artifacts, arts),
 			"images":    namedStrings(e.images, imgs),
 		}),
@@ -128,7 +133,7 @@ func (e *evaluator) source(expr hcl.Expression) string {
 func after(expr hcl.Expression) string {
 	for _, tr := range expr.Variables() {
 		if tr.RootName() == "release" && len(tr) > 1 {
-			if n, ok := traversalStep(tr[1]); ok && (n == "artifacts" || n == "images") {
+			if n, ok := traversalStep(tr[1]); ok && (n == "artifacts" || n == "images" || n == "outputs") {
 				return "package"
 			}
 		}

@@ -232,6 +232,9 @@ func (e *evaluator) checkTraversal(tr hcl.Traversal, attr string, runtime bool, 
 		if d := attrDiag("release", releaseAttrs); d != nil {
 			return d
 		}
+		if name == "outputs" {
+			return e.checkReleaseOutput(tr)
+		}
 		if len(tr) > 2 && (name == "artifacts" || name == "images") {
 			item, ok := traversalStep(tr[2])
 			list, what, block := e.artifacts, "Artifact", "artifact"

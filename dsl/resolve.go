@@ -53,6 +53,7 @@ func (l *loader) resolve() hcl.Diagnostics {
 	diags = append(diags, l.stageCycles(index)...)
 	diags = append(diags, l.requiresCycles()...)
 	diags = append(diags, l.checkOutputRefs()...)
+	l.declarePackageSteps()
 	return diags
 }
 

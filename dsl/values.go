@@ -26,6 +26,9 @@ type ReleaseValues struct {
 	Artifacts map[string]string
 	// Images maps image name to its image ID; nil while unknown.
 	Images map[string]string
+	// Outputs holds the outputs of the release's package steps by step
+	// name (release.outputs.STEP.KEY); nil while unknown.
+	Outputs map[string]map[string]string
 }
 
 // Text is an evaluated string. When Known is false, Value is empty and the

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/pipeline-cd/pipeline/dsl"
+	"github.com/pipeline-cd/pipeline/engine/outputs"
 	"github.com/pipeline-cd/pipeline/engine/plan"
 	"github.com/pipeline-cd/pipeline/engine/release"
 	"github.com/pipeline-cd/pipeline/engine/state"
@@ -44,6 +45,11 @@ func (s *session) createRelease(ctx context.Context, n *plan.Node) error {
 		}
 		r.Images = append(r.Images, img)
 	}
+	out, err := s.packageOutputs(ctx)
+	if err != nil {
+		return err
+	}
+	r.Outputs = out
 	r.Digest = release.Digest(r)
 	r.CreatedAt = e.now()
 	if err := e.store.CreateRelease(ctx, r); err != nil {
@@ -100,6 +106,11 @@ func (s *session) setRelease(r *state.Release) {
 	}
 	for _, im := range r.Images {
 		vals.Images[im.Name] = im.ID
+	}
+	if out, err := outputs.DecodeRelease(r.Outputs); err != nil {
+		s.e.logger.Warn("the release's outputs cannot be read; release.outputs stays unknown", "release", r.Version, "error", err)
+	} else {
+		vals.Outputs = out
 	}
 	s.scope.Release = vals
 }

@@ -62,3 +62,21 @@ func TestEncodeDecode(t *testing.T) {
 		t.Errorf("Decode(version 2) error = %v; want ErrInvalid", err)
 	}
 }
+
+func TestEncodeDecodeRelease(t *testing.T) {
+	in := map[string]map[string]string{"stamp": {"sha": "abc"}, "bundle": {"size": "12", "notes": "a\nb"}}
+	b := EncodeRelease(in)
+	if got, want := string(b), `{"version":1,"steps":[{"step":"bundle","outputs":[{"key":"notes","value":"a\nb"},{"key":"size","value":"12"}]},{"step":"stamp","outputs":[{"key":"sha","value":"abc"}]}]}`; got != want {
+		t.Errorf("EncodeRelease = %s; want %s", got, want)
+	}
+	got, err := DecodeRelease(b)
+	if err != nil || !cmp.Equal(got, in) {
+		t.Errorf("DecodeRelease(EncodeRelease(%v)) = %v, %v; want the same", in, got, err)
+	}
+	if EncodeRelease(nil) != nil {
+		t.Errorf("EncodeRelease(nil) is not nil")
+	}
+	if got, err := DecodeRelease(nil); err != nil || len(got) != 0 {
+		t.Errorf("DecodeRelease(nil) = %v, %v; want empty", got, err)
+	}
+}

@@ -160,6 +160,11 @@ type Release struct {
 	RunID     string
 	Artifacts []Artifact
 	Images    []Image
+	// Outputs is the outputs of the release's package steps in the
+	// versioned form of package engine/outputs (masked); nil when they
+	// wrote none. Environments read them as release.outputs.STEP.KEY, on
+	// rollback too.
+	Outputs   []byte
 	CreatedAt time.Time
 }
 

@@ -42,3 +42,18 @@ test "t" {
     run     = "echo ${test.nope.step.x.outputs.y}" # ERROR: Reference to Undeclared Stage
   }
 }
+
+package "p" {
+  step "bundle" {
+    run = "true"
+  }
+}
+
+environment "e" {
+  step "typo" {
+    run = "echo ${release.outputs.bundel.x}" # ERROR: Reference to Undeclared Step
+  }
+  step "short" {
+    run = "echo ${release.outputs.bundle}" # ERROR: Invalid Output Reference
+  }
+}

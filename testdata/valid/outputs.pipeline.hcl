@@ -26,3 +26,15 @@ environment "beta" {
     run = "deploy ${build.webapp.step.describe.outputs.sha}"
   }
 }
+
+package "app" {
+  step "bundle" {
+    run = "echo digest=sha256:abc >> \"$PIPELINE_OUTPUT\""
+  }
+}
+
+environment "production" {
+  step "rollout" {
+    run = "deploy ${release.outputs.bundle.digest}"
+  }
+}

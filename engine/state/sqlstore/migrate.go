@@ -179,6 +179,10 @@ CREATE TABLE step_outputs (
 	node_id {{text}} NOT NULL,
 	data    {{blob}} NOT NULL,
 	PRIMARY KEY (run_id, node_id)
+);
+CREATE TABLE release_outputs (
+	release_id {{text}} PRIMARY KEY REFERENCES releases (id),
+	data       {{blob}} NOT NULL
 )`},
 }
 
