@@ -35,6 +35,8 @@ type evaluator struct {
 	// releaseKeys the keys read of each as release.outputs.STEP.KEY.
 	packageSteps []string
 	releaseKeys  map[string][]string
+	// envRead is what env() reads (see Config.HideEnv).
+	envRead *envAccess
 }
 
 var (

@@ -18,6 +18,7 @@ import (
 	"github.com/pipeline-cd/pipeline/engine/plan"
 	"github.com/pipeline-cd/pipeline/engine/rules"
 	"github.com/pipeline-cd/pipeline/engine/state"
+	"github.com/pipeline-cd/pipeline/engine/trust"
 	"github.com/pipeline-cd/pipeline/runners"
 )
 
@@ -32,6 +33,15 @@ type session struct {
 	plan    *plan.Plan
 	run     *state.Run
 	trusted map[string]rules.Env
+	// tr is what the trusted ref says about the change (see applyTrusted).
+	tr *trust.Result
+	// fresh lists the environments left out because the trusted ref
+	// does not define them (see leaveOutFresh).
+	fresh []string
+	// branchWhy, when set, says why the run's branch is unknown (a CI
+	// variable's claim that could not be proven); branches rules refuse
+	// the release and say so.
+	branchWhy string
 	// untrusted, when set, is why the run has no trusted protection rules:
 	// its environments are refused (see applyTrusted).
 	untrusted error
