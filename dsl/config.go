@@ -53,6 +53,8 @@ type Config struct {
 	// Templates holds the template blocks by name. Their attributes are
 	// already merged into the steps that extend them.
 	Templates map[string]*Template
+	// Freezes lists the freeze blocks in declaration order.
+	Freezes []*Freeze
 	// Stages lists every build, test, package and environment block in
 	// declaration order (file names sorted, then position in file).
 	Stages   []*Stage

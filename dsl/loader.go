@@ -31,6 +31,7 @@ var fileSchema = &hcl.BodySchema{
 		{Type: "artifact", LabelNames: []string{"name"}},
 		{Type: "image", LabelNames: []string{"name"}},
 		{Type: "template", LabelNames: []string{"name"}},
+		{Type: "freeze", LabelNames: []string{"name"}},
 	},
 }
 
@@ -247,6 +248,12 @@ func (l *loader) decodeTopBlock(b *hcl.Block) hcl.Diagnostics {
 		diags = append(diags, d...)
 		if l.unique("group", g.Name, b, &diags) {
 			l.cfg.Groups[g.Name] = g
+		}
+	case "freeze":
+		f, d := l.decodeFreezeBlock(b)
+		diags = append(diags, d...)
+		if l.unique("freeze", f.Name, b, &diags) {
+			l.cfg.Freezes = append(l.cfg.Freezes, f)
 		}
 	case "notify":
 		n, d := l.decodeNotifyBlock(b)

@@ -54,6 +54,7 @@ func (l *loader) resolve() hcl.Diagnostics {
 	diags = append(diags, l.stageCycles(index)...)
 	diags = append(diags, l.requiresCycles()...)
 	diags = append(diags, l.checkOutputRefs()...)
+	diags = append(diags, l.resolveFreezes(envNames)...)
 	l.declarePackageSteps()
 	return diags
 }
