@@ -47,6 +47,9 @@ type RunRequest struct {
 	// rules refuse it. Without it such a run builds and tests, but its
 	// release node and environments fail with ErrDirtyTree.
 	AllowDirty bool
+	// OverrideFreeze deploys into environments under a freeze when the
+	// acting identity approves one of their gates (audited).
+	OverrideFreeze bool
 }
 
 // RunInfo describes a run that is about to execute.
@@ -105,6 +108,9 @@ type recorded struct {
 	// variable named one (dsl.GitInfo.BranchUnproven), so that a resumed
 	// run's branches rules say it again.
 	BranchUnproven string `json:"branch_unproven,omitempty"`
+	// OverrideFreeze records --override-freeze: an approver deploys into
+	// a frozen environment anyway (see checkFreeze).
+	OverrideFreeze bool `json:"override_freeze,omitempty"`
 }
 
 // Run plans and executes the pipeline of req.Config and records it. It
@@ -147,7 +153,7 @@ func (e *Engine) begin(req RunRequest, id string) (*session, []string, error) {
 	}
 	rec := recorded{Dir: req.Config.AbsDir, Ref: req.Config.Config.Source.Ref, Vars: req.Vars, Only: req.Only,
 		Skip: req.Skip, Until: req.Until, Parallelism: req.Parallelism, FailFast: req.FailFast,
-		Runner: req.Runner, TrustedRef: req.TrustedRef, GitBranch: req.Config.Config.Git.Branch}
+		Runner: req.Runner, TrustedRef: req.TrustedRef, GitBranch: req.Config.Config.Git.Branch, OverrideFreeze: req.OverrideFreeze}
 	dirty, err := treeDirty(req.Config)
 	if err != nil {
 		return nil, nil, err

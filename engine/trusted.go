@@ -44,6 +44,8 @@ func (s *session) applyTrusted() ([]string, error) {
 		return s.refuseEnvironments(tr.Refused)
 	}
 	rules.Apply(s.cfg, tr.Config)
+	// Freezes, like gates, are the trusted ref's: a branch cannot lift one.
+	s.cfg.Freezes = tr.Config.Freezes
 	s.trusted = rules.FromConfig(s.cfg)
 	for name, env := range rules.FromConfig(tr.Config) {
 		s.trusted[name] = env // keep the full trusted requires for history checks
@@ -225,6 +227,9 @@ func (s *session) deployNode(ctx context.Context, n *plan.Node) error {
 		return err
 	}
 	if err := s.checkOutdated(ctx, n.Env.Name); err != nil {
+		return err
+	}
+	if err := s.checkFreeze(ctx, n.Env.Name); err != nil {
 		return err
 	}
 	return s.startEnvironment(ctx, n)

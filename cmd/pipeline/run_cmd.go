@@ -20,7 +20,7 @@ func init() {
 func newRunCommand(g *globals) *cobra.Command {
 	var sel selection
 	var rf runnerFlags
-	var dryRun, failFast, allowDirty bool
+	var dryRun, failFast, allowDirty, overrideFreeze bool
 	var parallelism int
 	cmd := &cobra.Command{
 		Use:   "run",
@@ -88,7 +88,7 @@ recording anything.
 			defer closeAll()
 			req := engine.RunRequest{Config: res, Vars: varArgsOf(g), Only: sel.only, Skip: sel.skip, Until: sel.until,
 				Parallelism: parallelism, FailFast: failFast, Runner: rf.runner, Wait: rf.wait, WaitLock: rf.waitLock,
-				TrustedRef: rf.trustedRef, Started: g.printStarted, AllowDirty: allowDirty}
+				TrustedRef: rf.trustedRef, Started: g.printStarted, AllowDirty: allowDirty, OverrideFreeze: overrideFreeze}
 			if dryRun {
 				fmt.Fprintf(g.stdout, "dry run of %s: nothing runs, nothing is recorded\n", res.Config.Pipeline.Name)
 				out, err := eng.DryRun(ctx, req)
@@ -119,6 +119,7 @@ recording anything.
 	f.BoolVar(&dryRun, "dry-run", false, "walk the plan as a run would (the trusted ref's rules applied), evaluate when conditions and print what would run, without Docker or the state store; exits with the code the run would")
 	f.IntVar(&parallelism, "parallelism", runtime.NumCPU(), "run at most `N` steps at once")
 	f.BoolVar(&failFast, "fail-fast", false, "stop every running step as soon as one fails")
+	f.BoolVar(&overrideFreeze, "override-freeze", false, overrideFreezeHelp)
 	f.BoolVar(&allowDirty, "allow-dirty", false, "create a release from a working tree with modified tracked files: its version gets a -dirty suffix and it records no branch, so branches rules refuse it")
 	return cmd
 }
