@@ -46,6 +46,7 @@ func (d *differ) compare() {
 	d.compareGroups()
 	d.compareStages()
 	d.compareNotifies()
+	d.compareFreezes()
 }
 
 func (d *differ) comparePipeline() {

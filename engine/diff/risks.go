@@ -27,6 +27,7 @@ func (d *differ) findRisks() {
 		d.stepRisks(b, h)
 	}
 	d.groupRisks()
+	d.freezeRisks()
 	d.defaultImageRisk()
 	d.secretScopeRisks()
 }
