@@ -14,6 +14,7 @@ import (
 	"github.com/pipeline-cd/pipeline/dsl"
 	"github.com/pipeline-cd/pipeline/dsl/loader"
 	"github.com/pipeline-cd/pipeline/engine/exec"
+	"github.com/pipeline-cd/pipeline/engine/mask"
 	"github.com/pipeline-cd/pipeline/engine/notify"
 	"github.com/pipeline-cd/pipeline/engine/plan"
 	"github.com/pipeline-cd/pipeline/engine/rules"
@@ -100,7 +101,7 @@ func (s *session) execute(ctx context.Context, done map[string]bool, warnings []
 	e.cleanupContainers(ctx)
 	res, err := exec.Run(ctx, s.plan, exec.Options{
 		Parallelism: s.rec.Parallelism, FailFast: s.rec.FailFast,
-		Runner: def, Runners: e.opts.Runners, Workspace: s.res.AbsDir, Secrets: s.secrets(),
+		Runner: def, Runners: e.opts.Runners, Workspace: s.res.AbsDir, Secrets: s.secrets(), Sensitive: s.cfg.SensitiveValues(),
 		Store: e.store, RunID: s.run.ID, Done: done, Resolve: s.resolve, Handler: s,
 		Output: &settleSink{next: e.opts.Output, s: s}, Clock: e.opts.Clock, Logger: e.logger.Named("exec"),
 	})
@@ -140,10 +141,16 @@ func (s *session) abort(ctx context.Context, err error) error {
 // environment; missing ones are left out (exec refuses steps that list them).
 func (s *session) secrets() map[string]string {
 	out := map[string]string{}
+	var values []string
 	for name, sec := range s.cfg.Secrets {
 		if v, ok := s.e.opts.Getenv(sec.Env); ok {
 			out[name] = v
+			values = append(values, v)
 		}
+	}
+	// Whatever a step receives, the store masks too.
+	if s.e.masks != nil {
+		s.e.masks.Add(mask.Set{Values: values})
 	}
 	return out
 }

@@ -45,7 +45,9 @@ func (s *session) applyTrusted() ([]string, error) {
 	}
 	rules.Apply(s.cfg, tr.Config)
 	// Freezes, like gates, are the trusted ref's: a branch cannot lift one.
-	s.cfg.Freezes = tr.Config.Freezes
+	if tr.Config != nil {
+		s.cfg.Freezes = tr.Config.Freezes
+	}
 	s.trusted = rules.FromConfig(s.cfg)
 	for name, env := range rules.FromConfig(tr.Config) {
 		s.trusted[name] = env // keep the full trusted requires for history checks
