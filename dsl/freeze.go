@@ -48,18 +48,9 @@ func (l *loader) decodeFreezeBlock(b *hcl.Block) (*Freeze, hcl.Diagnostics) {
 	content, d := b.Body.Content(freezeBlockSchema)
 	diags = append(diags, d...)
 	if a, ok := content.Attributes["environments"]; ok {
-		refs, d := decodeAddressList(a, "environment addresses like environment.production")
+		refs, d := envRefs(a)
 		diags = append(diags, d...)
 		for _, r := range refs {
-			if r.Kind != string(KindEnvironment) {
-				diags = append(diags, &hcl.Diagnostic{
-					Severity: hcl.DiagError,
-					Summary:  "Invalid Reference",
-					Detail:   fmt.Sprintf("A freeze covers environments, like environment.production; %s.%s is not an environment.", r.Kind, r.Name),
-					Subject:  r.Range.Ptr(),
-				})
-				continue
-			}
 			f.Environments = append(f.Environments, r.Name)
 			f.envRanges = append(f.envRanges, r.Range)
 		}
@@ -111,6 +102,26 @@ func (l *loader) decodeFreezeBlock(b *hcl.Block) (*Freeze, hcl.Diagnostics) {
 		})
 	}
 	return f, diags
+}
+
+// envRefs decodes a list of environment references such as requires =
+// [environment.beta]; any other reference is an error.
+func envRefs(a *hcl.Attribute) ([]addressRef, hcl.Diagnostics) {
+	refs, diags := decodeAddressList(a, "environment addresses like environment.beta")
+	var out []addressRef
+	for _, r := range refs {
+		if r.Kind != string(KindEnvironment) {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Invalid Reference",
+				Detail:   fmt.Sprintf("%s must name environments, like environment.beta; %s.%s is not an environment.", a.Name, r.Kind, r.Name),
+				Subject:  r.Range.Ptr(),
+			})
+			continue
+		}
+		out = append(out, r)
+	}
+	return out, diags
 }
 
 // resolveFreezes checks that every environment a freeze names exists.

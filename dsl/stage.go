@@ -86,18 +86,9 @@ func (l *loader) decodeStageBlock(b *hcl.Block) (*Stage, hcl.Diagnostics) {
 		if !isEnv {
 			diags = append(diags, onlyInEnvironment(a.NameRange, "requires", "a promotion rule"))
 		} else {
-			refs, d := decodeAddressList(a, "environment addresses like environment.beta")
+			refs, d := envRefs(a)
 			diags = append(diags, d...)
 			for _, r := range refs {
-				if r.Kind != string(KindEnvironment) {
-					diags = append(diags, &hcl.Diagnostic{
-						Severity: hcl.DiagError,
-						Summary:  "Invalid Reference",
-						Detail:   fmt.Sprintf("requires must name environments, like environment.beta; %s.%s is not an environment.", r.Kind, r.Name),
-						Subject:  r.Range.Ptr(),
-					})
-					continue
-				}
 				s.Requires = append(s.Requires, r.Name)
 				l.refRanges[refKey{s, nil, "requires", len(s.Requires) - 1}] = r.Range
 			}
