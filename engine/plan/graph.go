@@ -34,6 +34,9 @@ func label(n *Node) string {
 		if r := n.Step.RunsOn(); r != dsl.RunOnSuccess {
 			return n.Step.Name + " (" + r + ")" // always() or failure()
 		}
+		if n.Step.Shared {
+			return n.Step.Name + " (shared)"
+		}
 		return n.Step.Name
 	case KindGate:
 		if n.Gate.When != nil {

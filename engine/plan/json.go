@@ -74,6 +74,9 @@ type JSONStep struct {
 	// RunsOn is "always" or "failure" for a step whose when uses
 	// always() or failure(); omitted for the default, success().
 	RunsOn string `json:"runs_on,omitempty"`
+	// Container is "shared" for a step that runs as an exec in its
+	// stage's shared container, else empty.
+	Container string `json:"container,omitempty"`
 }
 
 // JSONWhen is a step's condition.
@@ -167,6 +170,9 @@ func jsonStep(s *StepNode) *JSONStep {
 	js.Matrix, js.Extends = jsonOrigin(s)
 	if r := s.RunsOn(); r != dsl.RunOnSuccess {
 		js.RunsOn = r
+	}
+	if s.Shared {
+		js.Container = "shared"
 	}
 	if v.Run != nil {
 		t := jsonText(*v.Run)

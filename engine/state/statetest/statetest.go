@@ -30,6 +30,7 @@ func Run(t *testing.T, open func(t *testing.T) state.Store) {
 		{"Nodes", testNodes},
 		{"Logs", testLogs},
 		{"Outputs", testOutputs},
+		{"StreamLogs", testStreamLogs},
 		{"Releases", testReleases},
 		{"DuplicateRelease", testDuplicateRelease},
 		{"ConcurrentDuplicateRelease", testConcurrentDuplicateRelease},
