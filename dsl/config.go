@@ -50,6 +50,11 @@ type Config struct {
 	Locals    map[string]*Local
 	Secrets   map[string]*Secret
 	Groups    map[string]*Group
+	// Templates holds the template blocks by name. Their attributes are
+	// already merged into the steps that extend them.
+	Templates map[string]*Template
+	// Freezes lists the freeze blocks in declaration order.
+	Freezes []*Freeze
 	// Stages lists every build, test, package and environment block in
 	// declaration order (file names sorted, then position in file).
 	Stages   []*Stage
@@ -272,6 +277,9 @@ type Step struct {
 	Env     hcl.Expression // map(string); nil when absent
 	Workdir hcl.Expression // string; nil when absent
 	When    hcl.Expression // bool; nil means always
+	// RunsOn is the status function of When: RunOnSuccess (the default:
+	// every dependency succeeded), RunAlways or RunOnFailure.
+	RunsOn string
 
 	// Static attributes, evaluated at load time with var.*, local.* and git.*.
 	Secrets    []string // names of secret blocks
@@ -306,6 +314,27 @@ type Step struct {
 	// mounted and the step runs in its image's WORKDIR.
 	NoWorkspace bool
 
+	// Block is the name of the step block. It equals Name except for a
+	// combination of a matrix step, whose Name is Block followed by its
+	// values: "go-test[go=1.26,arch=amd64]".
+	Block string
+	// Matrix holds the values of this combination of a matrix step, keys
+	// in declaration order; nil for a step without a matrix. Expressions
+	// of the step read them as matrix.KEY.
+	Matrix []MatrixValue
+	// Extends lists the templates the step takes attributes from, the one
+	// it names first and then the ones that template extends; nil when it
+	// extends none.
+	Extends []string
+	// Inherited maps each attribute the step takes from a template (and
+	// does not set itself) to the template that sets it; nil without
+	// extends. An env map both set is not in it.
+	Inherited map[string]string
+
+	// readsOutputs is true when an expression of the step reads the
+	// outputs of another step; set when loading.
+	readsOutputs bool
+
 	DeclRange hcl.Range
 }
 
@@ -322,6 +351,12 @@ type StepImage struct {
 	// Args are the build args (ARG in the Dockerfile).
 	Args      map[string]string
 	DeclRange hcl.Range
+}
+
+// MatrixValue is one key of a matrix combination.
+type MatrixValue struct {
+	Key   string
+	Value string
 }
 
 // Artifact is an artifact block of a package stage.
@@ -352,7 +387,13 @@ type Gate struct {
 	// one of the gate's approver groups accepts (see engine/signoff).
 	Signed      bool      `json:",omitempty"`
 	SignedRange hcl.Range `json:"-"`
-	DeclRange   hcl.Range
+	// When makes the gate conditional: when it is false for a release,
+	// the gate is not required (nil: always required). It may read
+	// release.*, git.* and var.*; evaluate it with Config.EvalGateWhen.
+	When      hcl.Expression `json:"-"`
+	DeclRange hcl.Range
+
+	cfg *Config // the config that declared the gate, for EvalGateWhen
 }
 
 // Notify is a notify block.

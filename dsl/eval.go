@@ -28,6 +28,13 @@ type evaluator struct {
 	// when loading, for the steps that evaluated without any diagnostic.
 	// It is read-only after loading.
 	zeroSteps map[*Step]*StepValues
+	// outputKeys lists, by node ID, the output keys the config reads of
+	// each step; set when loading, read-only afterwards.
+	outputKeys map[string][]string
+	// packageSteps lists the names of the steps of package stages, sorted;
+	// releaseKeys the keys read of each as release.outputs.STEP.KEY.
+	packageSteps []string
+	releaseKeys  map[string][]string
 	// envRead is what env() reads (see Config.HideEnv).
 	envRead *envAccess
 }
@@ -35,8 +42,8 @@ type evaluator struct {
 var (
 	gitAttrs     = []string{"author", "branch", "commit_count", "sha", "short_sha", "tag"}
 	runAttrs     = []string{"id"}
-	releaseAttrs = []string{"artifacts", "images", "version"}
-	namespaces   = []string{"git", "local", "release", "run", "var"}
+	releaseAttrs = []string{"artifacts", "branch", "commit", "images", "outputs", "version"}
+	namespaces   = []string{"git", "local", "matrix", "release", "run", "var"}
 )
 
 // gitValue returns the git.* object; every attribute is unknown when the
@@ -85,10 +92,17 @@ func (e *evaluator) runtimeContext(scope Scope) *hcl.EvalContext {
 		runID = cty.StringVal(scope.RunID)
 	}
 	version := cty.UnknownVal(cty.String)
+	branch, commit := cty.UnknownVal(cty.String), cty.UnknownVal(cty.String)
 	var arts, imgs map[string]string
 	if r := scope.Release; r != nil {
 		if r.Version != "" {
 			version = cty.StringVal(r.Version)
+		}
+		if r.Branch != "" {
+			branch = cty.StringVal(r.Branch)
+		}
+		if r.Commit != "" {
+			commit = cty.StringVal(r.Commit)
 		}
 		arts, imgs = r.Artifacts, r.Images
 	}
@@ -96,6 +110,9 @@ func (e *evaluator) runtimeContext(scope Scope) *hcl.EvalContext {
 		"run": cty.ObjectVal(map[string]cty.Value{"id": runID}),
 		"release": cty.ObjectVal(map[string]cty.Value{
 			"version":   version,
+			"branch":    branch,
+			"commit":    commit,
+			"outputs":   e.releaseOutputs(scope.Release),
 			"artifacts": namedStrings(e.artifacts, arts),
 			"images":    namedStrings(e.images, imgs),
 		}),
@@ -118,7 +135,7 @@ func (e *evaluator) source(expr hcl.Expression) string {
 func after(expr hcl.Expression) string {
 	for _, tr := range expr.Variables() {
 		if tr.RootName() == "release" && len(tr) > 1 {
-			if n, ok := traversalStep(tr[1]); ok && (n == "artifacts" || n == "images") {
+			if n, ok := traversalStep(tr[1]); ok && (n == "artifacts" || n == "images" || n == "outputs") {
 				return "package"
 			}
 		}
@@ -129,7 +146,7 @@ func after(expr hcl.Expression) string {
 // evalValue checks references, evaluates expr and converts the result to
 // ty. attr names the attribute for diagnostics. A null result is an error.
 func (e *evaluator) evalValue(expr hcl.Expression, ctx *hcl.EvalContext, attr string, ty cty.Type, runtime bool) (cty.Value, hcl.Diagnostics) {
-	diags := e.checkRefs(expr, attr, runtime)
+	diags := e.checkRefsIn(expr, attr, runtime, ctx)
 	if diags.HasErrors() {
 		return cty.UnknownVal(ty), diags
 	}
@@ -207,12 +224,12 @@ func (c *Config) EvalStep(stage *Stage, step *Step, scope Scope) (*StepValues, h
 	if c.eval == nil {
 		return nil, notLoaded()
 	}
-	if scope.RunID == "" && scope.Release == nil {
+	if scope.RunID == "" && scope.Release == nil && (scope.Outputs == nil || !step.readsOutputs) {
 		if sv := c.eval.zeroSteps[step]; sv != nil {
 			return sv.clone(), nil
 		}
 	}
-	return c.evalStep(step, c.eval.runtimeContext(scope))
+	return c.evalStep(stage, step, c.eval.runtimeContext(scope), scope.Outputs)
 }
 
 // clone returns a copy of sv that shares nothing mutable with it.
@@ -231,8 +248,15 @@ func (sv *StepValues) clone() *StepValues {
 	return &out
 }
 
-func (c *Config) evalStep(step *Step, ctx *hcl.EvalContext) (*StepValues, hcl.Diagnostics) {
+func (c *Config) evalStep(stage *Stage, step *Step, ctx *hcl.EvalContext, outputs map[string]map[string]string) (*StepValues, hcl.Diagnostics) {
 	e := c.eval
+	if step.readsOutputs {
+		ctx = c.outputsContext(ctx, stage, outputs)
+	}
+	if len(step.Matrix) > 0 {
+		ctx = ctx.NewChild()
+		ctx.Variables = map[string]cty.Value{"matrix": matrixObject(step.Matrix)}
+	}
 	var diags hcl.Diagnostics
 	sv := &StepValues{When: Bool{Value: true, Known: true}}
 	if step.Run != nil {
@@ -269,7 +293,7 @@ func (c *Config) evalStep(step *Step, ctx *hcl.EvalContext) (*StepValues, hcl.Di
 		sv.Workdir = &t
 	}
 	if step.When != nil {
-		v, d := e.evalValue(step.When, ctx, "when", cty.Bool, true)
+		v, d := e.evalValue(step.When, statusContext(ctx), "when", cty.Bool, true)
 		diags = append(diags, d...)
 		sv.When = Bool{Source: e.source(step.When)}
 		if !d.HasErrors() && v.IsKnown() {

@@ -254,12 +254,15 @@ type stepView struct {
 	Privileged bool
 	Mounts     []string
 	// Second wave; left out when empty so older goldens stay as they are.
-	ImageRef    string   `json:",omitempty"`
-	Inputs      []string `json:",omitempty"`
-	Outputs     []string `json:",omitempty"`
-	Caches      []string `json:",omitempty"`
-	User        string   `json:",omitempty"`
-	NoWorkspace bool     `json:",omitempty"`
+	ImageRef    string        `json:",omitempty"`
+	Inputs      []string      `json:",omitempty"`
+	Outputs     []string      `json:",omitempty"`
+	Caches      []string      `json:",omitempty"`
+	User        string        `json:",omitempty"`
+	NoWorkspace bool          `json:",omitempty"`
+	Matrix      []MatrixValue `json:",omitempty"`
+	Extends     []string      `json:",omitempty"`
+	RunsOn      string        `json:",omitempty"`
 }
 
 type notifyView struct {
@@ -372,7 +375,11 @@ func renderStep(t *testing.T, c *Config, s *Stage, st *Step) stepView {
 	}
 	sv := stepView{Name: st.Name, Image: ev.Image.Display(), Secrets: st.Secrets, Needs: st.Needs,
 		Retries: st.Retries, Runner: st.Runner, Pull: st.Pull, Privileged: st.Privileged, Mounts: st.Mounts,
-		ImageRef: st.ImageRef, Inputs: st.Inputs, Outputs: st.Outputs, Caches: st.Caches, User: st.User, NoWorkspace: st.NoWorkspace}
+		ImageRef: st.ImageRef, Inputs: st.Inputs, Outputs: st.Outputs, Caches: st.Caches, User: st.User, NoWorkspace: st.NoWorkspace,
+		Matrix: st.Matrix, Extends: st.Extends}
+	if st.RunsOn != RunOnSuccess {
+		sv.RunsOn = st.RunsOn
+	}
 	if st.Timeout != 0 {
 		sv.Timeout = st.Timeout.String()
 	}

@@ -30,6 +30,8 @@ var fileSchema = &hcl.BodySchema{
 		{Type: "step", LabelNames: []string{"name"}},
 		{Type: "artifact", LabelNames: []string{"name"}},
 		{Type: "image", LabelNames: []string{"name"}},
+		{Type: "template", LabelNames: []string{"name"}},
+		{Type: "freeze", LabelNames: []string{"name"}},
 	},
 }
 
@@ -64,6 +66,11 @@ type loader struct {
 	// reported again as missing.
 	brokenVars map[string]bool
 	gateGroups []gateGroupRef
+	// templates holds the template blocks by name, decoded in pass 1.
+	templates map[string]*Template
+	// badOutputs holds the steps with a wrong output reference, already
+	// reported: they are not evaluated.
+	badOutputs map[*Step]bool
 	// skipped is true when a pipeline file was not parsed (it is not
 	// text); its diagnostic already says so, and the pipeline block may be
 	// in it, so a missing one is not reported too.
@@ -95,6 +102,7 @@ func (l *loader) load(files []*hcl.File) hcl.Diagnostics {
 	l.refRanges = map[refKey]hcl.Range{}
 	l.secretScopeRanges = map[*Secret][]hcl.Range{}
 	l.brokenVars = map[string]bool{}
+	l.badOutputs = map[*Step]bool{}
 	fileMap := make(map[string]*hcl.File, len(files))
 	var blocks hcl.Blocks
 	for _, f := range files {
@@ -138,8 +146,11 @@ func (l *loader) load(files []*hcl.File) hcl.Diagnostics {
 			}
 		case string(KindPackage):
 			l.declarePackageNames(b, &diags)
+		case "template":
+			diags = append(diags, l.declareTemplate(b)...)
 		}
 	}
+	diags = append(diags, l.resolveTemplates()...)
 	l.eval.artifacts = sortedKeys(l.artifactRange)
 	l.eval.images = sortedKeys(l.imageRange)
 	vDiags := l.assignVariables()
@@ -210,7 +221,7 @@ func duplicate(what, name string, first, subject hcl.Range) *hcl.Diagnostic {
 func (l *loader) decodeTopBlock(b *hcl.Block) hcl.Diagnostics {
 	var diags hcl.Diagnostics
 	switch b.Type {
-	case "variable", "locals":
+	case "variable", "locals", "template":
 		return nil
 	case "pipeline":
 		if l.pipelineBlock != nil {
@@ -237,6 +248,12 @@ func (l *loader) decodeTopBlock(b *hcl.Block) hcl.Diagnostics {
 		diags = append(diags, d...)
 		if l.unique("group", g.Name, b, &diags) {
 			l.cfg.Groups[g.Name] = g
+		}
+	case "freeze":
+		f, d := l.decodeFreezeBlock(b)
+		diags = append(diags, d...)
+		if l.unique("freeze", f.Name, b, &diags) {
+			l.cfg.Freezes = append(l.cfg.Freezes, f)
 		}
 	case "notify":
 		n, d := l.decodeNotifyBlock(b)

@@ -173,11 +173,12 @@ func (p *Parser) LoadDir(fsys fs.FS, opts LoadOptions) (*Config, hcl.Diagnostics
 			Secrets:    map[string]*Secret{},
 			Groups:     map[string]*Group{},
 			StepImages: map[string]*StepImage{},
+			Templates:  map[string]*Template{},
 		},
 	}
 	diags = append(diags, l.load(files)...)
 	finalRanges(diags)
-	return l.cfg, diags
+	return l.cfg, dedupeDiags(diags)
 }
 
 // parseChunk is the smallest run of source that parseConfig lexes and

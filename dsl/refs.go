@@ -7,6 +7,7 @@ import (
 
 	"github.com/agext/levenshtein"
 	"github.com/hashicorp/hcl/v2"
+	"github.com/zclconf/go-cty/cty"
 )
 
 // didYouMean returns ` Did you mean "x"?` for the candidate closest to
@@ -122,16 +123,32 @@ func undeclared(what, addr, name string, candidates []string, rng hcl.Range, fix
 // runtime is false, run.* and release.* are not allowed: attr names the
 // attribute for the diagnostic.
 func (e *evaluator) checkRefs(expr hcl.Expression, attr string, runtime bool) hcl.Diagnostics {
+	return e.checkRefsIn(expr, attr, runtime, nil)
+}
+
+// checkRefsIn is checkRefs for an expression evaluated in ctx, which holds
+// matrix.* when the expression belongs to a matrix step.
+func (e *evaluator) checkRefsIn(expr hcl.Expression, attr string, runtime bool, ctx *hcl.EvalContext) hcl.Diagnostics {
 	var diags hcl.Diagnostics
 	for _, tr := range expr.Variables() {
-		if d := e.checkTraversal(tr, attr, runtime); d != nil {
+		if d := e.checkTraversal(tr, attr, runtime, ctx); d != nil {
 			diags = append(diags, d)
 		}
 	}
 	return diags
 }
 
-func (e *evaluator) checkTraversal(tr hcl.Traversal, attr string, runtime bool) *hcl.Diagnostic {
+// lookupVar returns the value of a root variable of ctx or its parents.
+func lookupVar(ctx *hcl.EvalContext, name string) (cty.Value, bool) {
+	for ; ctx != nil; ctx = ctx.Parent() {
+		if v, ok := ctx.Variables[name]; ok {
+			return v, true
+		}
+	}
+	return cty.NilVal, false
+}
+
+func (e *evaluator) checkTraversal(tr hcl.Traversal, attr string, runtime bool, ctx *hcl.EvalContext) *hcl.Diagnostic {
 	root := tr.RootName()
 	rng := tr.SourceRange()
 	var name string
@@ -151,7 +168,44 @@ func (e *evaluator) checkTraversal(tr hcl.Traversal, attr string, runtime bool) 
 			Subject: rng.Ptr(),
 		}
 	}
+	if isOutputRoot(root) {
+		if !runtime {
+			return &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Run-Time Value Not Allowed Here",
+				Detail: fmt.Sprintf("Step outputs are only known while a run executes, but %s is evaluated when the config is loaded. Read %s.* in a step's run, command, env, image, workdir or when instead.",
+					attr, root),
+				Subject: rng.Ptr(),
+			}
+		}
+		if _, ok := lookupVar(ctx, root); !ok {
+			return &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Step Output Not Allowed Here",
+				Detail:   fmt.Sprintf("%s reads a step output, which only a step's run, command, env, image, workdir and when can read.", attr),
+				Subject:  rng.Ptr(),
+			}
+		}
+		return nil
+	}
 	switch root {
+	case "matrix":
+		m, ok := lookupVar(ctx, "matrix")
+		if !ok {
+			return &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Matrix Value Outside Matrix Step",
+				Detail: fmt.Sprintf("%s reads matrix.*, which only a step with a matrix attribute has. Add matrix = { KEY = [values...] } to the step, or use var.* or local.* instead.",
+					attr),
+				Subject: rng.Ptr(),
+			}
+		}
+		var keys []string
+		for k := range m.Type().AttributeTypes() {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		return attrDiag("matrix", keys)
 	case "var":
 		if nameOK && e.variables[name] == nil {
 			return undeclared("Variable", "var."+name, name, keysOf(e.variables), rng,
@@ -180,6 +234,9 @@ func (e *evaluator) checkTraversal(tr hcl.Traversal, attr string, runtime bool) 
 		if d := attrDiag("release", releaseAttrs); d != nil {
 			return d
 		}
+		if name == "outputs" {
+			return e.checkReleaseOutput(tr)
+		}
 		if len(tr) > 2 && (name == "artifacts" || name == "images") {
 			item, ok := traversalStep(tr[2])
 			list, what, block := e.artifacts, "Artifact", "artifact"
@@ -195,7 +252,7 @@ func (e *evaluator) checkTraversal(tr hcl.Traversal, attr string, runtime bool) 
 		return &hcl.Diagnostic{
 			Severity: hcl.DiagError,
 			Summary:  "Reference to Unknown Namespace",
-			Detail: fmt.Sprintf("%q is not something an expression can refer to.%s Expressions may refer to var.NAME, local.NAME, git.*, run.id and release.* (version, artifacts.NAME, images.NAME); stage and step references belong in needs, requires and secrets only.",
+			Detail: fmt.Sprintf("%q is not something an expression can refer to.%s Expressions may refer to var.NAME, local.NAME, git.*, run.id, release.* (version, artifacts.NAME, images.NAME), matrix.KEY in a matrix step, and step outputs (step.NAME.outputs.KEY) in step attributes; stage and step references belong in needs, requires and secrets only.",
 				root, didYouMean(root, namespaces)),
 			Subject: rng.Ptr(),
 		}

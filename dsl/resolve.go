@@ -55,6 +55,9 @@ func (l *loader) resolve() hcl.Diagnostics {
 	diags = append(diags, signedGates(cfg)...)
 	diags = append(diags, l.stageCycles(index)...)
 	diags = append(diags, l.requiresCycles()...)
+	diags = append(diags, l.checkOutputRefs()...)
+	diags = append(diags, l.resolveFreezes(envNames)...)
+	l.declarePackageSteps()
 	return diags
 }
 
@@ -63,20 +66,34 @@ func (l *loader) resolve() hcl.Diagnostics {
 func (l *loader) resolveSteps(s *Stage) hcl.Diagnostics {
 	var diags hcl.Diagnostics
 	index := make(map[string]int, len(s.Steps))
+	// blocks maps a step block name to the steps it became: one, or one
+	// per matrix combination.
+	blocks := make(map[string][]int, len(s.Steps))
 	for i, st := range s.Steps {
 		index[st.Name] = i
+		blocks[st.Block] = append(blocks[st.Block], i)
 	}
 	g := newGraph(len(s.Steps))
 	for i, st := range s.Steps {
+		// needs = [step.go-test] on a matrix step waits for every
+		// combination: the names are rewritten to the combinations'.
+		var needs []string
 		for j, name := range st.Needs {
 			rng := l.refRanges[refKey{step: st, attr: "needs", i: j}]
-			target, ok := index[name]
+			targets, ok := blocks[name]
 			if !ok {
-				diags = append(diags, undeclared("Step", "step."+name, name, keysOf(index), rng,
+				diags = append(diags, undeclared("Step", "step."+name, name, keysOf(blocks), rng,
 					fmt.Sprintf("A step can only wait for steps of its own stage (%s). Declare step %q there, or fix the name.", s.Address(), name)))
 				continue
 			}
-			g.connect(i, target, &rng)
+			for _, target := range targets {
+				l.refRanges[refKey{step: st, attr: "needs", i: len(needs)}] = rng
+				needs = append(needs, s.Steps[target].Name)
+				g.connect(i, target, &rng)
+			}
+		}
+		if len(needs) > 0 || len(st.Needs) > 0 {
+			st.Needs = needs
 		}
 		for j, name := range st.Secrets {
 			rng := l.refRanges[refKey{step: st, attr: "secrets", i: j}]
@@ -246,7 +263,10 @@ func (l *loader) checkRuntimeExprs() hcl.Diagnostics {
 	}
 	for _, s := range cfg.Stages {
 		for _, st := range s.Steps {
-			sv, d := cfg.evalStep(st, ctx)
+			if l.badOutputs[st] {
+				continue
+			}
+			sv, d := cfg.evalStep(s, st, ctx, nil)
 			if len(d) == 0 {
 				l.eval.zeroSteps[st] = sv
 				d = l.checkStepPaths(st, sv)
@@ -282,6 +302,7 @@ func (l *loader) checkRuntimeExprs() hcl.Diagnostics {
 			}
 		}
 	}
+	diags = append(diags, l.checkGateWhens()...)
 	for _, n := range cfg.Notifies {
 		if n.Webhook != nil {
 			_, d := l.eval.text(n.Webhook, ctx, "webhook")

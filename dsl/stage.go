@@ -87,18 +87,9 @@ func (l *loader) decodeStageBlock(b *hcl.Block) (*Stage, hcl.Diagnostics) {
 		if !isEnv {
 			diags = append(diags, onlyInEnvironment(a.NameRange, "requires", "a promotion rule"))
 		} else {
-			refs, d := decodeAddressList(a, "environment addresses like environment.beta")
+			refs, d := envRefs(a)
 			diags = append(diags, d...)
 			for _, r := range refs {
-				if r.Kind != string(KindEnvironment) {
-					diags = append(diags, &hcl.Diagnostic{
-						Severity: hcl.DiagError,
-						Summary:  "Invalid Reference",
-						Detail:   fmt.Sprintf("requires must name environments, like environment.beta; %s.%s is not an environment.", r.Kind, r.Name),
-						Subject:  r.Range.Ptr(),
-					})
-					continue
-				}
 				s.Requires = append(s.Requires, r.Name)
 				l.refRanges[refKey{s, nil, "requires", len(s.Requires) - 1}] = r.Range
 			}
@@ -144,13 +135,17 @@ func (l *loader) decodeStageBlock(b *hcl.Block) (*Stage, hcl.Diagnostics) {
 	for _, ib := range content.Blocks {
 		switch ib.Type {
 		case "step":
-			st, d := l.decodeStepBlock(ib)
+			st, spec, d := l.decodeStepBlock(ib)
 			diags = append(diags, d...)
 			if first, dup := stepNames[st.Name]; dup {
 				diags = append(diags, duplicate("Step", st.Name, first, ib.LabelRanges[0]))
 				continue
 			}
 			stepNames[st.Name] = ib.DefRange
+			if spec != nil {
+				s.Steps = append(s.Steps, l.expandMatrix(st, spec)...)
+				continue
+			}
 			s.Steps = append(s.Steps, st)
 		case "artifact", "image":
 			if s.Kind != KindPackage {
@@ -258,6 +253,7 @@ var gateBlockSchema = &hcl.BodySchema{
 		{Name: "prevent_self_approval"},
 		{Name: "timeout"},
 		{Name: "wait"},
+		{Name: "when"},
 		{Name: "signed"},
 	},
 }
@@ -303,6 +299,9 @@ func (l *loader) decodeGateBlock(b *hcl.Block) (*Gate, hcl.Diagnostics) {
 	}
 	if a, ok := content.Attributes["wait"]; ok {
 		diags = append(diags, l.duration(a, &g.Wait, true)...)
+	}
+	if a, ok := content.Attributes["when"]; ok {
+		g.When = a.Expr
 	}
 	if a, ok := content.Attributes["signed"]; ok {
 		diags = append(diags, l.staticBool(a, &g.Signed)...)

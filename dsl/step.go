@@ -30,6 +30,8 @@ var stepBlockSchema = &hcl.BodySchema{
 		{Name: "caches"},
 		{Name: "user"},
 		{Name: "workspace"},
+		{Name: "matrix"},
+		{Name: "extends"},
 	},
 }
 
@@ -40,13 +42,21 @@ var (
 
 // decodeStepBlock decodes a step. Expressions that may depend on run-time
 // values are kept; the rest is evaluated now. References (needs, secrets)
-// are checked later by resolve.
-func (l *loader) decodeStepBlock(b *hcl.Block) (*Step, hcl.Diagnostics) {
-	st := &Step{Name: b.Labels[0], Pull: "missing", DeclRange: b.DefRange}
+// are checked later by resolve. A step that extends a template takes the
+// template's attributes first (see mergeAttrs). A step with a matrix comes
+// back with its decoded matrix, for the stage to expand; nil otherwise.
+func (l *loader) decodeStepBlock(b *hcl.Block) (*Step, *matrixSpec, hcl.Diagnostics) {
+	st := &Step{Name: b.Labels[0], Block: b.Labels[0], Pull: "missing", DeclRange: b.DefRange}
 	diags := checkName("step", b)
 	content, d := b.Body.Content(stepBlockSchema)
 	diags = append(diags, d...)
 	attrs := content.Attributes
+	if a, ok := attrs["extends"]; ok {
+		merged, chain, td := l.applyTemplate(a, attrs)
+		diags = append(diags, td...)
+		st.Inherited = l.inherited(chain, attrs, merged)
+		attrs, st.Extends = merged, chain
+	}
 	st.Run = exprOf(attrs, "run")
 	st.Command = exprOf(attrs, "command")
 	st.Image = exprOf(attrs, "image")
@@ -59,6 +69,9 @@ func (l *loader) decodeStepBlock(b *hcl.Block) (*Step, hcl.Diagnostics) {
 	st.Env = exprOf(attrs, "env")
 	st.Workdir = exprOf(attrs, "workdir")
 	st.When = exprOf(attrs, "when")
+	var sd hcl.Diagnostics
+	st.RunsOn, sd = whenStatus(st.When)
+	diags = append(diags, sd...)
 	switch {
 	case st.Run != nil && st.Command != nil:
 		diags = append(diags, &hcl.Diagnostic{
@@ -100,7 +113,13 @@ func (l *loader) decodeStepBlock(b *hcl.Block) (*Step, hcl.Diagnostics) {
 	if a, ok := attrs["secrets"]; ok {
 		diags = append(diags, l.stepRefs(a, st, "secret", &st.Secrets)...)
 	}
-	return st, diags
+	var spec *matrixSpec
+	if a, ok := attrs["matrix"]; ok {
+		var md hcl.Diagnostics
+		spec, md = l.decodeMatrix(a)
+		diags = append(diags, md...)
+	}
+	return st, spec, diags
 }
 
 // exprOf returns the expression of an attribute, or nil when it is absent.

@@ -8,16 +8,27 @@ type Scope struct {
 	RunID string
 	// Release holds release.*; nil: every release.* value is unknown.
 	Release *ReleaseValues
+	// Outputs holds the outputs of the steps that finished, by node ID
+	// ("build.webapp.compile", "test.unit.go-test[go=1.26]"): KEY ->
+	// VALUE. The outputs of a step missing here are unknown.
+	Outputs map[string]map[string]string
 }
 
 // ReleaseValues are the release.* values.
 type ReleaseValues struct {
 	Version string // "" while unknown (before the version is computed)
+	// Branch and Commit are the branch and commit the release is built
+	// from; "" while unknown.
+	Branch string
+	Commit string
 	// Artifacts maps artifact name to its path in the artifact store; nil
 	// while unknown (before every package stage has succeeded).
 	Artifacts map[string]string
 	// Images maps image name to its image ID; nil while unknown.
 	Images map[string]string
+	// Outputs holds the outputs of the release's package steps by step
+	// name (release.outputs.STEP.KEY); nil while unknown.
+	Outputs map[string]map[string]string
 }
 
 // Text is an evaluated string. When Known is false, Value is empty and the

@@ -171,7 +171,7 @@ func sortedKeys[V any](m map[string]V) []string {
 
 // dryResolve builds the step from its plan values, showing unknown values
 // as their source text; an unknown when counts as true.
-func dryResolve(n *plan.Node) (*runners.Step, error) {
+func dryResolve(n *plan.Node, _ map[string]map[string]string) (*runners.Step, error) {
 	v := n.Step.Values
 	if v.When.Known && !v.When.Value {
 		return nil, fmt.Errorf("%w: %s", exec.ErrWhenFalse, v.When.Source)
@@ -276,8 +276,8 @@ type dryHandler struct {
 }
 
 // resolve is dryResolve, remembering the steps whose when is false.
-func (h *dryHandler) resolve(n *plan.Node) (*runners.Step, error) {
-	st, err := dryResolve(n)
+func (h *dryHandler) resolve(n *plan.Node, out map[string]map[string]string) (*runners.Step, error) {
+	st, err := dryResolve(n, out)
 	if errors.Is(err, exec.ErrWhenFalse) {
 		h.mu.Lock()
 		if h.whenFalse == nil {
@@ -303,6 +303,9 @@ func (h *dryHandler) RunNode(_ context.Context, n *plan.Node) error {
 		return nil
 	}
 	g := n.Gate
+	if g.When != nil && g.When.Known && !g.When.Value {
+		return fmt.Errorf("%w: gate %s not required: its when (%s) is false", exec.ErrNotRequired, g.Name, g.When.Source)
+	}
 	h.mu.Lock()
 	h.gates = append(h.gates, GateWait{Environment: g.Environment, Gate: g.Name, Approvers: g.Approvers})
 	h.mu.Unlock()

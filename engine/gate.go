@@ -75,6 +75,9 @@ const (
 // an expired timeout fails the run. With --wait it polls instead of
 // stopping.
 func (s *session) gate(ctx context.Context, n *plan.Node) error {
+	if err := s.conditionalGate(ctx, n); err != nil {
+		return err
+	}
 	for {
 		decision, approvers, err := s.checkGate(ctx, n)
 		if err != nil {

@@ -28,6 +28,8 @@ type DeployRequest struct {
 	WaitLock    time.Duration
 	TrustedRef  string
 	Started     func(RunInfo)
+	// OverrideFreeze: see RunRequest.OverrideFreeze.
+	OverrideFreeze bool
 }
 
 // RollbackRequest rolls an environment back.
@@ -188,7 +190,7 @@ func (e *Engine) deployRelease(ctx context.Context, req DeployRequest, rel *stat
 	}
 	id := e.opts.NewID()
 	rec := &recorded{Dir: req.Config.AbsDir, Ref: rel.Commit, Vars: req.Vars, Runner: req.Runner,
-		TrustedRef: req.TrustedRef, Version: rel.Version, Environment: req.Environment, Kind: kind}
+		TrustedRef: req.TrustedRef, Version: rel.Version, Environment: req.Environment, Kind: kind, OverrideFreeze: req.OverrideFreeze}
 	res := req.Config
 	if res.RepoRoot != "" && rel.Commit != "" {
 		var err error

@@ -13,6 +13,7 @@ import (
 
 	"github.com/pipeline-cd/pipeline/dsl"
 	"github.com/pipeline-cd/pipeline/dsl/confine"
+	"github.com/pipeline-cd/pipeline/engine/outputs"
 	"github.com/pipeline-cd/pipeline/engine/plan"
 	"github.com/pipeline-cd/pipeline/engine/release"
 	"github.com/pipeline-cd/pipeline/engine/state"
@@ -47,6 +48,11 @@ func (s *session) createRelease(ctx context.Context, n *plan.Node) error {
 		}
 		r.Images = append(r.Images, img)
 	}
+	out, err := s.packageOutputs(ctx)
+	if err != nil {
+		return err
+	}
+	r.Outputs = out
 	r.Digest = release.Digest(r)
 	r.CreatedAt = e.now()
 	if err := e.store.CreateRelease(ctx, r); err != nil {
@@ -95,7 +101,7 @@ func (s *session) setRelease(r *state.Release) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.rel = r
-	vals := &dsl.ReleaseValues{Version: r.Version, Artifacts: map[string]string{}, Images: map[string]string{}}
+	vals := &dsl.ReleaseValues{Version: r.Version, Branch: r.Branch, Commit: r.Commit, Artifacts: map[string]string{}, Images: map[string]string{}}
 	for _, a := range r.Artifacts {
 		if s.e.cas != nil {
 			vals.Artifacts[a.Name] = s.e.cas.Path(a.SHA256)
@@ -103,6 +109,11 @@ func (s *session) setRelease(r *state.Release) {
 	}
 	for _, im := range r.Images {
 		vals.Images[im.Name] = im.ID
+	}
+	if out, err := outputs.DecodeRelease(r.Outputs); err != nil {
+		s.e.logger.Warn("the release's outputs cannot be read; release.outputs stays unknown", "release", r.Version, "error", err)
+	} else {
+		vals.Outputs = out
 	}
 	s.scope.Release = vals
 }

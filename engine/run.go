@@ -52,6 +52,9 @@ type RunRequest struct {
 	// NoCache runs every step, even those a recorded result could stand
 	// in for (see engine/cache); their successes are still recorded.
 	NoCache bool
+	// OverrideFreeze deploys into environments under a freeze when the
+	// acting identity approves one of their gates (audited).
+	OverrideFreeze bool
 }
 
 // RunInfo describes a run that is about to execute.
@@ -116,6 +119,9 @@ type recorded struct {
 	BranchUnproven string `json:"branch_unproven,omitempty"`
 	// NoCache records --no-cache, so that a resume runs every step too.
 	NoCache bool `json:"no_cache,omitempty"`
+	// OverrideFreeze records --override-freeze: an approver deploys into
+	// a frozen environment anyway (see checkFreeze).
+	OverrideFreeze bool `json:"override_freeze,omitempty"`
 }
 
 // Run plans and executes the pipeline of req.Config and records it. It
@@ -158,7 +164,7 @@ func (e *Engine) begin(req RunRequest, id string) (*session, []string, error) {
 	}
 	rec := recorded{Dir: req.Config.AbsDir, Ref: req.Config.Config.Source.Ref, Vars: req.Vars, Only: req.Only,
 		Skip: req.Skip, Until: req.Until, Parallelism: req.Parallelism, FailFast: req.FailFast,
-		Runner: req.Runner, TrustedRef: req.TrustedRef, GitBranch: req.Config.Config.Git.Branch, NoCache: req.NoCache}
+		Runner: req.Runner, TrustedRef: req.TrustedRef, GitBranch: req.Config.Config.Git.Branch, NoCache: req.NoCache, OverrideFreeze: req.OverrideFreeze}
 	dirty, err := treeDirty(req.Config)
 	if err != nil {
 		return nil, nil, err
@@ -231,7 +237,7 @@ func (e *Engine) prepare(res *loader.Result, runID string, rec *recorded) (*sess
 				rec.Version += "-dirty"
 			}
 		}
-		s.scope = dsl.Scope{RunID: runID, Release: &dsl.ReleaseValues{Version: rec.Version}}
+		s.scope = dsl.Scope{RunID: runID, Release: &dsl.ReleaseValues{Version: rec.Version, Branch: cfg.Git.Branch, Commit: cfg.Git.SHA}}
 	}
 	p, err := plan.New(cfg, plan.Options{Only: rec.Only, Skip: s.skipSelection(), Until: rec.Until, Scope: s.scope,
 		AllowPrivileged: e.opts.AllowPrivileged, AllowHost: e.allowHost(rec.Runner), TrustedHost: s.trustedHost})

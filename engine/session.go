@@ -209,10 +209,11 @@ func (s *session) secrets() map[string]string {
 
 // resolve evaluates a step just before it runs, with the release values
 // known by then (release.artifacts.NAME as the runner sees the file).
-func (s *session) resolve(n *plan.Node) (*runners.Step, error) {
+func (s *session) resolve(n *plan.Node, outputs map[string]map[string]string) (*runners.Step, error) {
 	s.mu.Lock()
 	scope := s.scope
 	s.mu.Unlock()
+	scope.Outputs = outputs
 	scope, artifacts := s.artifactScope(n, scope)
 	v, diags := s.cfg.EvalStep(n.StageDef, n.Step.Def, scope)
 	if diags.HasErrors() {

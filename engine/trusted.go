@@ -45,6 +45,10 @@ func (s *session) applyTrusted() ([]string, error) {
 	}
 	s.trustedHost = plan.HostSteps(tr.Config)
 	rules.Apply(s.cfg, tr.Config)
+	// Freezes, like gates, are the trusted ref's: a branch cannot lift one.
+	if tr.Config != nil {
+		s.cfg.Freezes = tr.Config.Freezes
+	}
 	s.trusted = rules.FromConfig(s.cfg)
 	for name, env := range rules.FromConfig(tr.Config) {
 		s.trusted[name] = env // keep the full trusted requires for history checks
@@ -225,6 +229,9 @@ func (s *session) deployNode(ctx context.Context, n *plan.Node) error {
 		return err
 	}
 	if err := s.checkOutdated(ctx, n.Env.Name); err != nil {
+		return err
+	}
+	if err := s.checkFreeze(ctx, n.Env.Name); err != nil {
 		return err
 	}
 	return s.startEnvironment(ctx, n)

@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"path/filepath"
 	"time"
 )
 
@@ -72,6 +73,11 @@ type Step struct {
 	// the named volume Volume (created on first use with Labels) at Path;
 	// the local runner creates HostDir and exports PIPELINE_CACHE.
 	Caches []Cache
+	// OutputDir, when set, is a host directory, writable by the step, in
+	// which it may write its outputs: the runner sets $PIPELINE_OUTPUT to
+	// the file OutputFile in it, mounted at OutputMount in a container.
+	// It is not a user mount: it needs no --allow-privileged.
+	OutputDir string
 }
 
 // Cache is one tool cache of a step.
@@ -84,6 +90,25 @@ type Cache struct {
 	Labels map[string]string
 	// HostDir is where a runner on the host keeps it.
 	HostDir string
+}
+
+// OutputEnv is the environment variable naming the file a step appends its
+// KEY=VALUE outputs to.
+const OutputEnv = "PIPELINE_OUTPUT"
+
+// OutputFile is the name of the outputs file in Step.OutputDir.
+const OutputFile = "output"
+
+// OutputMount is where the Docker runner mounts Step.OutputDir.
+const OutputMount = "/pipeline/output"
+
+// OutputPath returns the value of $PIPELINE_OUTPUT for a step whose
+// OutputDir is mounted at dir ("" when the step has no OutputDir).
+func (s *Step) OutputPath(dir string) string {
+	if s.OutputDir == "" {
+		return ""
+	}
+	return filepath.Join(dir, OutputFile)
 }
 
 // Result is how a step ended.

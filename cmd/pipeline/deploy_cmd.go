@@ -18,6 +18,7 @@ func init() {
 func newDeployCommand(g *globals) *cobra.Command {
 	var rf runnerFlags
 	var version string
+	var overrideFreeze bool
 	cmd := &cobra.Command{
 		Use:   "deploy ENV --release VERSION",
 		Short: "Promote an existing release to an environment without rebuilding",
@@ -44,18 +45,24 @@ the deployment is refused: pass --trusted-ref REF (see pipeline run --help).
 			}
 			defer closeAll()
 			out, err := eng.Deploy(ctx, engine.DeployRequest{Config: res, Vars: varArgsOf(g), Environment: args[0], Version: version,
-				Runner: rf.runner, Wait: rf.wait, WaitLock: rf.waitLock, TrustedRef: rf.trustedRef, Started: g.printStarted})
+				Runner: rf.runner, Wait: rf.wait, WaitLock: rf.waitLock, TrustedRef: rf.trustedRef, Started: g.printStarted,
+				OverrideFreeze: overrideFreeze})
 			return g.finishRun(out, err)
 		},
 	}
 	rf.addFlags(cmd.Flags())
 	cmd.Flags().StringVar(&version, "release", "", "the release `VERSION` to deploy")
+	cmd.Flags().BoolVar(&overrideFreeze, "override-freeze", false, overrideFreezeHelp)
 	return cmd
 }
+
+// overrideFreezeHelp describes --override-freeze.
+const overrideFreezeHelp = "deploy into an environment under a freeze block anyway; you ($PIPELINE_USER) must approve one of its gates, and the override is recorded in the audit trail"
 
 func newRollbackCommand(g *globals) *cobra.Command {
 	var rf runnerFlags
 	var to string
+	var overrideFreeze bool
 	cmd := &cobra.Command{
 		Use:   "rollback ENV [--to VERSION]",
 		Short: "Redeploy the release that was live in an environment before the current one",
@@ -94,11 +101,12 @@ rollback does not need the config at --trusted-ref.
 			defer closeAll()
 			out, err := eng.Rollback(ctx, engine.RollbackRequest{To: to, DeployRequest: engine.DeployRequest{Config: res,
 				Vars: varArgsOf(g), Environment: args[0], Runner: rf.runner, Wait: rf.wait, WaitLock: rf.waitLock,
-				TrustedRef: rf.trustedRef, Started: g.printStarted}})
+				TrustedRef: rf.trustedRef, Started: g.printStarted, OverrideFreeze: overrideFreeze}})
 			return g.finishRun(out, err)
 		},
 	}
 	rf.addFlags(cmd.Flags())
+	cmd.Flags().BoolVar(&overrideFreeze, "override-freeze", false, overrideFreezeHelp)
 	cmd.Flags().StringVar(&to, "to", "", "roll back to this release `VERSION` instead of the rollback target (it must have been deployed to ENV successfully before)")
 	return cmd
 }

@@ -31,8 +31,8 @@ type selection struct {
 
 func (s *selection) addFlags(cmd *cobra.Command) {
 	f := cmd.Flags()
-	f.StringSliceVar(&s.only, "only", nil, "plan only these `STAGE`s (e.g. test.unit) and what they need")
-	f.StringSliceVar(&s.skip, "skip", nil, "leave these `STAGE`s out")
+	f.Var(nameList{&s.only}, "only", "plan only these `STAGE`s (e.g. test.unit) or steps (test.unit.go-test[go=1.26,arch=amd64]) and what they need")
+	f.Var(nameList{&s.skip}, "skip", "leave these `STAGE`s out")
 	f.StringVar(&s.until, "until", "", "stop after this `ENV`ironment")
 }
 

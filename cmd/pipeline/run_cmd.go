@@ -20,7 +20,7 @@ func init() {
 func newRunCommand(g *globals) *cobra.Command {
 	var sel selection
 	var rf runnerFlags
-	var dryRun, failFast, allowDirty, noCache bool
+	var dryRun, failFast, allowDirty, noCache, overrideFreeze bool
 	var parallelism int
 	cmd := &cobra.Command{
 		Use:   "run",
@@ -96,7 +96,7 @@ running a step or recording anything.
 			defer closeAll()
 			req := engine.RunRequest{Config: res, Vars: varArgsOf(g), Only: sel.only, Skip: sel.skip, Until: sel.until,
 				Parallelism: parallelism, FailFast: failFast, Runner: rf.runner, Wait: rf.wait, WaitLock: rf.waitLock,
-				TrustedRef: rf.trustedRef, Started: g.printStarted, AllowDirty: allowDirty, NoCache: noCache}
+				TrustedRef: rf.trustedRef, Started: g.printStarted, AllowDirty: allowDirty, NoCache: noCache, OverrideFreeze: overrideFreeze}
 			if dryRun {
 				fmt.Fprintf(g.stdout, "dry run of %s: nothing runs, nothing is recorded\n", res.Config.Pipeline.Name)
 				out, err := eng.DryRun(ctx, req)
@@ -131,6 +131,7 @@ running a step or recording anything.
 	f.IntVar(&parallelism, "parallelism", exec.DefaultParallelism, "run at most `N` steps at once (steps mostly wait on the Docker engine, so more than the CPUs pays; see README Performance)")
 	f.BoolVar(&failFast, "fail-fast", false, "stop every running step as soon as one fails")
 	f.BoolVar(&noCache, "no-cache", false, "run every step, even those whose recorded result could be reused (steps with inputs); their results are still recorded")
+	f.BoolVar(&overrideFreeze, "override-freeze", false, overrideFreezeHelp)
 	f.BoolVar(&allowDirty, "allow-dirty", false, "create a release from a working tree with modified tracked files: its version gets a -dirty suffix and it records no branch, so branches rules refuse it")
 	return cmd
 }

@@ -41,7 +41,8 @@ type walkDone struct {
 // ready at the same time, the smallest names start first.
 //
 // A vertex whose dependency failed or was skipped is not called; its result
-// is an *UpstreamError naming the first such dependency by name. A vertex is
+// is an *UpstreamError naming the first such dependency by name. A
+// TolerantVertex is called anyway, once every dependency has finished. A vertex is
 // decided only once every dependency has finished, so the result does not
 // depend on timing. When ctx is done, no new vertex starts and vertices not
 // yet started get ctx.Err() (unless a dependency failed, which still gives
@@ -58,6 +59,7 @@ func (g *Graph) Walk(ctx context.Context, parallelism int, fn func(ctx context.C
 		parallelism = n
 	}
 	w := &walker{
+		g:       g,
 		ix:      ix,
 		status:  make([]walkStatus, n),
 		pending: make([]int, n),
@@ -125,6 +127,7 @@ func (g *Graph) Walk(ctx context.Context, parallelism int, fn func(ctx context.C
 }
 
 type walker struct {
+	g       *Graph
 	ix      *indexed
 	status  []walkStatus
 	pending []int
@@ -161,14 +164,28 @@ func (w *walker) finish(v int, st walkStatus, err error) {
 			}
 		}
 		switch {
-		case upstream >= 0:
-			w.finish(d, statusSkipped, &UpstreamError{Upstream: w.ix.names[upstream]})
-		case cancelled != nil:
+		case cancelled != nil && (upstream < 0 || tolerant(w.g.vertices[w.ix.ids[d]])):
 			w.finish(d, statusCancelled, cancelled)
+		case upstream >= 0 && !tolerant(w.g.vertices[w.ix.ids[d]]):
+			w.finish(d, statusSkipped, &UpstreamError{Upstream: w.ix.names[upstream]})
 		default:
 			heap.Push(&w.ready, d)
 		}
 	}
+}
+
+// TolerantVertex is a Vertex that Walk calls even when a dependency failed
+// or was skipped, once every dependency has finished (a clean-up or alert
+// step). Walk still does not call it when a dependency was cancelled.
+type TolerantVertex interface {
+	Vertex
+	// Tolerant reports whether the vertex runs after failed dependencies.
+	Tolerant() bool
+}
+
+func tolerant(v Vertex) bool {
+	t, ok := v.(TolerantVertex)
+	return ok && t.Tolerant()
 }
 
 // IsUpstream reports whether err is an *UpstreamError.

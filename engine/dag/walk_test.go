@@ -190,3 +190,43 @@ func TestWalkRandomDAGs(t *testing.T) {
 		})
 	}
 }
+
+// tolerantNode is a vertex that runs after failed dependencies.
+type tolerantNode string
+
+func (n tolerantNode) Name() string   { return string(n) }
+func (n tolerantNode) Tolerant() bool { return true }
+
+// TestWalkTolerant: a TolerantVertex runs once its dependencies finished,
+// failed or skipped; what depends on a failed vertex through it still
+// depends on the tolerant vertex's own result.
+func TestWalkTolerant(t *testing.T) {
+	g := New()
+	g.Add(node("build"))
+	g.Add(node("test"))
+	g.Add(tolerantNode("cleanup"))
+	g.Add(node("after"))
+	g.Connect("test", "build")
+	g.Connect("cleanup", "test")
+	g.Connect("after", "test")
+	var mu sync.Mutex
+	var called []string
+	results := g.Walk(context.Background(), 2, func(ctx context.Context, v Vertex) error {
+		mu.Lock()
+		called = append(called, v.Name())
+		mu.Unlock()
+		if v.Name() == "build" {
+			return errors.New("boom")
+		}
+		return nil
+	})
+	if diff := cmp.Diff([]string{"build", "cleanup"}, called); diff != "" {
+		t.Errorf("called (-want +got):\n%s", diff)
+	}
+	if results["cleanup"] != nil {
+		t.Errorf("cleanup result = %v; want nil (it ran)", results["cleanup"])
+	}
+	if !IsUpstream(results["after"]) || !IsUpstream(results["test"]) {
+		t.Errorf("after = %v, test = %v; want both skipped upstream", results["after"], results["test"])
+	}
+}

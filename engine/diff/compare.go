@@ -47,6 +47,7 @@ func (d *differ) compare() {
 	d.compareStages()
 	d.compareNotifies()
 	d.compareStepImages()
+	d.compareFreezes()
 }
 
 func (d *differ) comparePipeline() {
@@ -316,6 +317,7 @@ func (d *differ) compareGates(b, h *dsl.Stage) {
 			d.field(o, "signed", strconv.FormatBool(bGate.Signed), strconv.FormatBool(hGate.Signed))
 			d.field(o, "timeout", dsl.FormatDuration(bGate.Timeout, "never"), dsl.FormatDuration(hGate.Timeout, "never"))
 			d.field(o, "wait", dsl.FormatDuration(bGate.Wait, "none"), dsl.FormatDuration(hGate.Wait, "none"))
+			d.field(o, "when", gateWhenSource(d.base, bGate), gateWhenSource(d.head, hGate))
 		}
 	}
 }

@@ -27,6 +27,7 @@ func (d *differ) findRisks() {
 		d.stepRisks(b, h)
 	}
 	d.groupRisks()
+	d.freezeRisks()
 	d.defaultImageRisk()
 	d.secretScopeRisks()
 }
@@ -79,6 +80,7 @@ func (d *differ) gateRisks(b, h *dsl.Stage) {
 			continue
 		}
 		d.approverRisks(o, env, bGate, hGate)
+		d.gateWhenRisk(o, env, bGate, hGate)
 		if bGate.Signed && !hGate.Signed {
 			d.risk(o, High, fmt.Sprintf("Gate %q of environment %s no longer requires signed approvals: anyone who can run `pipeline approve` can approve a deployment to %s in an approver's name.", bGate.Name, env, env))
 		}
@@ -273,17 +275,17 @@ func (d *differ) stepRisks(bStage, hStage *dsl.Stage) {
 		}
 		addr := hStage.Address() + "." + h.Name
 		if added := newItems(b.Secrets, h.Secrets); len(added) > 0 {
-			d.risk(o, High, fmt.Sprintf("Step %s can now read secret %s: whatever the step runs can use or leak %s.",
-				addr, strings.Join(added, ", "), plural(len(added), "it", "them")))
+			d.risk(o, High, fmt.Sprintf("Step %s can now read secret %s: whatever the step runs can use or leak %s.%s",
+				addr, strings.Join(added, ", "), plural(len(added), "it", "them"), viaTemplate(h, "secrets")))
 		}
 		if h.Privileged && !b.Privileged {
-			d.risk(o, High, fmt.Sprintf("Step %s now runs privileged: its container gets full access to the host that runs the pipeline.", addr))
+			d.risk(o, High, fmt.Sprintf("Step %s now runs privileged: its container gets full access to the host that runs the pipeline.%s", addr, viaTemplate(h, "privileged")))
 		}
 		if added := newItems(b.Mounts, h.Mounts); len(added) > 0 {
-			d.risk(o, Medium, fmt.Sprintf("Step %s now mounts host path %s: it can read or change files outside its container.", addr, strings.Join(added, ", ")))
+			d.risk(o, Medium, fmt.Sprintf("Step %s now mounts host path %s: it can read or change files outside its container.%s", addr, strings.Join(added, ", "), viaTemplate(h, "mounts")))
 		}
 		if h.Runner == "local" && b.Runner != "local" {
-			d.risk(o, Medium, fmt.Sprintf("Step %s now runs directly on the host (runner = \"local\"), without the isolation of a container.", addr))
+			d.risk(o, Medium, fmt.Sprintf("Step %s now runs directly on the host (runner = \"local\"), without the isolation of a container.%s", addr, viaTemplate(h, "runner")))
 		}
 		d.stepImageRisk(o, addr, bStage, b, hStage, h)
 	}
@@ -431,4 +433,39 @@ func addedSigners(base, head string) []string {
 		}
 	}
 	return out
+}
+
+// viaTemplate names the template a step takes attr from, so that a change
+// to a template is attributed to every step that extends it; "" when the
+// step sets attr itself.
+func viaTemplate(s *dsl.Step, attr string) string {
+	if t := s.Inherited[attr]; t != "" {
+		return fmt.Sprintf(" It comes from template.%s, which the step extends.", t)
+	}
+	return ""
+}
+
+// gateWhenSource is the source text of a gate's when, or "(always
+// required)" for a gate without one.
+func gateWhenSource(c *dsl.Config, g *dsl.Gate) string {
+	if g.When == nil {
+		return "(always required)"
+	}
+	w, _ := c.EvalGateWhen(g, dsl.Scope{})
+	return w.Source
+}
+
+// gateWhenRisk reports a gate made conditional, or whose condition
+// changed: the releases for which it is false deploy without a person.
+func (d *differ) gateWhenRisk(o object, env string, b, h *dsl.Gate) {
+	bs, hs := gateWhenSource(d.base, b), gateWhenSource(d.head, h)
+	switch {
+	case h.When == nil || bs == hs:
+	case b.When == nil:
+		d.risk(o, High, fmt.Sprintf("Gate %q of environment %s is now conditional (when = %s): a release for which the condition is false deploys to %s without waiting for a person.",
+			b.Name, env, hs, env))
+	default:
+		d.risk(o, Medium, fmt.Sprintf("Gate %q of environment %s now applies when %s instead of when %s: check that it still holds every release it should.",
+			b.Name, env, hs, bs))
+	}
 }

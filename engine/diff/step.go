@@ -31,6 +31,7 @@ func (d *differ) compareStep(o object, bStage *dsl.Stage, b *dsl.Step, hStage *d
 	d.compareEnv(o, bv.Env, hv.Env, b.Env, h.Env)
 	d.optTextField(o, "workdir", bv.Workdir, b.Workdir, hv.Workdir, h.Workdir)
 	d.whenField(o, bv.When, b.When, hv.When, h.When)
+	d.field(o, "runs on", runsOn(b), runsOn(h))
 	d.field(o, "secrets", joinList(b.Secrets), joinList(h.Secrets))
 	d.field(o, "needs", joinList(b.Needs), joinList(h.Needs))
 	d.field(o, "timeout", dsl.FormatDuration(b.Timeout, "none"), dsl.FormatDuration(h.Timeout, "none"))
@@ -44,6 +45,15 @@ func (d *differ) compareStep(o object, bStage *dsl.Stage, b *dsl.Step, hStage *d
 	d.field(o, "caches", joinList(b.Caches), joinList(h.Caches))
 	d.field(o, "user", orDefault(b.User), orDefault(h.User))
 	d.field(o, "workspace", strconv.FormatBool(!b.NoWorkspace), strconv.FormatBool(!h.NoWorkspace))
+}
+
+// runsOn is the status function of a step's when: success, always or
+// failure.
+func runsOn(s *dsl.Step) string {
+	if s.RunsOn == "" {
+		return dsl.RunOnSuccess
+	}
+	return s.RunsOn
 }
 
 func orDefault(s string) string {

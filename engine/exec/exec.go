@@ -71,6 +71,10 @@ var (
 	// ErrUnknownValue reports a step value that is not known yet when the
 	// step is about to run (a release.* value before the release exists).
 	ErrUnknownValue = errors.New("value not known yet")
+	// ErrNotRequired may be wrapped by a Handler error to say that the
+	// node (a conditional gate) does not apply: it succeeds, with the
+	// error's text as its reason, and its dependents go on.
+	ErrNotRequired = errors.New("not required")
 	// ErrNoRunner reports a step whose runner is not configured.
 	ErrNoRunner = errors.New("no runner for step")
 	// ErrMissingSecret reports a step that lists a secret whose value was
@@ -140,8 +144,10 @@ type Options struct {
 	// before it runs (late evaluation of release.* values); the default
 	// builds it from the node's values and fails with ErrUnknownValue if
 	// one is still unknown. Secrets, labels, timeout, workspace and run ID
-	// are filled in by Run after Resolve returns.
-	Resolve func(n *plan.Node) (*runners.Step, error)
+	// are filled in by Run after Resolve returns. outputs holds the outputs
+	// of the steps that finished (in this process or, for a resumed run,
+	// as recorded), by node ID; Resolve must not modify it.
+	Resolve func(n *plan.Node, outputs map[string]map[string]string) (*runners.Step, error)
 	// Handler runs gate, release and deploy nodes; required when the plan
 	// has any that are not in Done.
 	Handler Handler

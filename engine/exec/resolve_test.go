@@ -66,7 +66,7 @@ func TestResolve(t *testing.T) {
 	f := newFixture(t)
 	opts := f.options()
 	opts.Handler = okHandler{}
-	opts.Resolve = func(n *plan.Node) (*runners.Step, error) {
+	opts.Resolve = func(n *plan.Node, _ map[string]map[string]string) (*runners.Step, error) {
 		switch n.ID {
 		case "environment.beta.notify":
 			return nil, fmt.Errorf("%w: release.version is a pre-release", exec.ErrWhenFalse)

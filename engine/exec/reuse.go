@@ -7,7 +7,9 @@ import (
 
 	"github.com/pipeline-cd/pipeline/dsl"
 	"github.com/pipeline-cd/pipeline/engine/cache"
+	"github.com/pipeline-cd/pipeline/engine/outputs"
 	"github.com/pipeline-cd/pipeline/engine/plan"
+	"github.com/pipeline-cd/pipeline/engine/state"
 	"github.com/pipeline-cd/pipeline/engine/ui"
 	"github.com/pipeline-cd/pipeline/runners"
 )
@@ -105,10 +107,26 @@ func (r *scheduler) tryReuse(ctx context.Context, n *plan.Node, step *runners.St
 		return false
 	}
 	start := r.now()
+	values, err := r.reusedOutputs(ctx, hit)
+	if err != nil {
+		r.log.Warn("reading the step outputs of a reusable result failed; running the step", "step", n.ID, "error", err)
+		return false
+	}
 	written, err := r.opts.Cache.Restore(step.Workspace, hit)
 	if err != nil {
 		r.log.Warn("restoring the outputs of a reusable result failed; running the step", "step", n.ID, "error", err)
 		return false
+	}
+	r.mu.Lock()
+	if r.outputs == nil {
+		r.outputs = map[string]map[string]string{}
+	}
+	r.outputs[n.ID] = values
+	r.mu.Unlock()
+	if r.opts.Store != nil && len(values) > 0 {
+		if err := r.opts.Store.PutOutputs(ctx, &state.Outputs{RunID: r.opts.RunID, NodeID: n.ID, Data: outputs.Encode(values)}); err != nil {
+			r.recordErr(fmt.Errorf("recording the outputs of %s: %w", n.ID, err))
+		}
 	}
 	r.replayLogs(ctx, n, hit)
 	r.setKey(n.ID, key)
@@ -216,4 +234,23 @@ func countFiles(n int) string {
 		return "1 output file"
 	}
 	return fmt.Sprintf("%d output files", n)
+}
+
+// reusedOutputs returns the $PIPELINE_OUTPUT values the reused result's
+// run recorded for its step (masked, as stored: a secret in an output
+// reads as the mask, as after a resume); none when it recorded none.
+func (r *scheduler) reusedOutputs(ctx context.Context, hit *Hit) (map[string]string, error) {
+	if r.opts.Store == nil {
+		return map[string]string{}, nil
+	}
+	recs, err := r.opts.Store.Outputs(ctx, hit.RunID)
+	if err != nil {
+		return nil, err
+	}
+	for _, rec := range recs {
+		if rec.NodeID == hit.NodeID {
+			return outputs.Decode(rec.Data)
+		}
+	}
+	return map[string]string{}, nil
 }

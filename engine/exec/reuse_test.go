@@ -183,3 +183,38 @@ func BenchmarkReuse100(b *testing.B) {
 		}
 	}
 }
+
+// TestReusedStepKeepsItsOutputs: a reused step's $PIPELINE_OUTPUT values
+// are those its recorded run wrote, so a step that reads them (and runs,
+// having no inputs) sees the same value as in the first run.
+func TestReusedStepKeepsItsOutputs(t *testing.T) {
+	f := newReuseFixture(t)
+	p := loadPlan(t, `
+pipeline "p" { image = "pipeline-test/busybox:latest" }
+build "b" {
+  step "gen" {
+    inputs = ["src/*.txt"]
+    run    = "echo \"sum=$(cat src/*.txt | cksum | cut -d' ' -f1)-$$\" >> \"$PIPELINE_OUTPUT\""
+  }
+  step "read" {
+    needs = [step.gen]
+    run   = "echo got ${step.gen.outputs.sum}"
+  }
+}
+`)
+	require.NoError(t, os.WriteFile(filepath.Join(f.workspace, "src", "a.txt"), []byte("alpha\n"), 0o644))
+	_, first := f.run(t, p, false)
+	second, out := f.run(t, p, false)
+	checkStatuses(t, second, map[string]string{"build.b.gen": exec.StatusReused, "build.b.read": exec.StatusSucceeded})
+	line := func(out string) string {
+		for _, l := range strings.Split(out, "\n") {
+			if strings.Contains(l, "[build.b.read] got ") {
+				return l
+			}
+		}
+		return ""
+	}
+	if l := line(first); l == "" || strings.HasSuffix(l, "got ") || line(out) != l {
+		t.Errorf("the reading step printed %q after the reused step; want the first run's %q", line(out), l)
+	}
+}

@@ -90,8 +90,13 @@ type scheduler struct {
 	// for this run (a resumed run): their attempts are numbered on from there.
 	prior map[string]int
 
-	mu       sync.Mutex
-	nodes    map[string]*NodeResult
+	mu    sync.Mutex
+	nodes map[string]*NodeResult
+	// tolerant is true when the plan has an always() or failure() step.
+	tolerant bool
+	// outputs holds the outputs of finished steps by node ID (recorded
+	// ones of a resumed run, then this process's), unmasked.
+	outputs  map[string]map[string]string
 	failed   string // first failed node, for fail-fast reasons
 	firstErr error  // first store error
 	// keys holds the reuse keys of steps that succeeded or were reused.
@@ -131,6 +136,11 @@ func newRunner(p *plan.Plan, opts Options) (*scheduler, error) {
 	}
 	if err := r.check(); err != nil {
 		return nil, err
+	}
+	for _, id := range order {
+		if n := nodeOf(p, id); n != nil && n.Tolerant() {
+			r.tolerant = true
+		}
 	}
 	r.logs = newLogBatcher(opts.Store, r.log, r.recordErr)
 	return r, nil
@@ -217,7 +227,7 @@ func (r *scheduler) readPrior(ctx context.Context) error {
 	for _, n := range nodes {
 		r.prior[n.NodeID] = n.Attempts
 	}
-	return nil
+	return r.readOutputs(ctx)
 }
 
 // stepsNoun introduces the n steps that list a missing secret.
@@ -271,11 +281,7 @@ func (r *scheduler) visit(ctx context.Context, id string) (err error) {
 		if n.Kind == plan.KindStage {
 			r.closeShared(ctx, id)
 		}
-		t := r.now()
-		r.mu.Lock()
-		r.nodes[id] = &NodeResult{ID: id, Kind: string(n.Kind), Status: StatusSucceeded, Started: t, Finished: t}
-		r.mu.Unlock()
-		return nil
+		return r.stageDone(n)
 	}
 	if r.opts.Done[id] {
 		t := r.now()
@@ -312,6 +318,9 @@ func (r *scheduler) runHandler(ctx context.Context, n *plan.Node) error {
 	switch {
 	case err == nil:
 		nr.Status = StatusSucceeded
+	case errors.Is(err, ErrNotRequired):
+		nr.Status, nr.Reason = StatusSucceeded, r.masker.String(err.Error())
+		err = nil
 	case errors.Is(err, ErrStop):
 		nr.Status, nr.Reason = StatusStopped, r.masker.String(err.Error())
 	case ctx.Err() != nil:
@@ -399,6 +408,11 @@ func (r *scheduler) markDownstream(ctx context.Context, id, status, reason strin
 			continue
 		}
 		seen[d] = true
+		if n := nodeOf(r.p, d); n != nil && n.Tolerant() {
+			// It runs after failures; what follows it depends on its
+			// own result.
+			continue
+		}
 		if r.decide(ctx, d, status, reason, overStop) {
 			queue = append(queue, g.Dependents(d)...)
 		}

@@ -16,6 +16,10 @@ import (
 
 // runStep runs a step node with its retries and records the outcome.
 func (r *scheduler) runStep(ctx context.Context, n *plan.Node) error {
+	if skip, reason := r.statusFalse(n); skip {
+		r.decide(ctx, n.ID, StatusSkipped, reason, false)
+		return nil
+	}
 	if skip, reason := r.whenFalse(n); skip {
 		r.decide(ctx, n.ID, StatusSkipped, reason, false)
 		return nil
@@ -49,6 +53,15 @@ func (r *scheduler) runStep(ctx context.Context, n *plan.Node) error {
 		r.finish(ctx, n, nr, true)
 		return err
 	}
+	outDir, err := newOutputDir()
+	if err != nil {
+		nr.Attempts, nr.Finished = r.prior[n.ID]+1, r.now()
+		nr.Status, nr.Reason = StatusFailed, err.Error()
+		r.finish(ctx, n, nr, true)
+		return err
+	}
+	defer removeOutputDir(outDir, r.log)
+	step.OutputDir = outDir
 	// A resumed step numbers its attempts on from those recorded before,
 	// and gets its full retries again.
 	prior := r.prior[n.ID]
@@ -56,8 +69,14 @@ func (r *scheduler) runStep(ctx context.Context, n *plan.Node) error {
 	for attempt := prior + 1; ; attempt++ {
 		nr.Attempts = attempt
 		r.started(ctx, n, nr, attempt, max)
+		resetOutputs(outDir)
 		res, err := r.attempt(ctx, n, runner, step, attempt)
 		nr.Status, nr.Reason, nr.ExitCode = r.classify(ctx, n, res, err)
+		if nr.Status == StatusSucceeded {
+			if oerr := r.collectOutputs(ctx, n, outDir); oerr != nil {
+				nr.Status, nr.Reason = StatusFailed, r.masker.String(oerr.Error())
+			}
+		}
 		retry := attempt < max && ctx.Err() == nil &&
 			(nr.Status == StatusFailed && err == nil || nr.Status == StatusTimedOut)
 		if !retry {
@@ -125,9 +144,13 @@ func (r *scheduler) prepare(n *plan.Node) (*runners.Step, runners.Runner, error)
 	}
 	var step *runners.Step
 	var err error
-	if r.opts.Resolve != nil {
-		step, err = r.opts.Resolve(n)
-	} else {
+	outputs := r.outputsSnapshot()
+	switch {
+	case r.opts.Resolve != nil:
+		step, err = r.opts.Resolve(n, outputs)
+	case len(outputs) > 0 && n.Step.Def != nil && r.p.Config != nil:
+		step, err = r.buildWithOutputs(n, outputs)
+	default:
 		step, err = buildStep(n)
 	}
 	if err != nil {

@@ -175,6 +175,9 @@ func (b *builder) addSteps(s *dsl.Stage, prefix string, after []string) []string
 	names := make(map[string]bool, len(s.Steps))
 	needed := make(map[string]bool)
 	for _, st := range s.Steps {
+		if !b.ix.keepStep(s.Address(), st) {
+			continue
+		}
 		names[st.Name] = true
 		for _, n := range st.Needs {
 			needed[n] = true
@@ -183,6 +186,9 @@ func (b *builder) addSteps(s *dsl.Stage, prefix string, after []string) []string
 	var sinks []string
 	var nodes []*Node
 	for _, st := range s.Steps {
+		if !names[st.Name] {
+			continue
+		}
 		id := prefix + "." + st.Name
 		node := b.stepNode(s, st, id)
 		nodes = append(nodes, node)
@@ -240,6 +246,7 @@ func (b *builder) addEnvironment(s *dsl.Stage) {
 			b.add(&Node{ID: id, Kind: KindGate, Stage: addr, StageKind: s.Kind, StageDef: s, Gate: &GateNode{
 				Environment: s.Name, Name: g.Name, Approvers: g.Approvers,
 				PreventSelfApproval: g.PreventSelfApproval, Timeout: g.Timeout, Wait: g.Wait, Signed: g.Signed,
+				When: b.gateWhen(g), Def: g,
 			}}, g.DeclRange)
 			b.connect(id, addr)
 			env.Gates = append(env.Gates, id)
@@ -297,7 +304,7 @@ func (b *builder) entries(s *dsl.Stage) []string {
 	}
 	var out []string
 	for _, st := range s.Steps {
-		if len(st.Needs) == 0 {
+		if len(st.Needs) == 0 && b.ix.keepStep(addr, st) {
 			out = append(out, addr+"."+st.Name)
 		}
 	}

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/pipeline-cd/pipeline/dsl"
 )
 
 // clusters groups node IDs by stage address, in the order stages first
@@ -29,11 +31,17 @@ func (p *Plan) clusters() (order []string, members map[string][]*Node, loose []*
 func label(n *Node) string {
 	switch n.Kind {
 	case KindStep:
+		if r := n.Step.RunsOn(); r != dsl.RunOnSuccess {
+			return n.Step.Name + " (" + r + ")" // always() or failure()
+		}
 		if n.Step.Shared {
 			return n.Step.Name + " (shared)"
 		}
 		return n.Step.Name
 	case KindGate:
+		if n.Gate.When != nil {
+			return "gate " + n.Gate.Name + " (conditional)"
+		}
 		return "gate " + n.Gate.Name
 	case KindDeploy:
 		return "deploy " + n.Env.Name

@@ -72,6 +72,14 @@ type JSONStep struct {
 	Caches         []string            `json:"caches,omitempty"`
 	User           string              `json:"user,omitempty"`
 	NoWorkspace    bool                `json:"no_workspace,omitempty"`
+	// Matrix holds the values of a matrix combination, keys in
+	// declaration order; Extends the templates the step takes attributes
+	// from, nearest first.
+	Matrix  []JSONMatrixValue `json:"matrix,omitempty"`
+	Extends []string          `json:"extends,omitempty"`
+	// RunsOn is "always" or "failure" for a step whose when uses
+	// always() or failure(); omitted for the default, success().
+	RunsOn string `json:"runs_on,omitempty"`
 	// Container is "shared" for a step that runs as an exec in its
 	// stage's shared container, else empty.
 	Container string `json:"container,omitempty"`
@@ -95,6 +103,9 @@ type JSONGate struct {
 	TimeoutSeconds      float64  `json:"timeout_seconds"`
 	WaitSeconds         float64  `json:"wait_seconds"`
 	Signed              bool     `json:"signed,omitempty"`
+	// When is the gate's condition; omitted for a gate that is always
+	// required.
+	When *JSONWhen `json:"when,omitempty"`
 }
 
 // JSONRelease is what the release will carry.
@@ -143,6 +154,9 @@ func (p *Plan) JSON() *JSON {
 			g := n.Gate
 			jn.Gate = &JSONGate{Environment: g.Environment, Name: g.Name, Approvers: g.Approvers,
 				PreventSelfApproval: g.PreventSelfApproval, TimeoutSeconds: g.Timeout.Seconds(), WaitSeconds: g.Wait.Seconds(), Signed: g.Signed}
+			if w := g.When; w != nil {
+				jn.Gate.When = &JSONWhen{Value: w.Value, Known: w.Known, Source: w.Source, After: w.After, Display: gateWhenText(*w)}
+			}
 		case KindRelease:
 			jn.Release = jsonRelease(n.Release)
 		}
@@ -159,6 +173,10 @@ func jsonStep(s *StepNode) *JSONStep {
 		Runner: s.Runner, Pull: s.Pull, Privileged: s.Privileged, Mounts: s.Mounts,
 		ImageRef: v.ImageRef, Inputs: s.Inputs, Outputs: s.Outputs, Caches: s.Caches, User: s.User, NoWorkspace: s.NoWorkspace,
 		When: JSONWhen{Value: v.When.Value, Known: v.When.Known, Source: v.When.Source, After: v.When.After, Display: whenText(v.When)},
+	}
+	js.Matrix, js.Extends = jsonOrigin(s)
+	if r := s.RunsOn(); r != dsl.RunOnSuccess {
+		js.RunsOn = r
 	}
 	if s.Shared {
 		js.Container = "shared"

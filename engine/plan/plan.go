@@ -143,6 +143,10 @@ type GateNode struct {
 	Wait                time.Duration
 	// Signed requires SSH-signed approvals (engine/signoff).
 	Signed bool
+	// When is the gate's condition evaluated with Options.Scope; nil for
+	// a gate without when (always required). Def is the gate block.
+	When *dsl.Bool
+	Def  *dsl.Gate
 }
 
 // EnvNode is an environment's deployment point.

@@ -59,6 +59,10 @@ type stageIndex struct {
 	hasPackages bool
 	// byKind lists the stage addresses of each kind in config order.
 	byKind map[dsl.StageKind][]string
+	// steps, set by selectUnits, keeps only some steps of a stage: those
+	// --only named (test.unit.go-test[go=1.26,arch=amd64]) and the
+	// sibling steps they need. A stage not in it keeps every step.
+	steps map[string]map[string]bool
 }
 
 func newStageIndex(cfg *dsl.Config) *stageIndex {
@@ -162,8 +166,8 @@ func (ix *stageIndex) unknownName(flag, name string) SelectionProblem {
 	return SelectionProblem{
 		Flag: flag,
 		Name: name,
-		Detail: fmt.Sprintf("%s %s: no stage is named %q. Name a stage (%s), a kind (build, test, package, environment) or an environment.",
-			flag, name, name, strings.Join(addrs, ", ")),
+		Detail: fmt.Sprintf("%s %s: no stage is named %q. Name a stage (%s), a kind (build, test, package, environment) or an environment%s.",
+			flag, name, name, strings.Join(addrs, ", "), stepHint(flag)),
 	}
 }
 
@@ -175,14 +179,23 @@ func (ix *stageIndex) selectUnits(opts Options) (map[string]bool, error) {
 
 	selected := make(map[string]bool)
 	if len(opts.Only) > 0 {
-		var queue []string
+		var queue, whole []string
+		stepOnly := map[string][]string{}
 		for _, name := range opts.Only {
 			addrs := ix.resolve(name)
+			whole = append(whole, addrs...)
+			if addrs == nil {
+				if addr, steps := ix.resolveStep(name); addr != "" {
+					stepOnly[addr] = append(stepOnly[addr], steps...)
+					addrs = []string{addr}
+				}
+			}
 			if addrs == nil {
 				problems = append(problems, ix.unknownName("--only", name))
 			}
 			queue = append(queue, addrs...)
 		}
+		ix.steps = ix.stepFilter(stepOnly, whole)
 		for len(queue) > 0 {
 			a := queue[len(queue)-1]
 			queue = queue[:len(queue)-1]

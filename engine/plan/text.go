@@ -141,6 +141,7 @@ func (p *Plan) writeNode(w io.Writer, n *Node) {
 
 func (p *Plan) writeStep(w io.Writer, s *StepNode) {
 	v := s.Values
+	writeStepOrigin(w, s)
 	field(w, "image", imageText(v.Image, s.Runner))
 	if s.Shared {
 		field(w, "container", "shared (an exec in the stage's one container)")
@@ -263,6 +264,9 @@ func (p *Plan) writeGate(w io.Writer, g *GateNode) {
 		}
 	}
 	field(w, "approvers", strings.Join(approvers, ", "))
+	if g.When != nil {
+		field(w, "when", gateWhenText(*g.When))
+	}
 	self := "allowed"
 	if g.PreventSelfApproval {
 		self = "prevented"

@@ -29,6 +29,9 @@ func Digest(r *state.Release) string {
 	for _, a := range arts {
 		field("artifact", a)
 	}
+	if len(r.Outputs) > 0 { // releases without package-step outputs keep their digest
+		field("outputs", string(r.Outputs))
+	}
 	imgs := make([]string, 0, len(r.Images))
 	for _, i := range r.Images {
 		imgs = append(imgs, i.Name+"\x00"+i.ID)

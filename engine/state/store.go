@@ -24,6 +24,7 @@ type Store interface {
 	LockStore
 	GroupStore
 	CacheStore
+	OutputStore
 	// Close releases the store's connections.
 	Close() error
 }
@@ -170,6 +171,11 @@ type Release struct {
 	RunID     string
 	Artifacts []Artifact
 	Images    []Image
+	// Outputs is the outputs of the release's package steps in the
+	// versioned form of package engine/outputs (masked); nil when they
+	// wrote none. Environments read them as release.outputs.STEP.KEY, on
+	// rollback too.
+	Outputs   []byte
 	CreatedAt time.Time
 }
 
@@ -374,4 +380,23 @@ type GroupStore interface {
 	SetGroup(ctx context.Context, name string, members []string) error
 	// GroupMembers returns ErrNotFound for an unknown group.
 	GroupMembers(ctx context.Context, name string) ([]string, error)
+}
+
+// OutputStore records the outputs steps wrote to $PIPELINE_OUTPUT, so
+// that a resumed run gives them to the steps that read them. The store
+// keeps Data as given: the caller encodes it in a versioned form (package
+// engine/outputs) and masks secrets before.
+type OutputStore interface {
+	// PutOutputs records (or replaces) the outputs of one node of a run.
+	// The run must exist (ErrNotFound otherwise).
+	PutOutputs(ctx context.Context, o *Outputs) error
+	// Outputs returns the recorded outputs of a run, sorted by node ID.
+	Outputs(ctx context.Context, runID string) ([]*Outputs, error)
+}
+
+// Outputs is the stored outputs of one step of a run.
+type Outputs struct {
+	RunID  string
+	NodeID string
+	Data   []byte
 }

@@ -51,33 +51,31 @@ locals {
   binary = "dist/webapp"
 }
 
+# Build and test steps share the Go settings of this template; each step
+# takes them with extends and adds its own.
+template "go" {
+  runner = var.build_runner
+  image  = var.go_image
+  env    = { CGO_ENABLED = "0" }
+}
+
 build "webapp" {
   step "compile" {
-    runner = var.build_runner
-    image  = var.go_image
-    run    = "go build -trimpath -ldflags '-s -w -X main.version=${release.version}' -o ${local.binary} ."
-    env = {
-      CGO_ENABLED = "0"
-      GOOS        = "linux"
-    }
+    extends = template.go
+    run     = "go build -trimpath -ldflags '-s -w -X main.version=${release.version}' -o ${local.binary} ."
+    env     = { GOOS = "linux" } # merged with the template's CGO_ENABLED
     timeout = "5m"
   }
 }
 
 test "unit" {
-  step "go-test" {
-    runner  = var.build_runner
-    image   = var.go_image
-    run     = "go test ./..."
-    env     = { CGO_ENABLED = "0" }
+  # One step per Go tool: check[tool=test] and check[tool=vet], in parallel.
+  step "check" {
+    extends = template.go
+    matrix  = { tool = ["test", "vet"] }
+    run     = "go ${matrix.tool} ./..."
     timeout = "5m"
     retries = 1
-  }
-  step "vet" {
-    runner = var.build_runner
-    image  = var.go_image
-    run    = "go vet ./..."
-    env    = { CGO_ENABLED = "0" }
   }
 }
 
@@ -91,18 +89,18 @@ package "webapp" {
   }
 }
 
+# Every environment deploys the same way; each one names itself and its port.
+template "rollout" {
+  runner  = "local"
+  run     = "sh ./deploy.sh"
+  timeout = "1m"
+  env     = { APP = var.app, IMAGE = release.images.webapp, VERSION = release.version }
+}
+
 environment "internal" {
   step "rollout" {
-    runner = "local"
-    run    = "sh ./deploy.sh"
-    env = {
-      APP         = var.app
-      ENVIRONMENT = "internal"
-      PORT        = tostring(var.internal_port)
-      IMAGE       = release.images.webapp
-      VERSION     = release.version
-    }
-    timeout = "1m"
+    extends = template.rollout
+    env     = { ENVIRONMENT = "internal", PORT = tostring(var.internal_port) }
   }
 }
 
@@ -110,25 +108,14 @@ environment "beta" {
   requires = [environment.internal]
 
   step "rollout" {
-    runner = "local"
-    run    = "sh ./deploy.sh"
-    env = {
-      APP         = var.app
-      ENVIRONMENT = "beta"
-      PORT        = tostring(var.beta_port)
-      IMAGE       = release.images.webapp
-      VERSION     = release.version
-    }
-    timeout = "1m"
+    extends = template.rollout
+    env     = { ENVIRONMENT = "beta", PORT = tostring(var.beta_port) }
   }
   step "smoke" {
-    needs  = [step.rollout]
-    runner = "local"
-    run    = "sh ./smoke.sh"
-    env = {
-      URL     = "http://127.0.0.1:${var.beta_port}"
-      VERSION = release.version
-    }
+    needs   = [step.rollout]
+    runner  = "local"
+    run     = "sh ./smoke.sh"
+    env     = { URL = "http://127.0.0.1:${var.beta_port}", VERSION = release.version }
     timeout = "30s"
   }
 }
@@ -148,15 +135,7 @@ environment "production" {
   }
 
   step "rollout" {
-    runner = "local"
-    run    = "sh ./deploy.sh"
-    env = {
-      APP         = var.app
-      ENVIRONMENT = "production"
-      PORT        = tostring(var.production_port)
-      IMAGE       = release.images.webapp
-      VERSION     = release.version
-    }
-    timeout = "1m"
+    extends = template.rollout
+    env     = { ENVIRONMENT = "production", PORT = tostring(var.production_port) }
   }
 }

@@ -79,6 +79,13 @@ func (r *Runner) translate(step *runners.Step) (*containerSpec, error) {
 		host.Binds = append(host.Binds, dir+":"+runners.ArtifactsMount+":ro")
 	}
 	host.Mounts = cacheMounts(step)
+	if step.OutputDir != "" {
+		dir, err := filepath.Abs(step.OutputDir)
+		if err != nil {
+			return nil, fmt.Errorf("step %q: output directory %q: %w", step.ID, step.OutputDir, err)
+		}
+		host.Binds = append(host.Binds, dir+":"+runners.OutputMount)
+	}
 	for _, m := range step.Mounts {
 		bind, err := parseMount(m)
 		if err != nil {

@@ -3,6 +3,7 @@ package docker
 import (
 	"context"
 	"fmt"
+	"path"
 	"strings"
 
 	"github.com/docker/docker/api/types/container"
@@ -23,19 +24,24 @@ type volumeClient interface {
 // stepEnv returns the step's environment, with HOME=/tmp added for a step
 // that runs as a numeric uid other than 0 and sets no HOME itself: such a
 // uid usually has no passwd entry in the image, so HOME would be "/", which
-// it cannot write.
+// it cannot write; and with PIPELINE_OUTPUT naming the outputs file when
+// the step has an OutputDir.
 func stepEnv(step *runners.Step) map[string]string {
-	if !needsHome(step.User) {
+	_, hasHome := step.Env["HOME"]
+	home := needsHome(step.User) && !hasHome
+	if !home && step.OutputDir == "" {
 		return step.Env
 	}
-	if _, ok := step.Env["HOME"]; ok {
-		return step.Env
-	}
-	out := make(map[string]string, len(step.Env)+1)
+	out := make(map[string]string, len(step.Env)+2)
 	for k, v := range step.Env {
 		out[k] = v
 	}
-	out["HOME"] = "/tmp"
+	if home {
+		out["HOME"] = "/tmp"
+	}
+	if step.OutputDir != "" {
+		out[runners.OutputEnv] = path.Join(runners.OutputMount, runners.OutputFile)
+	}
 	return out
 }
 

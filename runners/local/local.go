@@ -96,6 +96,9 @@ func (r *Runner) Run(ctx context.Context, step *runners.Step, stdout, stderr io.
 		return nil, err
 	}
 	cmd.Env = environ(env)
+	if p := step.OutputPath(step.OutputDir); p != "" {
+		cmd.Env = append(cmd.Env, runners.OutputEnv+"="+p)
+	}
 	// nil writers connect the process to the null device.
 	cmd.Stdout = stdout
 	cmd.Stderr = stderr

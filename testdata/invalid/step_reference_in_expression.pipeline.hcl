@@ -4,5 +4,5 @@ pipeline "p" {
 
 build "a" {
   step "one" { run = "make" }
-  step "two" { run = "echo ${step.one}" } # ERROR: Reference to Unknown Namespace
+  step "two" { run = "echo ${step.one}" } # ERROR: Invalid Output Reference
 }

@@ -14,6 +14,7 @@ import (
 	"sync"
 
 	"github.com/pipeline-cd/pipeline/engine/mask"
+	"github.com/pipeline-cd/pipeline/engine/outputs"
 	"github.com/pipeline-cd/pipeline/engine/state"
 )
 
@@ -154,9 +155,42 @@ func (s *Store) CreateRelease(ctx context.Context, r *state.Release) error {
 		a.Path = s.str(a.Path)
 		c.Artifacts[i] = a
 	}
+	if out, err := outputs.DecodeRelease(r.Outputs); err == nil {
+		changed := false
+		for _, m := range out {
+			for k, v := range m {
+				if masked := s.str(v); masked != v {
+					m[k], changed = masked, true
+				}
+			}
+		}
+		if changed {
+			c.Outputs = outputs.EncodeRelease(out)
+		}
+	}
 	err := s.Store.CreateRelease(ctx, &c)
 	r.ID, r.CreatedAt = c.ID, c.CreatedAt
 	return err
+}
+
+// PutOutputs stores a step's outputs with their values masked. Data that
+// is not in the form of package outputs is stored masked as text.
+func (s *Store) PutOutputs(ctx context.Context, o *state.Outputs) error {
+	c := *o
+	if out, err := outputs.Decode(o.Data); err == nil {
+		changed := false
+		for k, v := range out {
+			if m := s.str(v); m != v {
+				out[k], changed = m, true
+			}
+		}
+		if changed {
+			c.Data = outputs.Encode(out)
+		}
+	} else {
+		c.Data = []byte(s.str(string(o.Data)))
+	}
+	return s.Store.PutOutputs(ctx, &c)
 }
 
 func (s *Store) maskDeployment(d *state.Deployment) *state.Deployment {

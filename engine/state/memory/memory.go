@@ -32,6 +32,7 @@ type Store struct {
 	locks       map[string]*state.Lock
 	groups      map[string][]string
 	caches      map[cacheKey]*state.CacheEntry
+	outputs     map[string]map[string][]byte // run -> node id -> stored outputs
 }
 
 type logKey struct {

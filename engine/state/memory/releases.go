@@ -13,6 +13,7 @@ func copyRelease(r *state.Release) *state.Release {
 	c := *r
 	c.Artifacts = slices.Clone(r.Artifacts)
 	c.Images = slices.Clone(r.Images)
+	c.Outputs = slices.Clone(r.Outputs)
 	c.CreatedAt = norm(r.CreatedAt)
 	return &c
 }

@@ -31,9 +31,9 @@ func TestLogsMigration(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	// A version 2 database: without log_chunks (3) and what came after
-	// it (4: cache_entries).
-	for _, q := range []string{`DROP TABLE log_chunks`, `DROP TABLE cache_entries`, `DELETE FROM schema_migrations WHERE version >= 3`} {
+	// Back to version 2: undo migration 3 and every later one (4:
+	// cache_entries, 5: step and release outputs).
+	for _, q := range []string{`DROP TABLE log_chunks`, `DROP TABLE cache_entries`, `DROP TABLE release_outputs`, `DROP TABLE step_outputs`, `DELETE FROM schema_migrations WHERE version >= 3`} {
 		if _, err := db.ExecContext(ctx, q); err != nil {
 			t.Fatalf("%s: %v", q, err)
 		}

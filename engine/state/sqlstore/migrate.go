@@ -204,6 +204,17 @@ CREATE TABLE cache_entries (
 	PRIMARY KEY (kind, cache_key)
 );
 CREATE INDEX cache_entries_pipeline ON cache_entries (kind, pipeline, name)`},
+	{5, "step outputs", `
+CREATE TABLE step_outputs (
+	run_id  {{text}} NOT NULL REFERENCES runs (id),
+	node_id {{text}} NOT NULL,
+	data    {{blob}} NOT NULL,
+	PRIMARY KEY (run_id, node_id)
+);
+CREATE TABLE release_outputs (
+	release_id {{text}} PRIMARY KEY REFERENCES releases (id),
+	data       {{blob}} NOT NULL
+)`},
 }
 
 // migrate applies pending migrations in one transaction. Concurrent openers

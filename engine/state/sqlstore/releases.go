@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 
@@ -38,6 +39,11 @@ VALUES (?, ?, ?, ?, ?, ?)`), r.ID, i, a.Name, a.Path, a.SHA256, a.Size); err != 
 			if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO release_images (release_id, pos, name, image_id, tag)
 VALUES (?, ?, ?, ?, ?)`), r.ID, i, im.Name, im.ID, im.Tag); err != nil {
 				return fmt.Errorf("image %q: %w", im.Name, err)
+			}
+		}
+		if r.Outputs != nil {
+			if _, err := tx.ExecContext(ctx, s.q(`INSERT INTO release_outputs (release_id, data) VALUES (?, ?)`), r.ID, r.Outputs); err != nil {
+				return fmt.Errorf("outputs: %w", err)
 			}
 		}
 		return nil
@@ -155,6 +161,15 @@ func (s *Store) loadReleaseParts(ctx context.Context, r *state.Release) error {
 	}
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("images: %w", err)
+	}
+	var data []byte
+	err = s.db.QueryRowContext(ctx, s.q(`SELECT data FROM release_outputs WHERE release_id = ?`), r.ID).Scan(&data)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+	case err != nil:
+		return fmt.Errorf("outputs: %w", err)
+	default:
+		r.Outputs = data
 	}
 	return nil
 }

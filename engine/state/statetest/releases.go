@@ -31,6 +31,7 @@ func testReleases(t *testing.T, s state.Store) {
 	r2.Artifacts, r2.Images = nil, nil           // a release without artifacts is valid
 	r3 := newRelease("r3", "webapp", "1.2.0", 5) // same time as r2: ID breaks the tie
 	other := newRelease("o1", "api", "1.0.0", 9) // the same version in another pipeline is fine
+	r1.Outputs = []byte(`{"version":1,"steps":[{"step":"stamp","outputs":[{"key":"sha","value":"abc"}]}]}`)
 	for _, r := range []*state.Release{r1, r2, r3, other} {
 		must(t, fmt.Sprintf("CreateRelease(%s %s)", r.Pipeline, r.Version), s.CreateRelease(ctx(t), r))
 	}

@@ -35,6 +35,13 @@ test "unit" {
   step "build-test" {
     run = "sh build_test.sh"
   }
+  # Runs once build-test has finished, also when it failed: prints the
+  # checks it wrote and removes the report.
+  step "report" {
+    needs = [step.build-test]
+    when  = always()
+    run   = "echo 'test report:'; cat dist/test-report.txt 2>/dev/null || echo '(no report written)'; rm -f dist/test-report.txt"
+  }
 }
 
 package "api" {
@@ -43,18 +50,18 @@ package "api" {
   }
 }
 
+# Both environments deploy the same way; each names itself and its port.
+template "rollout" {
+  runner  = "local"
+  run     = "sh ./deploy.sh"
+  timeout = "1m"
+  env     = { APP = var.app, IMAGE = release.images.api, VERSION = release.version }
+}
+
 environment "staging" {
   step "rollout" {
-    runner = "local"
-    run    = "sh ./deploy.sh"
-    env = {
-      APP         = var.app
-      ENVIRONMENT = "staging"
-      PORT        = tostring(var.staging_port)
-      IMAGE       = release.images.api
-      VERSION     = release.version
-    }
-    timeout = "1m"
+    extends = template.rollout
+    env     = { ENVIRONMENT = "staging", PORT = tostring(var.staging_port) }
   }
 }
 
@@ -67,15 +74,7 @@ environment "production" {
   }
 
   step "rollout" {
-    runner = "local"
-    run    = "sh ./deploy.sh"
-    env = {
-      APP         = var.app
-      ENVIRONMENT = "production"
-      PORT        = tostring(var.production_port)
-      IMAGE       = release.images.api
-      VERSION     = release.version
-    }
-    timeout = "1m"
+    extends = template.rollout
+    env     = { ENVIRONMENT = "production", PORT = tostring(var.production_port) }
   }
 }

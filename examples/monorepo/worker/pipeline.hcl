@@ -33,17 +33,18 @@ package "worker" {
   }
 }
 
+# Both environments deploy the same way; each names itself.
+template "rollout" {
+  runner  = "local"
+  run     = "sh ./deploy.sh"
+  timeout = "1m"
+  env     = { APP = var.app, IMAGE = release.images.worker, VERSION = release.version }
+}
+
 environment "staging" {
   step "rollout" {
-    runner = "local"
-    run    = "sh ./deploy.sh"
-    env = {
-      APP         = var.app
-      ENVIRONMENT = "staging"
-      IMAGE       = release.images.worker
-      VERSION     = release.version
-    }
-    timeout = "1m"
+    extends = template.rollout
+    env     = { ENVIRONMENT = "staging" }
   }
 }
 
@@ -56,14 +57,7 @@ environment "production" {
   }
 
   step "rollout" {
-    runner = "local"
-    run    = "sh ./deploy.sh"
-    env = {
-      APP         = var.app
-      ENVIRONMENT = "production"
-      IMAGE       = release.images.worker
-      VERSION     = release.version
-    }
-    timeout = "1m"
+    extends = template.rollout
+    env     = { ENVIRONMENT = "production" }
   }
 }
