@@ -45,6 +45,7 @@ func (s *session) applyTrusted() ([]string, error) {
 	s.rec.Groups = groupsOf(s.cfg, nil)
 	root := s.res.RepoRoot
 	if root == "" {
+		s.notifyCfg = s.cfg
 		s.e.logger.Debug("not in a git repository: the working tree's config is the only config, so its protection rules apply",
 			"dir", s.res.AbsDir)
 		return nil, nil
@@ -96,6 +97,7 @@ func (s *session) applyTrusted() ([]string, error) {
 		warnings = append(warnings, d.String())
 	}
 	rules.Apply(s.cfg, tres.Config)
+	s.notifyCfg = tres.Config
 	s.trusted = rules.FromConfig(s.cfg)
 	for name, env := range rules.FromConfig(tres.Config) {
 		s.trusted[name] = env // keep the full trusted requires for history checks
