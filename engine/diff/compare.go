@@ -2,6 +2,7 @@ package diff
 
 import (
 	"strconv"
+	"strings"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclwrite"
@@ -62,6 +63,7 @@ func (d *differ) comparePipeline() {
 	d.field(o, "name", b.Name, h.Name)
 	d.field(o, "description", b.Description, h.Description)
 	d.field(o, "image", b.Image, h.Image)
+	d.field(o, "paths", strings.Join(b.Paths, ", "), strings.Join(h.Paths, ", "))
 	d.field(o, "version", source(d.base, b.Version, "(git describe)"), source(d.head, h.Version, "(git describe)"))
 }
 

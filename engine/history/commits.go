@@ -17,7 +17,8 @@ const FirstLimit = 20
 // Paths returns the git pathspecs, relative to the repository root, whose
 // commits belong to the component in directory component (relative to the
 // root, slash-separated): the directory itself and the paths the pipeline
-// declares (relative to the component directory). A component at the root
+// declares (relative to the component directory). A declared path that
+// leads out of the repository is left out. A component at the root
 // without declared paths owns every commit: Paths returns nil.
 func Paths(component string, declared []string) []string {
 	component = path.Clean(strings.TrimPrefix(component, "./"))
@@ -26,7 +27,9 @@ func Paths(component string, declared []string) []string {
 	}
 	out := []string{component}
 	for _, p := range declared {
-		out = append(out, path.Join(component, p))
+		if j := path.Join(component, p); j != ".." && !strings.HasPrefix(j, "../") {
+			out = append(out, j)
+		}
 	}
 	for i, p := range out {
 		if p == "." {
