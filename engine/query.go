@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
+	"github.com/pipeline-cd/pipeline/engine/history"
 	"github.com/pipeline-cd/pipeline/engine/state"
 )
 
@@ -120,6 +122,9 @@ type History struct {
 	// RollbackTargets maps an environment to the version `pipeline
 	// rollback ENV` would deploy; environments without one are absent.
 	RollbackTargets map[string]string `json:"rollback_targets"`
+	// Firsts holds the IDs of the deployments recorded when their
+	// environment had no successful deployment yet (see history.Firsts).
+	Firsts map[string]bool `json:"-"`
 }
 
 // Environments returns the environments of h's deployments in the order
@@ -140,11 +145,15 @@ func (h *History) Environments() []string {
 // History lists a pipeline's deployments newest first, optionally of one
 // environment, with each environment's rollback target.
 func (e *Engine) History(ctx context.Context, pipeline, env string, limit int) (*History, error) {
-	deps, err := e.store.ListDeployments(ctx, state.DeploymentFilter{Pipeline: pipeline, Environment: env, Limit: limit})
+	deps, err := e.store.ListDeployments(ctx, state.DeploymentFilter{Pipeline: pipeline, Environment: env})
 	if err != nil {
 		return nil, failed(fmt.Errorf("listing deployments: %w", err))
 	}
-	h := &History{Deployments: deps, RollbackTargets: map[string]string{}}
+	firsts := history.Firsts(deps)
+	if limit > 0 && len(deps) > limit {
+		deps = deps[:limit]
+	}
+	h := &History{Deployments: deps, RollbackTargets: map[string]string{}, Firsts: firsts}
 	envs := map[string]bool{}
 	for _, d := range deps {
 		envs[d.Environment] = true
@@ -155,6 +164,37 @@ func (e *Engine) History(ctx context.Context, pipeline, env string, limit int) (
 		}
 	}
 	return h, nil
+}
+
+// LiveAt answers which release was live in env of pipeline at t, since
+// when, and which commits of the component it carried compared with the
+// release before it (see history.NewReport; g says where the component's
+// commits are, zero: the recorded ones). When nothing was live then it
+// fails with code 1 and an error wrapping history.ErrNothingLive.
+func (e *Engine) LiveAt(ctx context.Context, pipeline, env string, t time.Time, g history.Git) (*history.Report, error) {
+	deps, err := e.store.ListDeployments(ctx, state.DeploymentFilter{Pipeline: pipeline, Environment: env})
+	if err != nil {
+		return nil, failed(fmt.Errorf("listing deployments of %s: %w", env, err))
+	}
+	m, err := history.At(deps, t)
+	if err != nil {
+		return nil, failed(fmt.Errorf("%s of %s: %w", env, pipeline, err))
+	}
+	commit := func(d *state.Deployment) string {
+		if d.ReleaseID == "" {
+			return ""
+		}
+		r, err := e.store.GetRelease(ctx, d.ReleaseID)
+		if err != nil {
+			return ""
+		}
+		return r.Commit
+	}
+	r, err := history.NewReport(env, m, commit, g)
+	if err != nil {
+		return nil, failed(fmt.Errorf("listing the commits live in %s at %s: %w", env, t.UTC().Format(time.RFC3339), err))
+	}
+	return r, nil
 }
 
 func (e *Engine) rollbackVersion(ctx context.Context, pipeline, env string) (string, error) {
