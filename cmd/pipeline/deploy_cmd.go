@@ -107,9 +107,11 @@ func newGCCommand(g *globals) *cobra.Command {
 	var rf runnerFlags
 	cmd := &cobra.Command{
 		Use:   "gc",
-		Short: "Remove containers and partial artifacts left by killed pipeline processes",
-		Long: `gc removes the step containers (found by label) and partial artifact files
-that killed pipeline processes left behind.
+		Short: "Remove containers, partial artifacts and release checkouts left by killed pipeline processes",
+		Long: `gc removes the step containers (found by label), partial artifact files and
+release checkouts (below .git/pipeline-checkouts, made by deploy and
+rollback) that killed pipeline processes left behind. With --all it also
+removes those of pipeline processes that are still running.
 
 Exit codes: 0 cleaned; 1 something could not be removed; 2 the SQLite state
 store does not exist (gc creates none, but still removes containers and
@@ -137,6 +139,9 @@ partial artifact files first).`,
 				}
 			} else if res != nil {
 				fmt.Fprintf(g.stdout, "removed %s and %s\n", plural(res.Containers, "container"), plural(res.TempFiles, "partial artifact file"))
+				if res.Checkouts > 0 {
+					fmt.Fprintf(g.stdout, "removed %s\n", plural(res.Checkouts, "leftover release checkout"))
+				}
 			}
 			if err == nil && noStore != nil {
 				return &usageError{fmt.Errorf("%w\n(gc removed the leftover containers and partial artifact files above all the same, and created no store)", noStore)}

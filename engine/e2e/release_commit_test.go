@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/pipeline-cd/pipeline/engine/view"
 )
@@ -128,4 +129,70 @@ func TestRollbackRunsTheReleasesOwnCommit(t *testing.T) {
 	if got := lastLine(t, log); got != "v2 1.0.2" {
 		t.Errorf("the refused deploy ran a script: deploy.log ends with %q", got)
 	}
+}
+
+// TestKilledRollbackLeavesACheckoutThatGCRemoves: a rollback killed while
+// the release's deploy.sh runs leaves its checkout; gc removes it, and the
+// resumed rollback runs from a new checkout of the release's commit.
+func TestKilledRollbackLeavesACheckoutThatGCRemoves(t *testing.T) {
+	r := newRepo(t)
+	log := filepath.Join(t.TempDir(), "deploy.log")
+	started := filepath.Join(r.dir, "deployed", "started")
+	slow := "#!/bin/sh\nif [ -f '" + log + ".slow' ]; then mkdir -p '" + filepath.Dir(started) + "' && touch '" + started + "' && sleep 30; fi\n"
+	r.commit("release 1", map[string]string{"pipeline.hcl": scriptedSvc, "deploy.sh": slow + deployScript("v1", log)})
+	r.must(0, nil, "run", "--runner", "local", "--plain")
+	r.commit("release 2", map[string]string{"deploy.sh": deployScript("v2", log)})
+	r.must(0, nil, "run", "--runner", "local", "--plain")
+
+	if err := os.WriteFile(log+".slow", nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd, out := r.start(nil, "rollback", "prod", "--runner", "local", "--plain")
+	r.waitFor("deployed/started", 30*time.Second)
+	if err := cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	_ = cmd.Wait()
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := runID(t, string(b))
+	left := checkouts(r)
+	if len(left) != 1 {
+		t.Fatalf("after kill -9 during the rollback, checkouts = %v; want the killed one", left)
+	}
+	res := r.must(0, nil, "gc")
+	if !strings.Contains(res.stdout, "removed 1 leftover release checkout") {
+		t.Errorf("gc output %q; want the killed rollback's checkout removed", res.stdout)
+	}
+	if _, err := os.Stat(left[0]); !os.IsNotExist(err) {
+		t.Errorf("checkout %s still exists after gc (stat: %v)", left[0], err)
+	}
+	if list := r.git("worktree", "list"); strings.Count(list, "\n") != 0 {
+		t.Errorf("git still lists a worktree after gc:\n%s", list)
+	}
+
+	if err := os.Remove(log + ".slow"); err != nil {
+		t.Fatal(err)
+	}
+	r.must(0, nil, "resume", id, "--runner", "local", "--plain")
+	if got := lastLine(t, log); got != "v1 1.0.1" {
+		t.Errorf("the resumed rollback ran %q; want v1's deploy.sh (v1 1.0.1)", got)
+	}
+	if left, _ := filepath.Glob(filepath.Join(r.dir, ".git", "pipeline-checkouts", "*")); len(left) != 0 {
+		t.Errorf("checkouts left after the resumed rollback: %v", left)
+	}
+}
+
+// checkouts returns the release checkout folders of r.
+func checkouts(r *repo) []string {
+	var out []string
+	matches, _ := filepath.Glob(filepath.Join(r.dir, ".git", "pipeline-checkouts", "*"))
+	for _, m := range matches {
+		if st, err := os.Stat(m); err == nil && st.IsDir() {
+			out = append(out, m)
+		}
+	}
+	return out
 }

@@ -74,6 +74,7 @@ type Decision struct {
 type GC struct {
 	Containers int `json:"containers"`
 	TempFiles  int `json:"temp_files"`
+	Checkouts  int `json:"checkouts"`
 }
 
 // NewRuns converts a list of runs.
@@ -147,7 +148,7 @@ func NewDecision(r *engine.DecisionResult) Decision {
 
 // NewGC converts a garbage collection result.
 func NewGC(r *engine.GCResult) GC {
-	return GC{Containers: r.Containers, TempFiles: r.TempFiles}
+	return GC{Containers: r.Containers, TempFiles: r.TempFiles, Checkouts: r.Checkouts}
 }
 
 // LiveAt is `pipeline history --env ENV --at TIME --json`: the release
