@@ -27,7 +27,7 @@ var (
 	// successful release to roll back to.
 	ErrNoRollbackTarget = history.ErrNoRollbackTarget
 	// ErrAlreadyLive reports a rollback to the release that is live.
-	ErrAlreadyLive = errors.New("release already live")
+	ErrAlreadyLive = errors.New("nothing to roll back")
 	// ErrNotResumable reports a run that cannot be resumed (finished,
 	// rejected, or still running in a live process).
 	ErrNotResumable = errors.New("run cannot be resumed")

@@ -118,7 +118,7 @@ func (e *Engine) notLive(ctx context.Context, rel *state.Release, env string) er
 	if live == nil || live.ReleaseID != rel.ID {
 		return nil
 	}
-	return invalid(fmt.Errorf("%w: release %s is already live in %s (deployed by run %s, finished %s), so there is nothing to roll back; "+
+	return invalid(fmt.Errorf("%w: release %s is already live in %s (deployed by run %s, finished %s); "+
 		"deployed there: %s. Roll back to another release with --to VERSION, or redeploy this one with `pipeline deploy %s --release %s`",
 		ErrAlreadyLive, rel.Version, env, live.RunID, live.FinishedAt.UTC().Format("2006-01-02 15:04:05 UTC"),
 		history.Summary(deps), env, rel.Version))
@@ -196,18 +196,23 @@ func (e *Engine) deployRelease(ctx context.Context, req DeployRequest, rel *stat
 		return nil, err
 	}
 	var notes []string
+	gateNote := ""
 	if kind == "rollback" {
-		if note := s.gatesSkipped(ctx, req.Environment, rel); note != "" {
-			notes = append(notes, note)
+		if gateNote = s.gatesSkipped(ctx, req.Environment, rel); gateNote != "" {
+			notes = append(notes, gateNote)
 		}
+	}
+	if res.RepoRoot != "" && rel.Commit != "" {
+		notes = append(notes, fmt.Sprintf("the steps of %s run from a temporary checkout of release %s's commit %.12s, not from the working tree",
+			req.Environment, rel.Version, rel.Commit))
 	}
 	if req.Started != nil {
 		req.Started(RunInfo{Run: s.run, TrustedRef: rec.TrustedRef, Warnings: warnings, Notes: notes})
 	}
 	if kind == "rollback" {
 		detail := fmt.Sprintf("rollback of %s to release %s (commit %.12s)", req.Environment, rel.Version, rel.Commit)
-		if len(notes) > 0 {
-			detail += "; " + notes[0]
+		if gateNote != "" {
+			detail += "; " + gateNote
 		}
 		s.audit(ctx, "rollback", req.Environment, detail)
 		s.notify(ctx, "rollback", req.Environment, "")
