@@ -108,7 +108,7 @@ func (l *loader) decodeSecretBlock(b *hcl.Block) (*Secret, hcl.Diagnostics) {
 }
 
 var groupBlockSchema = &hcl.BodySchema{
-	Attributes: []hcl.AttributeSchema{{Name: "members", Required: true}},
+	Attributes: []hcl.AttributeSchema{{Name: "members", Required: true}, {Name: "allowed_signers"}},
 }
 
 // decodeGroupBlock decodes a group of approvers.
@@ -150,6 +150,9 @@ func (l *loader) decodeGroupBlock(b *hcl.Block) (*Group, hcl.Diagnostics) {
 				g.Members = append(g.Members, m)
 			}
 		}
+	}
+	if a, ok := content.Attributes["allowed_signers"]; ok {
+		diags = append(diags, l.allowedSigners(a, g)...)
 	}
 	return g, diags
 }

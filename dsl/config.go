@@ -163,9 +163,13 @@ type Secret struct {
 
 // Group is a named set of people who may approve gates.
 type Group struct {
-	Name      string
-	Members   []string
-	DeclRange hcl.Range
+	Name    string
+	Members []string
+	// AllowedSigners is the group's OpenSSH allowed_signers text (usually
+	// file("ci/allowed_signers")): the keys that may sign approvals of
+	// gates with signed = true. Empty when not set.
+	AllowedSigners string `json:",omitempty"`
+	DeclRange      hcl.Range
 }
 
 // Stage is a build, test, package or environment block.
@@ -257,7 +261,11 @@ type Gate struct {
 	PreventSelfApproval bool
 	Timeout             time.Duration // 0: never expires
 	Wait                time.Duration // bake time after approval
-	DeclRange           hcl.Range
+	// Signed requires approvals signed by a key that the allowed_signers of
+	// one of the gate's approver groups accepts (see engine/signoff).
+	Signed      bool      `json:",omitempty"`
+	SignedRange hcl.Range `json:"-"`
+	DeclRange   hcl.Range
 }
 
 // Notify is a notify block.

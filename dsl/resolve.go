@@ -49,6 +49,7 @@ func (l *loader) resolve() hcl.Diagnostics {
 				fmt.Sprintf("Declare it with a group %q block listing its members, or fix the name.", g.name)))
 		}
 	}
+	diags = append(diags, signedGates(cfg)...)
 	diags = append(diags, l.stageCycles(index)...)
 	diags = append(diags, l.requiresCycles()...)
 	return diags

@@ -252,6 +252,7 @@ var gateBlockSchema = &hcl.BodySchema{
 		{Name: "prevent_self_approval"},
 		{Name: "timeout"},
 		{Name: "wait"},
+		{Name: "signed"},
 	},
 }
 
@@ -296,6 +297,10 @@ func (l *loader) decodeGateBlock(b *hcl.Block) (*Gate, hcl.Diagnostics) {
 	}
 	if a, ok := content.Attributes["wait"]; ok {
 		diags = append(diags, l.duration(a, &g.Wait, true)...)
+	}
+	if a, ok := content.Attributes["signed"]; ok {
+		diags = append(diags, l.staticBool(a, &g.Signed)...)
+		g.SignedRange = a.Expr.Range()
 	}
 	return g, diags
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/pipeline-cd/pipeline/engine/signoff"
 	"sort"
 	"strings"
 
@@ -40,6 +41,13 @@ type Decision struct {
 	// By: "carol@example.com (claimed with --as by alice@example.com on
 	// HOST)". Empty fields are left out.
 	ClaimedWith, Invoker, Host string
+	// Sign, when set, signs the approval's payload (see signoff.Payload)
+	// with the approver's SSH key: approve --sign.
+	Sign func(payload []byte) ([]byte, error)
+	// Signed is a signature made elsewhere (`ssh-keygen -Y sign -n
+	// pipeline-approval` over the text ApprovalPayload returns) with the
+	// payload it signs.
+	Signed *signoff.Signed
 }
 
 // claim renders who decided for the audit event: By, and how it was
@@ -132,14 +140,21 @@ func (e *Engine) decide(ctx context.Context, d Decision, decision string) (*Deci
 		rule = rules.Gate{Environment: env, Name: base}
 	}
 	if err := rules.CheckApprover(rule, d.By, run.Author, e.groupResolver(ctx, rec.Groups)); err != nil {
-		return nil, failed(err)
+		return nil, e.refuse(ctx, run, rec, g, d, decision, err)
 	}
 	digest, err := e.currentDigest(ctx, run)
 	if err != nil {
 		return nil, failed(err)
 	}
+	var sig *state.Signature
+	if decision == "approve" {
+		want := signoff.Payload{Run: run.ID, Gate: name, ReleaseDigest: digest, Approver: d.By, Time: e.now()}
+		if sig, err = signoff.Approve(want, rule.Signed, rule.Approvers, rec.Signers, d.Sign, d.Signed, e.now()); err != nil {
+			return nil, e.refuse(ctx, run, rec, g, d, decision, err)
+		}
+	}
 	comment := e.decisionMasker(run, rec, d).String(d.Comment)
-	a := &state.Approval{RunID: run.ID, Gate: g.Name, By: d.By, Decision: decision, Comment: comment, ReleaseDigest: digest, At: e.now()}
+	a := &state.Approval{RunID: run.ID, Gate: g.Name, By: d.By, Decision: decision, Comment: comment, ReleaseDigest: digest, At: e.now(), Signature: sig}
 	if err := e.store.AddApproval(ctx, a); err != nil {
 		return nil, failed(fmt.Errorf("recording the %s: %w", decision, err))
 	}
@@ -158,8 +173,13 @@ func (e *Engine) decide(ctx context.Context, d Decision, decision string) (*Deci
 			return nil, failed(fmt.Errorf("recording the rejected run: %w", err))
 		}
 	}
+	signedWith := ""
+	if sig != nil {
+		signedWith = ", signed with key " + sig.Fingerprint
+	}
 	ev := &state.AuditEvent{At: a.At, Actor: d.By, Action: decision, Pipeline: run.Pipeline, Environment: g.Environment,
-		RunID: run.ID, Release: rec.Version, Detail: strings.TrimSpace(fmt.Sprintf("gate %s, release digest %s, by %s %s", name, digest, d.claim(), comment))}
+		RunID: run.ID, Release: rec.Version, Signature: sig,
+		Detail: strings.TrimSpace(fmt.Sprintf("gate %s, release digest %s, by %s%s %s", name, digest, d.claim(), signedWith, comment))}
 	if err := e.store.AppendAudit(ctx, ev); err != nil {
 		return nil, failed(fmt.Errorf("auditing the %s: %w", decision, err))
 	}
@@ -284,4 +304,39 @@ func decodeRecorded(run *state.Run) (*recorded, error) {
 		return nil, fmt.Errorf("reading the recorded options of run %s: %w", run.ID, err)
 	}
 	return rec, nil
+}
+
+// refuse audits a refused decision ("approve_refused", "reject_refused")
+// with its reason and returns the refusal as a code-1 error.
+func (e *Engine) refuse(ctx context.Context, run *state.Run, rec *recorded, g *state.Gate, d Decision, decision string, reason error) error {
+	ev := &state.AuditEvent{At: e.now(), Actor: d.By, Action: decision + "_refused", Pipeline: run.Pipeline, Environment: g.Environment,
+		RunID: run.ID, Release: rec.Version, Detail: fmt.Sprintf("gate %s, by %s: %v", g.Name, d.claim(), reason)}
+	if err := e.store.AppendAudit(ctx, ev); err != nil {
+		e.logger.Warn("could not audit a refused decision", "gate", g.Name, "by", d.By, "error", err)
+	}
+	return failed(reason)
+}
+
+// ApprovalPayload returns the text an approver signs to approve gate of
+// run as by at the engine's current time, for signing elsewhere
+// (`ssh-keygen -Y sign -n pipeline-approval`); pass it back with the
+// signature as Decision.Signed within signoff.MaxAge.
+func (e *Engine) ApprovalPayload(ctx context.Context, runID, gate, by string) ([]byte, error) {
+	run, err := e.getRun(ctx, runID)
+	if err != nil {
+		return nil, err
+	}
+	rec, err := decodeRecorded(run)
+	if err != nil {
+		return nil, failed(err)
+	}
+	env, base, err := e.resolveGate(ctx, run, rec, gate)
+	if err != nil {
+		return nil, err
+	}
+	digest, err := e.currentDigest(ctx, run)
+	if err != nil {
+		return nil, failed(err)
+	}
+	return signoff.Payload{Run: run.ID, Gate: gateKey(env, base), ReleaseDigest: digest, Approver: by, Time: e.now()}.Bytes(), nil
 }

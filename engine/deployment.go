@@ -8,32 +8,17 @@ import (
 	"github.com/pipeline-cd/pipeline/engine/exec"
 	"github.com/pipeline-cd/pipeline/engine/history"
 	"github.com/pipeline-cd/pipeline/engine/plan"
-	"github.com/pipeline-cd/pipeline/engine/rules"
 	"github.com/pipeline-cd/pipeline/engine/state"
 )
 
 // maxCommits bounds the commit list recorded with a deployment.
 const maxCommits = 200
 
-// startEnvironment runs an environment's deploy node: it checks the
-// trusted promotion rules (branches from the release's branch, requires
-// from recorded history) and, when the environment has no gates, begins
-// the deployment at once.
+// startEnvironment runs an environment's deploy node once admit passed
+// it: when the environment has no gates (or its deployment is reopened),
+// it begins the deployment at once.
 func (s *session) startEnvironment(ctx context.Context, n *plan.Node) error {
 	env := n.Env.Name
-	te, ok := s.trusted[env]
-	if !ok {
-		te = rules.Env{Name: env, Requires: n.Env.Requires, Branches: n.Env.Branches}
-	}
-	if s.deployKind != state.DeployKindRollback {
-		branch := s.run.Branch
-		if err := rules.CheckBranch(te, branch); err != nil {
-			return err
-		}
-		if err := rules.CheckRequires(te, s.rec.Version, func(req string) bool { return s.succeededIn(ctx, req) }); err != nil {
-			return err
-		}
-	}
 	if len(n.Env.Gates) > 0 && !s.reopened[env] {
 		return nil
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/pipeline-cd/pipeline/engine/exec"
 	"github.com/pipeline-cd/pipeline/engine/mask"
 	"github.com/pipeline-cd/pipeline/engine/plan"
+	"github.com/pipeline-cd/pipeline/engine/ui"
 	"github.com/pipeline-cd/pipeline/runners"
 	"github.com/pipeline-cd/pipeline/runners/dryrun"
 )
@@ -19,39 +20,63 @@ import (
 // DryRunResult is the outcome of a dry run.
 type DryRunResult struct {
 	// Exec is the walk: steps succeed without running, a gate is stopped
-	// and the nodes after it are not reached.
+	// and the nodes after it are not reached, a refused environment fails.
 	Exec *exec.Result
 	// Gates are the gates a real run would stop at for approval, in the
 	// order the walk reached them (RunID is empty).
 	Gates []GateWait
-	// Warnings name the secrets whose environment variable is not set: a
-	// real run would refuse the steps that list them.
+	// TrustedRef is the ref the protection rules came from, as for a run
+	// ("" outside git, where the working tree's config is the only one).
+	TrustedRef string
+	// Warnings are those a run would print (the differences between the
+	// change's rules and the trusted ones, environments refused), then the
+	// secrets whose environment variable is not set: a real run would
+	// refuse the steps that list them.
 	Warnings []string
+}
+
+// Code returns the exit code a real run would end with: 0 when it would
+// succeed, 3 when it would stop at a gate, 1 when a step or an environment
+// would fail or be refused.
+func (r *DryRunResult) Code() int {
+	switch r.Exec.Status {
+	case exec.StatusSucceeded:
+		return 0
+	case exec.StatusStopped:
+		return CodeWaiting
+	}
+	return CodeFailed
 }
 
 // DryRun walks the plan of req.Config as a run would, evaluating when
 // conditions, and reports through Options.Output what would run, without
 // running anything, touching Docker or writing to the state store (the
-// Engine may have a nil Store). The release and deployments pass as if
-// recorded; a gate stops its branch, as a real run would, with "would stop
-// here for approval" and its approvers as declared in req.Config, and the
-// nodes after it are not reached. Values known only at run time are shown
-// as their source text. Missing secrets are warnings, not errors.
+// Engine may have a nil Store; when it has one, a release version that
+// already exists fails the dry run as it fails the run).
+//
+// It prepares the run exactly as Run does (Engine.begin): the protection
+// rules (gates, branches, requires) are read from the trusted ref and
+// applied, with the same warnings, and every deploy node passes the same
+// admit as a run's, so an environment a run would refuse fails here with
+// the same reason. The release passes as if recorded; a gate stops its
+// branch, as a real run would, with "would stop here for approval" and its
+// trusted approvers, and the nodes after it are not reached. Values known
+// only at run time are shown as their source text. Missing secrets are
+// warnings, not errors.
 func (e *Engine) DryRun(ctx context.Context, req RunRequest) (*DryRunResult, error) {
-	res := req.Config
-	if res == nil || res.Config == nil {
-		return nil, invalid(fmt.Errorf("no config loaded"))
-	}
-	id := "dry-run"
-	p, err := plan.New(res.Config, plan.Options{Only: req.Only, Skip: req.Skip, Until: req.Until, Scope: dsl.Scope{RunID: id},
-		AllowPrivileged: e.opts.AllowPrivileged})
+	s, warnings, err := e.begin(req, "dry-run")
 	if err != nil {
-		return nil, planError(err, res)
+		return nil, err
 	}
+	if s.dirty == nil && e.store != nil {
+		if err := s.checkVersionFree(ctx); err != nil {
+			return nil, err
+		}
+	}
+	res := req.Config
 	dr := describeRunner{dryrun.New(true)}
 	names := map[string]runners.Runner{"docker": dr, "local": dr}
 	secrets := map[string]string{}
-	var warnings []string
 	for _, name := range sortedKeys(res.Config.Secrets) {
 		// A secret that is set masks its real value in what the dry run
 		// prints (a step may also read it with env()); one that is not
@@ -66,16 +91,51 @@ func (e *Engine) DryRun(ctx context.Context, req RunRequest) (*DryRunResult, err
 			}
 		}
 	}
-	h := &dryHandler{}
-	out, err := exec.Run(ctx, p, exec.Options{
+	h := &dryHandler{s: s, status: map[string]string{}}
+	out, err := exec.Run(ctx, s.plan, exec.Options{
 		Parallelism: req.Parallelism, FailFast: req.FailFast, Runner: dr, Runners: names,
 		Workspace: res.AbsDir, Secrets: secrets, Resolve: dryResolve, Handler: h,
-		Output: e.opts.Output, Clock: e.opts.Clock, Logger: e.logger.Named("dry-run"),
+		Output: &dryStatus{next: e.opts.Output, h: h}, Clock: e.opts.Clock, Logger: e.logger.Named("dry-run"),
 	})
 	if err != nil {
 		return nil, failed(fmt.Errorf("dry run: %w", err))
 	}
-	return &DryRunResult{Exec: out, Gates: h.gates, Warnings: warnings}, nil
+	return &DryRunResult{Exec: out, Gates: h.gates, TrustedRef: s.rec.TrustedRef, Warnings: warnings}, nil
+}
+
+// PlanResult is a plan with the protection rules of the trusted ref
+// applied, as a run would apply them.
+type PlanResult struct {
+	Plan *plan.Plan
+	// TrustedRef, Warnings: as for a run (see RunInfo).
+	TrustedRef string
+	Warnings   []string
+	// Refused maps the environments a run would refuse, whatever its steps
+	// do, to why: the same admit a run's deploy node passes, with the
+	// environments it requires that are in the plan counted as deployed.
+	Refused map[string]string
+}
+
+// Plan plans req.Config as Run does (Engine.begin: the gates, branches and
+// requires of the trusted ref applied, with the same warnings) and says
+// which environments a run would refuse and why. run.* and release.*
+// values stay unknown. It runs nothing and reads no state (the Engine may
+// have a nil Store).
+func (e *Engine) Plan(req RunRequest) (*PlanResult, error) {
+	s, warnings, err := e.begin(req, "")
+	if err != nil {
+		return nil, err
+	}
+	out := &PlanResult{Plan: s.plan, TrustedRef: s.rec.TrustedRef, Warnings: warnings, Refused: map[string]string{}}
+	inPlan := func(env string) bool { return s.plan.Node(envKind+"."+env) != nil }
+	for _, n := range s.plan.Nodes {
+		if n.Kind == plan.KindDeploy {
+			if err := s.admit(n, inPlan); err != nil {
+				out.Refused[n.Env.Name] = err.Error()
+			}
+		}
+	}
+	return out, nil
 }
 
 func sortedKeys[V any](m map[string]V) []string {
@@ -138,15 +198,29 @@ func (d describeRunner) Run(ctx context.Context, st *runners.Step, stdout, stder
 	return d.inner.Run(ctx, st, stdout, stderr)
 }
 
-// dryHandler lets release and deploy nodes pass in a dry run and stops
-// at gates, remembering them.
+// dryHandler runs the release, deploy and gate nodes of a dry run: the
+// release passes unless the run would create none; a deploy node passes
+// the session's admit, with the environments it requires counted as
+// deployed when their final nodes succeeded in this walk (as a run counts
+// its own deployments); a gate stops its branch and is remembered.
 type dryHandler struct {
-	mu    sync.Mutex
-	gates []GateWait
+	s      *session
+	mu     sync.Mutex
+	gates  []GateWait
+	status map[string]string // node ID -> status in this walk
 }
 
 func (h *dryHandler) RunNode(_ context.Context, n *plan.Node) error {
-	if n.Kind != plan.KindGate || n.Gate == nil {
+	switch n.Kind {
+	case plan.KindRelease:
+		if h.s.dirty != nil {
+			return fmt.Errorf("no release is created: %w", h.s.dirty)
+		}
+		return nil
+	case plan.KindDeploy:
+		return h.s.admit(n, h.deployed)
+	case plan.KindGate:
+	default:
 		return nil
 	}
 	g := n.Gate
@@ -158,6 +232,39 @@ func (h *dryHandler) RunNode(_ context.Context, n *plan.Node) error {
 		approvers = strings.Join(g.Approvers, ", ")
 	}
 	return wouldStop(fmt.Sprintf("would stop here for approval (approvers: %s)", approvers))
+}
+
+// deployed reports whether environment env was deployed in this walk:
+// every final node of its deployment succeeded (see session.settledHere).
+func (h *dryHandler) deployed(env string) bool {
+	n := h.s.plan.Node(envKind + "." + env)
+	if n == nil {
+		return false
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, f := range n.Env.Final {
+		if h.status[f] != exec.StatusSucceeded {
+			return false
+		}
+	}
+	return true
+}
+
+// dryStatus records the status of every finished or skipped node of the
+// walk for dryHandler.deployed, then passes the event on.
+type dryStatus struct {
+	next ui.Sink
+	h    *dryHandler
+}
+
+func (d *dryStatus) Event(ev ui.Event) {
+	if ev.Kind == ui.NodeFinished || ev.Kind == ui.NodeSkipped {
+		d.h.mu.Lock()
+		d.h.status[ev.Node] = ev.Status
+		d.h.mu.Unlock()
+	}
+	d.next.Event(ev)
 }
 
 // wouldStop stops a gate's branch in a dry run; its text is the reason

@@ -31,6 +31,9 @@ func TestFailedRunNamesEveryFailedNode(t *testing.T) {
 	if !errors.Is(err, engine.ErrRunFailed) {
 		t.Fatalf("Run() error = %v; want ErrRunFailed", err)
 	}
+	if want := "run " + res.Run.ID + " failed: "; !strings.HasPrefix(err.Error(), want) || strings.Contains(err.Error(), "run failed") {
+		t.Errorf("Run() error = %q; want it to begin %q, saying once that the run failed", err, want)
+	}
 	run, gerr := f.store.GetRun(c, res.Run.ID)
 	if gerr != nil {
 		t.Fatalf("GetRun(%s): %v", res.Run.ID, gerr)

@@ -135,7 +135,7 @@ func (s *session) checkGate(ctx context.Context, n *plan.Node) (string, []string
 	if err != nil {
 		return "", nil, fmt.Errorf("reading approvals of gate %s: %w", gn.Name, err)
 	}
-	rule := rules.Gate{Environment: gn.Environment, Name: gn.Name, Approvers: gn.Approvers, PreventSelfApproval: gn.PreventSelfApproval}
+	rule := rules.Gate{Environment: gn.Environment, Name: gn.Name, Approvers: gn.Approvers, PreventSelfApproval: gn.PreventSelfApproval, Signed: gn.Signed}
 	var by []string
 	for _, a := range approvals {
 		if a.ReleaseDigest != digest {
@@ -143,6 +143,10 @@ func (s *session) checkGate(ctx context.Context, n *plan.Node) (string, []string
 			continue
 		}
 		if rules.CheckApprover(rule, a.By, s.run.Author, s.groupMembers(ctx)) != nil {
+			continue
+		}
+		if rule.Signed && a.Decision == "approve" && a.Signature == nil {
+			e.logger.Info("approval does not count: the gate requires a signed approval", "gate", gn.Name, "by", a.By)
 			continue
 		}
 		if a.Decision == "reject" {

@@ -62,6 +62,8 @@ type fixture struct {
 	store state.Store
 	eng   *engine.Engine
 	env   map[string]string
+	// db is the path of the SQLite database of a fixture on SQLite.
+	db string
 }
 
 func newFixture(t *testing.T, r *repo) *fixture {

@@ -175,7 +175,7 @@ func (e *Engine) deployRelease(ctx context.Context, req DeployRequest, rel *stat
 			return nil, invalid(err)
 		}
 		var err error
-		if res, err = e.load(req.Config.AbsDir, rel.Commit, rec); err != nil {
+		if res, err = e.load(req.Config.AbsDir, rel.Commit, rel.Branch, rec); err != nil {
 			return nil, err
 		}
 	}

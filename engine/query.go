@@ -225,19 +225,28 @@ type EnvStatus struct {
 	// whose timeout has passed, with Status "expired": they can no longer
 	// be approved. Status computes it from the clock and records nothing;
 	// approve and resume record the expiry.
-	Expired        []*state.Gate `json:"expired,omitempty"`
+	Expired []*state.Gate `json:"expired,omitempty"`
+	// Approved lists the gates of the environment that were approved in a
+	// run that still waits: nothing deploys until `pipeline resume RUN`.
+	Approved       []*state.Gate `json:"approved,omitempty"`
 	RollbackTarget string        `json:"rollback_target,omitempty"`
 }
 
 // Status returns, for each environment (in the order given, then any
 // other environment with deployments), what is live, what waits at a gate
 // (gates past their timeout apart, as expired; gates of cancelled runs
-// left out) and the rollback target. It records nothing.
+// left out), the gates approved in runs that wait for resume, and the
+// rollback target. It records nothing.
 func (e *Engine) Status(ctx context.Context, pipeline string, envs []string) ([]EnvStatus, error) {
 	gates, err := e.openGates(ctx, pipeline)
 	if err != nil {
 		return nil, err
 	}
+	approved, err := e.approvedGates(ctx, pipeline)
+	if err != nil {
+		return nil, err
+	}
+	gates = append(gates, approved...)
 	seen := map[string]bool{}
 	var order []string
 	for _, env := range envs {
@@ -283,6 +292,10 @@ func (e *Engine) envStatus(ctx context.Context, pipeline, env string, gates []*s
 		if g.Environment != env {
 			continue
 		}
+		if g.Status == gateApproved {
+			row.Approved = append(row.Approved, g)
+			continue
+		}
 		if gateExpired(g, now) {
 			expired := *g
 			expired.Status = state.StatusExpired
@@ -316,6 +329,35 @@ func (e *Engine) openGates(ctx context.Context, pipeline string) ([]*state.Gate,
 		}
 		if !c {
 			out = append(out, g)
+		}
+	}
+	return out, nil
+}
+
+// approvedGates returns the gates of pipeline that were approved in runs
+// still waiting: the run goes on only with `pipeline resume`.
+func (e *Engine) approvedGates(ctx context.Context, pipeline string) ([]*state.Gate, error) {
+	runs, err := e.store.ListRuns(ctx, state.RunFilter{Pipeline: pipeline, Status: state.StatusWaiting})
+	if err != nil {
+		return nil, failed(fmt.Errorf("listing waiting runs: %w", err))
+	}
+	var out []*state.Gate
+	for _, run := range runs {
+		rec, err := decodeRecorded(run)
+		if err != nil {
+			return nil, failed(err)
+		}
+		for _, key := range sortedKeys(rec.Gates) {
+			g, err := e.store.GetGate(ctx, run.ID, key)
+			if errors.Is(err, state.ErrNotFound) {
+				continue // not reached yet
+			}
+			if err != nil {
+				return nil, failed(fmt.Errorf("reading gate %s of run %s: %w", key, run.ID, err))
+			}
+			if g.Status == gateApproved {
+				out = append(out, g)
+			}
 		}
 	}
 	return out, nil

@@ -3,10 +3,14 @@ package engine
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
+
+	"github.com/pipeline-cd/pipeline/dsl"
 
 	"github.com/pipeline-cd/pipeline/dsl/gitsrc"
 	"github.com/pipeline-cd/pipeline/dsl/loader"
+	"github.com/pipeline-cd/pipeline/engine/plan"
 	"github.com/pipeline-cd/pipeline/engine/state"
 )
 
@@ -42,7 +46,11 @@ func (e *Engine) Resume(ctx context.Context, req ResumeRequest) (*RunResult, err
 	if err := e.resumable(ctx, run, rec); err != nil {
 		return nil, err
 	}
-	res, err := e.load(rec.Dir, run.Commit, rec)
+	branch := rec.GitBranch
+	if branch == "" {
+		branch = run.Branch // runs recorded before git_branch was
+	}
+	res, err := e.load(rec.Dir, run.Commit, branch, rec)
 	if err != nil {
 		return nil, err
 	}
@@ -51,6 +59,9 @@ func (e *Engine) Resume(ctx context.Context, req ResumeRequest) (*RunResult, err
 	}
 	s, warnings, err := e.prepare(res, run.ID, rec)
 	if err != nil {
+		return nil, err
+	}
+	if err := s.samePlan(run); err != nil {
 		return nil, err
 	}
 	s.run, s.wait, s.waitLock = run, req.Wait, req.WaitLock
@@ -85,6 +96,27 @@ func (e *Engine) Resume(ctx context.Context, req ResumeRequest) (*RunResult, err
 		req.Started(RunInfo{Run: run, TrustedRef: rec.TrustedRef, Warnings: warnings})
 	}
 	return s.execute(ctx, done, warnings)
+}
+
+// samePlan reads the plan run recorded (plan.Decode) and refuses to
+// resume when it cannot be read (an older or newer schema) or when the
+// steps planned again now differ from it: a when condition, image, script
+// or command evaluates differently (env() reads another environment, say),
+// or steps appeared or disappeared. Resume does what the run planned, or
+// nothing. Gates and promotion rules are not compared: they are read again
+// from the trusted ref on purpose.
+func (s *session) samePlan(run *state.Run) error {
+	stored, err := plan.Decode(run.Plan)
+	if err != nil {
+		return invalid(fmt.Errorf("%w: run %s: %w; start a new run", ErrNotResumable, run.ID, err))
+	}
+	m := SecretMasker(s.res.Config, s.e.opts.Getenv)
+	if changes := stored.StepChanges(s.plan, m.String); len(changes) > 0 {
+		return invalid(fmt.Errorf("%w: run %s planned its steps differently when it started than they plan now (%s); "+
+			"resume runs what the run planned, so the environment (env() values, %s* variables) must be the same as when it started; "+
+			"restore it, or start a new run", ErrNotResumable, run.ID, strings.Join(changes, "; "), dsl.EnvVarPrefix))
+	}
+	return nil
 }
 
 // resumable refuses runs that cannot be resumed: finished, cancelled,
@@ -149,11 +181,13 @@ func checkCheckout(res *loader.Result, run *state.Run) error {
 }
 
 // load loads the config of a recorded run at commit (the working tree
-// when not in git or commit is empty).
-func (e *Engine) load(dir, commit string, rec *recorded) (*loader.Result, error) {
+// when not in git or commit is empty). branch is the git.branch the config
+// sees (a commit names no branch): the one the run saw when it started, or
+// the release's.
+func (e *Engine) load(dir, commit, branch string, rec *recorded) (*loader.Result, error) {
 	res, diags := loader.Load(loader.Request{Dir: dir, Vars: rec.Vars, Getenv: e.opts.Getenv})
 	if !diags.HasErrors() && res.RepoRoot != "" && commit != "" {
-		res, diags = loader.Load(loader.Request{Dir: dir, Ref: commit, Vars: rec.Vars, Getenv: e.opts.Getenv})
+		res, diags = loader.Load(loader.Request{Dir: dir, Ref: commit, Branch: branch, Vars: rec.Vars, Getenv: e.opts.Getenv})
 	}
 	if diags.HasErrors() {
 		ce := &ConfigError{Diags: diags}

@@ -91,9 +91,16 @@ type recorded struct {
 	Kind        string                `json:"kind,omitempty"`
 	Gates       map[string]rules.Gate `json:"gates,omitempty"` // keyed "ENV/GATE" (older runs: by gate name)
 	Groups      map[string][]string   `json:"groups,omitempty"`
+	// Signers holds the allowed_signers text of each approver group that
+	// has one, from the trusted config (the working tree's outside git).
+	Signers map[string]string `json:"signers,omitempty"`
 	// Dirty records a run started from a working tree with modified
 	// tracked files with --allow-dirty (its version ends in "-dirty").
 	Dirty bool `json:"dirty,omitempty"`
+	// GitBranch is the git.branch the run's config saw when it started;
+	// resume loads the config at the run's commit (which names no branch)
+	// with it, so that its when conditions evaluate as they did.
+	GitBranch string `json:"git_branch,omitempty"`
 }
 
 // Run plans and executes the pipeline of req.Config and records it. It
@@ -104,24 +111,9 @@ func (e *Engine) Run(ctx context.Context, req RunRequest) (*RunResult, error) {
 	if req.Config == nil || req.Config.Config == nil {
 		return nil, invalid(errors.New("no config loaded"))
 	}
-	id := e.opts.NewID()
-	rec := recorded{Dir: req.Config.AbsDir, Ref: req.Config.Config.Source.Ref, Vars: req.Vars, Only: req.Only,
-		Skip: req.Skip, Until: req.Until, Parallelism: req.Parallelism, FailFast: req.FailFast,
-		Runner: req.Runner, TrustedRef: req.TrustedRef}
-	dirty, err := treeDirty(req.Config)
+	s, warnings, err := e.begin(req, e.opts.NewID())
 	if err != nil {
 		return nil, err
-	}
-	rec.Dirty = dirty && req.AllowDirty
-	s, warnings, err := e.prepare(req.Config, id, &rec)
-	if err != nil {
-		return nil, err
-	}
-	if dirty && !req.AllowDirty {
-		s.dirty = fmt.Errorf("%w in %s (see `git status`): a release must be built from a commit; this run builds and tests, "+
-			"but creates no release and deploys to no environment; commit the changes and run again, "+
-			"or pass --allow-dirty for a release versioned %s-dirty that records no branch", ErrDirtyTree, req.Config.RepoRoot, rec.Version)
-		warnings = append(warnings, "no release and no deployment in this run: "+s.dirty.Error())
 	}
 	if s.dirty == nil {
 		if err := s.checkVersionFree(ctx); err != nil {
@@ -129,6 +121,48 @@ func (e *Engine) Run(ctx context.Context, req RunRequest) (*RunResult, error) {
 		}
 	}
 	s.wait, s.waitLock = req.Wait, req.WaitLock
+	if err := s.record(ctx); err != nil {
+		return nil, err
+	}
+	if req.Started != nil {
+		req.Started(RunInfo{Run: s.run, TrustedRef: s.rec.TrustedRef, Warnings: warnings})
+	}
+	s.notify(ctx, "run_started", "", "")
+	return s.execute(ctx, nil, warnings)
+}
+
+// begin prepares run id of req without recording or running anything:
+// the trusted rules applied (applyTrusted), the version, the plan, the
+// refusal of a working tree with modified tracked files, and the run
+// record to be. Run, DryRun and Plan all start here, and their deploy
+// nodes pass the same admit, so that the three apply the same rules and
+// say the same warnings.
+func (e *Engine) begin(req RunRequest, id string) (*session, []string, error) {
+	if req.Config == nil || req.Config.Config == nil {
+		return nil, nil, invalid(errors.New("no config loaded"))
+	}
+	rec := recorded{Dir: req.Config.AbsDir, Ref: req.Config.Config.Source.Ref, Vars: req.Vars, Only: req.Only,
+		Skip: req.Skip, Until: req.Until, Parallelism: req.Parallelism, FailFast: req.FailFast,
+		Runner: req.Runner, TrustedRef: req.TrustedRef, GitBranch: req.Config.Config.Git.Branch}
+	dirty, err := treeDirty(req.Config)
+	if err != nil {
+		return nil, nil, err
+	}
+	rec.Dirty = dirty && req.AllowDirty
+	s, warnings, err := e.prepare(req.Config, id, &rec)
+	if err != nil {
+		return nil, nil, err
+	}
+	if dirty && !req.AllowDirty {
+		versioned := "with a -dirty version"
+		if rec.Version != "" {
+			versioned = "versioned " + rec.Version + "-dirty"
+		}
+		s.dirty = fmt.Errorf("%w in %s (see `git status`): a release must be built from a commit; this run builds and tests, "+
+			"but creates no release and deploys to no environment; commit the changes and run again, "+
+			"or pass --allow-dirty for a release %s that records no branch", ErrDirtyTree, req.Config.RepoRoot, versioned)
+		warnings = append(warnings, "no release and no deployment in this run: "+s.dirty.Error())
+	}
 	s.deployKind = state.DeployKindRun
 	cfg := req.Config.Config
 	branch := cfg.Git.Branch
@@ -138,18 +172,12 @@ func (e *Engine) Run(ctx context.Context, req RunRequest) (*RunResult, error) {
 	s.run = &state.Run{ID: id, Pipeline: cfg.Pipeline.Name, Component: req.Config.Component,
 		Commit: cfg.Git.SHA, Branch: branch, Author: cfg.Git.Author, ConfigDigest: cfg.Source.Digest,
 		Kind: "run", Status: state.StatusRunning, Host: e.opts.Host, PID: e.opts.PID, StartedAt: e.now()}
-	if err := s.record(ctx); err != nil {
-		return nil, err
-	}
-	if req.Started != nil {
-		req.Started(RunInfo{Run: s.run, TrustedRef: rec.TrustedRef, Warnings: warnings})
-	}
-	s.notify(ctx, "run_started", "", "")
-	return s.execute(ctx, nil, warnings)
+	return s, warnings, nil
 }
 
 // prepare loads the trusted rules, applies them to the config, computes
-// the version and plans. rec is completed in place.
+// the version and plans. rec is completed in place. An empty runID (Plan)
+// computes no version and leaves run.* and release.* unknown.
 func (e *Engine) prepare(res *loader.Result, runID string, rec *recorded) (*session, []string, error) {
 	cfg := res.Config
 	s := &session{e: e, res: res, cfg: cfg, rec: rec, deps: map[string]*state.Deployment{}, locks: map[string]*heldLock{}}
@@ -157,15 +185,17 @@ func (e *Engine) prepare(res *loader.Result, runID string, rec *recorded) (*sess
 	if err != nil {
 		return nil, nil, err
 	}
-	if rec.Version == "" {
-		if rec.Version, err = e.version(res, runID); err != nil {
-			return nil, nil, err
+	if runID != "" { // Plan (no run): run.* and release.* stay unknown
+		if rec.Version == "" {
+			if rec.Version, err = e.version(res, runID); err != nil {
+				return nil, nil, err
+			}
+			if rec.Dirty {
+				rec.Version += "-dirty"
+			}
 		}
-		if rec.Dirty {
-			rec.Version += "-dirty"
-		}
+		s.scope = dsl.Scope{RunID: runID, Release: &dsl.ReleaseValues{Version: rec.Version}}
 	}
-	s.scope = dsl.Scope{RunID: runID, Release: &dsl.ReleaseValues{Version: rec.Version}}
 	if rec.Environment != "" {
 		cfg = environmentOnly(cfg, rec.Environment, rec.Kind == "rollback")
 		s.cfg = cfg
@@ -180,7 +210,7 @@ func (e *Engine) prepare(res *loader.Result, runID string, rec *recorded) (*sess
 	for _, n := range p.Nodes {
 		if n.Kind == plan.KindGate {
 			rec.Gates[gateKey(n.Gate.Environment, n.Gate.Name)] = rules.Gate{Environment: n.Gate.Environment, Name: n.Gate.Name,
-				Approvers: n.Gate.Approvers, PreventSelfApproval: n.Gate.PreventSelfApproval}
+				Approvers: n.Gate.Approvers, PreventSelfApproval: n.Gate.PreventSelfApproval, Signed: n.Gate.Signed}
 		}
 	}
 	return s, warnings, nil
@@ -222,12 +252,13 @@ func (e *Engine) version(res *loader.Result, runID string) (string, error) {
 	return "0.0.0-" + runID, nil
 }
 
-// record stores the new run with its plan and options. The plan is
-// masked like the logs: a value read with env() that is also a declared
-// secret's is stored as mask.Replacement.
+// record stores the new run with its plan (in its versioned stored form,
+// plan.Stored) and options. The plan is masked like the logs: a value read
+// with env() that is also a declared secret's is stored as
+// mask.Replacement.
 func (s *session) record(ctx context.Context) error {
 	var err error
-	if s.run.Plan, err = json.Marshal(s.plan); err != nil {
+	if s.run.Plan, err = s.plan.Encode(); err != nil {
 		return failed(fmt.Errorf("encoding the plan: %w", err))
 	}
 	s.run.Plan = []byte(SecretMasker(s.res.Config, s.e.opts.Getenv).String(string(s.run.Plan)))

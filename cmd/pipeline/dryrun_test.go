@@ -31,13 +31,14 @@ environment "production" {
 `
 
 // TestDryRunStopsAtGate checks that run --dry-run shows a gate as where a
-// real run would stop for approval, the steps after it as not reached, and
-// warns about a secret whose environment variable is not set.
+// real run would stop for approval, the steps after it as not reached,
+// warns about a secret whose environment variable is not set, and exits
+// with code 3, as the run would.
 func TestDryRunStopsAtGate(t *testing.T) {
 	dir := writeFiles(t, map[string]string{"pipeline.hcl": gatedDryRun})
 	code, stdout, stderr := runCLI(t, "run", "--dry-run", "--plain", "-C", dir)
-	if code != 0 {
-		t.Fatalf("pipeline run --dry-run exit code = %d; want 0 (stderr %q)", code, stderr)
+	if code != 3 {
+		t.Fatalf("pipeline run --dry-run exit code = %d; want 3, as a run stopping at the gate (stderr %q)", code, stderr)
 	}
 	tests := []struct {
 		name, out, want string
@@ -45,6 +46,7 @@ func TestDryRunStopsAtGate(t *testing.T) {
 		{"gate", stdout, "would stop here for approval (approvers: carol@example.com)"},
 		{"step after the gate", stdout, "environment.production.rollout"},
 		{"summary", stdout, "dry run: would stop at gate production/go-live"},
+		{"exit code", stdout, "dry run stopped: a run would exit with code 3"},
 		{"missing secret", stderr, "Warning: secret deploy_token: DRY_RUN_TEST_DEPLOY_TOKEN is not set"},
 	}
 	for _, tt := range tests {

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sort"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -20,6 +22,9 @@ type selection struct {
 	// allowPrivileged is plan's and graph's --allow-privileged; commands
 	// that run steps take it from runnerFlags.
 	allowPrivileged bool
+	// trustedRef is plan's and graph's --trusted-ref; commands that run
+	// steps take it from runnerFlags.
+	trustedRef string
 }
 
 func (s *selection) addFlags(cmd *cobra.Command) {
@@ -29,32 +34,55 @@ func (s *selection) addFlags(cmd *cobra.Command) {
 	f.StringVar(&s.until, "until", "", "stop after this `ENV`ironment")
 }
 
-func (s *selection) options() plan.Options {
-	return plan.Options{Only: s.only, Skip: s.skip, Until: s.until, AllowPrivileged: s.allowPrivileged}
-}
-
 // addPrivilegeFlag adds --allow-privileged to plan and graph, so that a
 // reviewer can see the plan of a config whose steps ask for privileged
 // mode, host mounts or the Docker socket.
 func (s *selection) addPrivilegeFlag(cmd *cobra.Command) {
 	cmd.Flags().BoolVar(&s.allowPrivileged, "allow-privileged", false,
 		"plan steps that ask for privileged mode, host mounts or the Docker socket (refused otherwise)")
+	cmd.Flags().StringVar(&s.trustedRef, "trusted-ref", "",
+		"git ref to read protection rules (gates, branches, requires) from, as run does (default: the repository's default branch)")
 }
 
-// buildPlan loads the config and plans it. A bad selection is a usage
-// error. The masker hides the values of the config's secrets that are set
-// in the environment (a step may read one with env()): every rendering of
-// the plan goes through it.
-func (g *globals) buildPlan(sel *selection) (*plan.Plan, *mask.Masker, error) {
+// buildPlan loads the config and plans it as a run would (engine.Plan):
+// the protection rules of the trusted ref applied. A bad selection is a
+// usage error. The masker hides the values of the config's secrets that
+// are set in the environment (a step may read one with env()): every
+// rendering of the plan goes through it.
+func (g *globals) buildPlan(sel *selection) (*engine.PlanResult, *mask.Masker, error) {
 	res, err := g.loadConfig()
 	if err != nil {
 		return nil, nil, err
 	}
-	p, err := plan.New(res.Config, sel.options())
+	eng := engine.New(engine.Options{Logger: g.logger(), AllowPrivileged: sel.allowPrivileged})
+	out, err := eng.Plan(engine.RunRequest{Config: res, Vars: varArgsOf(g), Only: sel.only, Skip: sel.skip,
+		Until: sel.until, TrustedRef: sel.trustedRef})
 	if err != nil {
-		return nil, nil, planError(err)
+		return nil, nil, planError(g.renderEngineError(err))
 	}
-	return p, engine.SecretMasker(res.Config, nil), nil
+	return out, engine.SecretMasker(res.Config, nil), nil
+}
+
+// writeRules says where the protection rules of a plan or dry run come
+// from, their warnings and the environments a run would refuse: the same
+// rules and words as a run.
+func writeRules(w io.Writer, trustedRef string, warnings []string, refused map[string]string) {
+	if trustedRef != "" {
+		fmt.Fprintf(w, "protection rules (gates, branches, requires) from the trusted ref %s, as a run applies them\n", trustedRef)
+	} else {
+		fmt.Fprintln(w, "protection rules (gates, branches, requires) from this config: it is not in a git repository")
+	}
+	for _, wn := range warnings {
+		fmt.Fprintf(w, "Warning: %s\n", wn)
+	}
+	envs := make([]string, 0, len(refused))
+	for env := range refused {
+		envs = append(envs, env)
+	}
+	sort.Strings(envs)
+	for _, env := range envs {
+		fmt.Fprintf(w, "a run would refuse environment %s: %s\n", env, strings.TrimPrefix(refused[env], "environment "+env+" is refused: "))
+	}
 }
 
 // planError marks a planning error (a bad selection, a cycle) as bad usage
@@ -76,20 +104,32 @@ func newPlanCommand(g *globals) *cobra.Command {
 would run, grouped in waves of steps that can run in parallel, with each
 step's image, command, timeout, retries and condition, and the gates and
 promotion rules on the way to each environment. Values known only at run
-time print as "(known after ...)". It runs nothing and records nothing.`,
+time print as "(known after ...)". It runs nothing and records nothing.
+
+The protection rules (gates, branches, requires) are those of the config
+at --trusted-ref, applied exactly as pipeline run applies them, with the
+same warnings; plan then names the environments a run would refuse and why
+(with --json, these lines go to stderr).`,
 		Example: `  pipeline plan
   pipeline plan --only test.unit
   pipeline plan --until beta --json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			p, m, err := g.buildPlan(&sel)
+			out, m, err := g.buildPlan(&sel)
 			if err != nil {
 				return err
 			}
 			if g.json {
-				return engine.WriteMasked(g.stdout, m, p.WriteJSON)
+				writeRules(g.stderr, out.TrustedRef, out.Warnings, out.Refused)
+				return engine.WriteMasked(g.stdout, m, out.Plan.WriteJSON)
 			}
-			return engine.WriteMasked(g.stdout, m, p.WriteText)
+			if err := engine.WriteMasked(g.stdout, m, out.Plan.WriteText); err != nil {
+				return err
+			}
+			return engine.WriteMasked(g.stdout, m, func(w io.Writer) error {
+				writeRules(w, out.TrustedRef, out.Warnings, out.Refused)
+				return nil
+			})
 		},
 	}
 	sel.addFlags(cmd)
@@ -119,11 +159,11 @@ GitLab comments; --format dot is for Graphviz (pipeline graph | dot -Tsvg).`,
 			default:
 				return &usageError{fmt.Errorf("unknown --format %q: use dot or mermaid", format)}
 			}
-			p, m, err := g.buildPlan(&sel)
+			out, m, err := g.buildPlan(&sel)
 			if err != nil {
 				return err
 			}
-			return engine.WriteMasked(g.stdout, m, func(w io.Writer) error { return write(p, w) })
+			return engine.WriteMasked(g.stdout, m, func(w io.Writer) error { return write(out.Plan, w) })
 		},
 	}
 	sel.addFlags(cmd)

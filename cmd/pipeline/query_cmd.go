@@ -15,6 +15,7 @@ import (
 	"github.com/pipeline-cd/pipeline/dsl"
 	"github.com/pipeline-cd/pipeline/engine"
 	"github.com/pipeline-cd/pipeline/engine/serve"
+	"github.com/pipeline-cd/pipeline/engine/signoff"
 	"github.com/pipeline-cd/pipeline/engine/state"
 	"github.com/pipeline-cd/pipeline/engine/view"
 )
@@ -204,7 +205,9 @@ func newStatusCommand(g *globals) *cobra.Command {
 		Long: `status shows, for each environment of the pipeline, the version live and
 since when, the newest deployment, the gates waiting (with the run to
 approve; a gate past its timeout shows as expired and can no longer be
-approved: start a new run) and the version pipeline rollback would deploy.
+approved: start a new run; a gate approved in a run that was not resumed yet
+shows as approved with the resume command) and the version pipeline rollback
+would deploy.
 
 With --all it shows every pipeline the state store has a run of, in one
 table: the components of a monorepo sharing one store. --all needs no
@@ -215,7 +218,7 @@ first deployed to.
 With --json it prints the document GET /api/status of pipeline serve
 answers: {"store", "generated_at", "pipelines": [{"pipeline",
 "environments": [{"environment", "live", "latest", "waiting", "expired",
-"rollback_target"}]}]}.`,
+"approved", "rollback_target"}]}]}.`,
 		Example: `  pipeline status
   pipeline status --all --json`,
 		Args: cobra.NoArgs,
@@ -334,6 +337,9 @@ func writeStatus(w io.Writer, pipelines []view.PipelineStatus) error {
 			for _, g := range r.Expired {
 				ws = append(ws, fmt.Sprintf("%s (run %s) expired %s", g.Gate, g.RunID, fmtWhenPtr(g.ExpiresAt)))
 			}
+			for _, g := range r.Approved {
+				ws = append(ws, fmt.Sprintf("%s (run %s) approved, waits for: %s", g.Gate, g.RunID, g.ResumeCommand))
+			}
 			if len(ws) > 0 {
 				waiting = strings.Join(ws, ", ")
 			}
@@ -355,6 +361,7 @@ func fmtWhenPtr(t *time.Time) string {
 
 func newAuditCommand(g *globals) *cobra.Command {
 	var limit int
+	var verify bool
 	cmd := &cobra.Command{
 		Use:   "audit",
 		Short: "Show the append-only audit trail: approvals, rejections, expiries, rollbacks, lock takeovers",
@@ -363,7 +370,12 @@ the directory, or of every pipeline when there is none.
 
 With --json it prints the document GET /api/audit of pipeline serve answers:
 {"events": [{"seq", "at", "actor", "action", "pipeline", "environment",
-"run_id", "release", "detail"}]}.`,
+"run_id", "release", "detail"}]}.
+
+--verify checks every stored approval signature again (the signature over
+its payload, namespace pipeline-approval, the recorded key fingerprint, and
+that it signs the recorded run and approver), prints one line per signed
+event and exits 1 when any fails.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := checkLimit(limit); err != nil {
@@ -374,6 +386,9 @@ With --json it prints the document GET /api/audit of pipeline serve answers:
 				if err != nil {
 					return err
 				}
+				if verify {
+					return verifyAudit(g.stdout, evs)
+				}
 				if g.json {
 					return printDataJSON(g.stdout, view.NewAudit(evs))
 				}
@@ -382,7 +397,30 @@ With --json it prints the document GET /api/audit of pipeline serve answers:
 		},
 	}
 	cmd.Flags().IntVar(&limit, "limit", 0, "show the newest `N` events (0: all)")
+	cmd.Flags().BoolVar(&verify, "verify", false, "check every stored approval signature again; exit 1 if any fails")
 	return cmd
+}
+
+// verifyAudit re-checks the signature of every signed event of evs.
+func verifyAudit(w io.Writer, evs []*state.AuditEvent) error {
+	var checked, bad int
+	for _, e := range evs {
+		if e.Signature == nil {
+			continue
+		}
+		checked++
+		if err := signoff.VerifyStored(e.Signature, e.RunID, e.Actor); err != nil {
+			bad++
+			fmt.Fprintf(w, "FAILED  seq %d  %s by %s, run %s: %v\n", e.Seq, e.Action, e.Actor, e.RunID, err)
+			continue
+		}
+		fmt.Fprintf(w, "ok      seq %d  %s by %s, run %s, key %s\n", e.Seq, e.Action, e.Actor, e.RunID, e.Signature.Fingerprint)
+	}
+	fmt.Fprintf(w, "%d signed events checked, %d failed\n", checked, bad)
+	if bad > 0 {
+		return fmt.Errorf("%d of %d stored approval signatures do not verify", bad, checked)
+	}
+	return nil
 }
 
 func writeAudit(w io.Writer, evs []*state.AuditEvent) error {

@@ -55,6 +55,12 @@ with a branches rule refuse it.
 
 Exit codes: 0 success, 1 a step or deployment failed, 2 bad usage or invalid
 config, 3 stopped at a gate.
+
+--dry-run walks the plan the way a run would: the same trusted rules (gates,
+branches, requires, with the same warnings), the same when conditions and the
+same refusals, and exits with the code the run would (3 when it would stop at
+a gate, 1 when an environment would be refused), without running a step or
+recording anything.
 ` + runJSONHelp,
 		Example: `  pipeline run
   pipeline run --json --runner local > result.json
@@ -89,18 +95,18 @@ config, 3 stopped at a gate.
 				if err != nil {
 					return g.renderEngineError(err)
 				}
-				for _, w := range out.Warnings {
-					fmt.Fprintf(g.stderr, "Warning: %s\n", w)
-				}
+				writeRules(g.stderr, out.TrustedRef, out.Warnings, nil)
 				if len(out.Gates) > 0 {
 					var at []string
 					for _, gw := range out.Gates {
 						at = append(at, gw.Environment+"/"+gw.Gate)
 					}
 					fmt.Fprintf(g.stdout, "dry run: would stop at gate %s\n", strings.Join(at, ", "))
-					return nil
 				}
-				fmt.Fprintf(g.stdout, "dry run %s\n", out.Exec.Status)
+				fmt.Fprintf(g.stdout, "dry run %s: a run would exit with code %d\n", out.Exec.Status, out.Code())
+				if code := out.Code(); code != exitOK {
+					return exitWith(code)
+				}
 				return nil
 			}
 			out, err := eng.Run(ctx, req)
@@ -110,7 +116,7 @@ config, 3 stopped at a gate.
 	sel.addFlags(cmd)
 	rf.addFlags(cmd.Flags())
 	f := cmd.Flags()
-	f.BoolVar(&dryRun, "dry-run", false, "walk the plan, evaluate when conditions and print what would run, without Docker or the state store")
+	f.BoolVar(&dryRun, "dry-run", false, "walk the plan as a run would (the trusted ref's rules applied), evaluate when conditions and print what would run, without Docker or the state store; exits with the code the run would")
 	f.IntVar(&parallelism, "parallelism", runtime.NumCPU(), "run at most `N` steps at once")
 	f.BoolVar(&failFast, "fail-fast", false, "stop every running step as soon as one fails")
 	f.BoolVar(&allowDirty, "allow-dirty", false, "create a release from a working tree with modified tracked files: its version gets a -dirty suffix and it records no branch, so branches rules refuse it")

@@ -86,7 +86,7 @@ func TestSecretValuesMasked(t *testing.T) {
 				t.Errorf("state database contains the secret %q", s)
 			}
 		}
-		for _, want := range []string{`"LEAK":{"Value":"***"`, "plain ***"} {
+		for _, want := range []string{`"LEAK":{"value":"***"`, "plain ***"} {
 			if !strings.Contains(string(db), want) {
 				t.Errorf("state database does not contain %q; want the plan and the logs masked", want)
 			}

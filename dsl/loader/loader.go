@@ -24,6 +24,10 @@ type Request struct {
 	// Ref, when set, loads the files from git at Ref instead of the
 	// working tree.
 	Ref string
+	// Branch, when set, is the git.branch the config sees instead of the
+	// branch Ref (or HEAD) names: a resumed run loads its config at its
+	// commit, which names no branch, and must see the branch it started on.
+	Branch string
 	// Vars are the -var and -var-file flags in command-line order.
 	Vars []dsl.VarArg
 	// Getenv reads the environment; nil means os.LookupEnv.
@@ -101,6 +105,9 @@ func Load(req Request) (*Result, hcl.Diagnostics) {
 	}
 	if res.RepoRoot != "" {
 		if info, err := gitsrc.Info(root, rev); err == nil {
+			if req.Branch != "" {
+				info.Branch = req.Branch
+			}
 			opts.Git = info
 			if opts.Source.Commit == "" {
 				opts.Source.Commit = info.SHA

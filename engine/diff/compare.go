@@ -1,6 +1,7 @@
 package diff
 
 import (
+	"github.com/pipeline-cd/pipeline/internal/sshsig"
 	"strconv"
 	"strings"
 
@@ -165,6 +166,7 @@ func (d *differ) compareGroups() {
 			d.change(o, Removed, "", joinList(b.Members), "")
 		default:
 			d.field(o, "members", joinList(b.Members), joinList(h.Members))
+			d.field(o, "allowed_signers", signerList(b.AllowedSigners), signerList(h.AllowedSigners))
 		}
 	}
 }
@@ -276,6 +278,7 @@ func (d *differ) compareGates(b, h *dsl.Stage) {
 		default:
 			d.field(o, "approvers", joinList(bGate.Approvers), joinList(hGate.Approvers))
 			d.field(o, "prevent_self_approval", strconv.FormatBool(bGate.PreventSelfApproval), strconv.FormatBool(hGate.PreventSelfApproval))
+			d.field(o, "signed", strconv.FormatBool(bGate.Signed), strconv.FormatBool(hGate.Signed))
 			d.field(o, "timeout", dsl.FormatDuration(bGate.Timeout, "never"), dsl.FormatDuration(hGate.Timeout, "never"))
 			d.field(o, "wait", dsl.FormatDuration(bGate.Wait, "none"), dsl.FormatDuration(hGate.Wait, "none"))
 		}
@@ -329,4 +332,18 @@ func dockerfile(c *dsl.Config, img *dsl.Image) dsl.Text {
 func evalText(c *dsl.Config, expr hcl.Expression) dsl.Text {
 	t, _ := c.EvalText(expr, dsl.Scope{})
 	return t
+}
+
+// signerList renders allowed_signers as its principals and key
+// fingerprints, "(none)" when empty.
+func signerList(text string) string {
+	signers, err := sshsig.ParseAllowedSigners([]byte(text))
+	if err != nil {
+		return "(invalid)"
+	}
+	var out []string
+	for _, s := range signers {
+		out = append(out, strings.Join(s.Principals, ",")+" "+sshsig.Fingerprint(s.Key))
+	}
+	return joinList(out)
 }

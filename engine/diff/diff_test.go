@@ -273,7 +273,7 @@ func TestEveryRisk(t *testing.T) {
 		{"local runner", "step test.lint.golangci", Medium, "directly on the host"},
 		{"image without tag", "step environment.beta.debug", Medium, "busybox, which has no tag"},
 		{"image latest", "step environment.internal.rollout", Medium, `moving tag "latest"`},
-		{"default image unpinned", "pipeline", Medium, "not pinned by digest"},
+		{"default image unpinned", "pipeline", Medium, `moving tag "1.26"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -339,10 +339,20 @@ func TestUnpinned(t *testing.T) {
 		wantPhrase string
 	}{
 		{"alpine", false, "no tag"},
-		{"alpine:latest", false, `"latest"`},
-		{"alpine:3.20", false, "tag 3.20"},
+		{"alpine:latest", false, `moving tag "latest"`},
+		{"alpine:edge", false, `moving tag "edge": it follows a release channel`},
+		{"node:lts-alpine", false, `moving tag "lts-alpine": it follows a release channel`},
+		{"debian:stable-slim", false, `moving tag "stable-slim"`},
+		{"ghcr.io/team/app:main", false, `moving tag "main"`},
+		{"alpine:3", false, `moving tag "3": it names a version line`},
+		{"alpine:3.20", false, `moving tag "3.20": it names a version line`},
+		{"golang:1.26-alpine", false, `moving tag "1.26-alpine": it names a version line`},
+		{"app:v2", false, `moving tag "v2"`},
+		{"golang:1.26.3", false, "is not pinned by digest: the tag 1.26.3"},
+		{"app:2f9c1ab", false, "is not pinned by digest: the tag 2f9c1ab"},
 		{"registry.example.com:5000/team/app", false, "no tag"},
-		{"registry.example.com:5000/team/app:1.2", false, "tag 1.2"},
+		{"registry.example.com:5000/team/app:1.2", false, `moving tag "1.2"`},
+		{"registry.example.com:5000/team/app:1.2.0", false, "tag 1.2.0"},
 		{"alpine" + digest, true, ""},
 		{"alpine:3.20" + digest, true, ""},
 	}

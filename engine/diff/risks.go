@@ -2,6 +2,7 @@ package diff
 
 import (
 	"fmt"
+	"github.com/pipeline-cd/pipeline/internal/sshsig"
 	"strings"
 	"time"
 
@@ -43,6 +44,9 @@ func (d *differ) gateRisks(b, h *dsl.Stage) {
 			continue
 		}
 		d.approverRisks(o, env, bGate, hGate)
+		if bGate.Signed && !hGate.Signed {
+			d.risk(o, High, fmt.Sprintf("Gate %q of environment %s no longer requires signed approvals: anyone who can run `pipeline approve` can approve a deployment to %s in an approver's name.", bGate.Name, env, env))
+		}
 		if bGate.PreventSelfApproval && !hGate.PreventSelfApproval {
 			d.risk(o, High, fmt.Sprintf("Gate %q of environment %s no longer prevents self-approval: the author of a change can now approve its own deployment to %s.", bGate.Name, env, env))
 		}
@@ -131,6 +135,10 @@ func (d *differ) groupRisks() {
 			if !old[m] {
 				added[m] = true
 			}
+		}
+		if newKeys := addedSigners(b.AllowedSigners, h.AllowedSigners); len(newKeys) > 0 {
+			d.risk(topObject(4, "group", name), High, fmt.Sprintf("Group %s's allowed_signers gained %d %s; signed approvals by %s now count for gate %s.",
+				name, len(newKeys), plural(len(newKeys), "key", "keys"), strings.Join(newKeys, ", "), strings.Join(approves[name], ", ")))
 		}
 		if len(added) == 0 {
 			continue
@@ -305,18 +313,87 @@ func (d *differ) defaultImageRisk() {
 }
 
 // unpinned explains why an image reference is not pinned, ending the
-// sentence, or returns "" when it is pinned by digest.
+// sentence, or returns "" when it is pinned by digest. Every reference
+// without a digest is unpinned; the explanation says how fast its tag
+// moves (see tagKind).
 func unpinned(ref string) string {
 	if strings.Contains(ref, "@sha256:") {
 		return ""
 	}
+	const pin = " Pin it by digest (image@sha256:...)."
 	name := ref[strings.LastIndex(ref, "/")+1:]
 	_, tag, hasTag := strings.Cut(name, ":")
 	switch {
 	case !hasTag:
-		return "has no tag: it runs whatever \"latest\" points to at the time, so two runs of one commit can differ. Pin it by digest (image@sha256:...)."
-	case tag == "latest":
-		return "uses the moving tag \"latest\": two runs of one commit can run different images. Pin it by digest (image@sha256:...)."
+		return "has no tag: it runs whatever \"latest\" points to at the time, so two runs of one commit can differ." + pin
 	}
-	return "is not pinned by digest: the tag " + tag + " can be moved to another image without any change to this config. Pin it by digest (image@sha256:...)."
+	switch tagKind(tag) {
+	case tagChannel:
+		return fmt.Sprintf("uses the moving tag %q: it follows a release channel, so two runs of one commit can run different images.", tag) + pin
+	case tagVersionLine:
+		return fmt.Sprintf("uses the moving tag %q: it names a version line, not one release, and moves with every release in that line.", tag) + pin
+	}
+	return "is not pinned by digest: the tag " + tag + " can be moved to another image without any change to this config." + pin
+}
+
+// Kinds of image tag, from the fastest moving.
+const (
+	tagChannel     = "channel"      // latest, stable, edge, main, lts-alpine, ...
+	tagVersionLine = "version line" // 3, 3.20, 1.26-alpine: major or major.minor only
+	tagRelease     = "release"      // 1.26.3, 3.20.1-alpine, v2.0.1, a commit hash, ...
+)
+
+// channelTags are tags that name a release channel or a branch rather than
+// a release: they move by design. A tag is a channel when it is one of
+// them, or one of them followed by "-" and a variant ("lts-alpine",
+// "stable-slim").
+var channelTags = map[string]bool{
+	"latest": true, "stable": true, "edge": true, "main": true, "master": true, "lts": true,
+	"current": true, "nightly": true, "dev": true, "develop": true, "next": true, "canary": true,
+	"beta": true, "alpha": true, "rc": true, "testing": true, "unstable": true, "rolling": true,
+	"release": true, "mainline": true, "trunk": true, "head": true,
+}
+
+// tagKind classifies an image tag (see the tag constants). A version line
+// is one or two dot-separated numbers, with an optional "v" and an
+// optional "-variant" ("3", "v3.20", "1.26-alpine"): images are rebuilt
+// under it for every patch release. Three numbers or more, or anything
+// else, is taken as one release: it can still be moved, but is not meant
+// to be.
+func tagKind(tag string) string {
+	lower := strings.ToLower(tag)
+	base, _, _ := strings.Cut(lower, "-")
+	if channelTags[lower] || channelTags[base] {
+		return tagChannel
+	}
+	parts := strings.Split(strings.TrimPrefix(base, "v"), ".")
+	if len(parts) <= 2 {
+		for _, p := range parts {
+			if p == "" || strings.Trim(p, "0123456789") != "" {
+				return tagRelease
+			}
+		}
+		return tagVersionLine
+	}
+	return tagRelease
+}
+
+// addedSigners lists the principals of the allowed_signers lines of head
+// whose key is not in base ("carol@example.com (SHA256:...)"); lines that
+// do not parse are left to validate.
+func addedSigners(base, head string) []string {
+	b, _ := sshsig.ParseAllowedSigners([]byte(base))
+	h, _ := sshsig.ParseAllowedSigners([]byte(head))
+	old := map[string]bool{}
+	for _, s := range b {
+		old[strings.Join(s.Principals, ",")+" "+sshsig.Fingerprint(s.Key)] = true
+	}
+	var out []string
+	for _, s := range h {
+		k := strings.Join(s.Principals, ",") + " " + sshsig.Fingerprint(s.Key)
+		if !old[k] {
+			out = append(out, fmt.Sprintf("%s (%s)", strings.Join(s.Principals, ","), sshsig.Fingerprint(s.Key)))
+		}
+	}
+	return out
 }

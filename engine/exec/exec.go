@@ -138,7 +138,8 @@ type Result struct {
 	Order []string
 	Wall  time.Duration
 	// CriticalPath is the chain of nodes with the longest measured total
-	// duration.
+	// duration; it lists only nodes that ran in this walk (not skipped,
+	// not reached, not reused).
 	CriticalPath []string
 }
 

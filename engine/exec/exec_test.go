@@ -492,6 +492,9 @@ build "app" {
 	if len(f.runner.calls) != 1 || f.runner.calls[0] != "build.app.after" {
 		t.Errorf("runner calls = %v; want only build.app.after", f.runner.calls)
 	}
+	if got := strings.Join(res.CriticalPath, " "); got != "build.app.after" {
+		t.Errorf("CriticalPath = %q; want only build.app.after, the node that ran", got)
+	}
 }
 
 const secretPipeline = `

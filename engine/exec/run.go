@@ -480,7 +480,10 @@ func (r *scheduler) result(ctx context.Context, wall time.Duration) *Result {
 		}
 		return 0
 	}) {
-		if shown(nodeOf(r.p, id)) {
+		// Only nodes that ran in this walk: not those skipped, not
+		// reached, reused from an earlier attempt or cancelled before
+		// they started, which took no time here.
+		if nr := r.nodes[id]; shown(nodeOf(r.p, id)) && nr != nil && nr.Attempts > 0 {
 			res.CriticalPath = append(res.CriticalPath, id)
 		}
 	}

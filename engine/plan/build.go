@@ -229,7 +229,7 @@ func (b *builder) addEnvironment(s *dsl.Stage) {
 			id := addr + ".gate." + g.Name
 			b.add(&Node{ID: id, Kind: KindGate, Stage: addr, StageKind: s.Kind, StageDef: s, Gate: &GateNode{
 				Environment: s.Name, Name: g.Name, Approvers: g.Approvers,
-				PreventSelfApproval: g.PreventSelfApproval, Timeout: g.Timeout, Wait: g.Wait,
+				PreventSelfApproval: g.PreventSelfApproval, Timeout: g.Timeout, Wait: g.Wait, Signed: g.Signed,
 			}}, g.DeclRange)
 			b.connect(id, addr)
 			env.Gates = append(env.Gates, id)

@@ -85,6 +85,7 @@ type JSONGate struct {
 	PreventSelfApproval bool     `json:"prevent_self_approval"`
 	TimeoutSeconds      float64  `json:"timeout_seconds"`
 	WaitSeconds         float64  `json:"wait_seconds"`
+	Signed              bool     `json:"signed,omitempty"`
 }
 
 // JSONRelease is what the release will carry.
@@ -132,7 +133,7 @@ func (p *Plan) JSON() *JSON {
 		case KindGate:
 			g := n.Gate
 			jn.Gate = &JSONGate{Environment: g.Environment, Name: g.Name, Approvers: g.Approvers,
-				PreventSelfApproval: g.PreventSelfApproval, TimeoutSeconds: g.Timeout.Seconds(), WaitSeconds: g.Wait.Seconds()}
+				PreventSelfApproval: g.PreventSelfApproval, TimeoutSeconds: g.Timeout.Seconds(), WaitSeconds: g.Wait.Seconds(), Signed: g.Signed}
 		case KindRelease:
 			jn.Release = jsonRelease(n.Release)
 		}

@@ -127,6 +127,8 @@ type GateNode struct {
 	PreventSelfApproval bool
 	Timeout             time.Duration
 	Wait                time.Duration
+	// Signed requires SSH-signed approvals (engine/signoff).
+	Signed bool
 }
 
 // EnvNode is an environment's deployment point.

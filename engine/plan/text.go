@@ -237,6 +237,9 @@ func (p *Plan) writeGate(w io.Writer, g *GateNode) {
 		self = "prevented"
 	}
 	field(w, "self-approval", self)
+	if g.Signed {
+		field(w, "signatures", "required (ssh-keygen -Y sign, namespace pipeline-approval)")
+	}
 	field(w, "timeout", dsl.FormatDuration(g.Timeout, "never expires"))
 	field(w, "wait", dsl.FormatDuration(g.Wait, "none"))
 }

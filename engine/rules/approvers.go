@@ -34,6 +34,9 @@ type Gate struct {
 	Name                string
 	Approvers           []string
 	PreventSelfApproval bool
+	// Signed requires approvals signed by a key of an approver group's
+	// allowed_signers (engine/signoff).
+	Signed bool `json:",omitempty"`
 }
 
 // GroupMembers returns the members of a group, or an error when the group

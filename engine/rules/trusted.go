@@ -21,7 +21,7 @@ func FromConfig(cfg *dsl.Config) map[string]Env {
 		e := Env{Name: s.Name, Requires: slices.Clone(s.Requires), Branches: slices.Clone(s.Branches)}
 		for _, g := range s.Gates {
 			e.Gates = append(e.Gates, Gate{Environment: s.Name, Name: g.Name,
-				Approvers: slices.Clone(g.Approvers), PreventSelfApproval: g.PreventSelfApproval})
+				Approvers: slices.Clone(g.Approvers), PreventSelfApproval: g.PreventSelfApproval, Signed: g.Signed})
 		}
 		out[s.Name] = e
 	}
@@ -103,6 +103,9 @@ func gateText(g Gate) string {
 	s := "approvers " + listText(g.Approvers)
 	if g.PreventSelfApproval {
 		s += ", prevent_self_approval"
+	}
+	if g.Signed {
+		s += ", signed"
 	}
 	return s
 }

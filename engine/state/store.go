@@ -268,6 +268,16 @@ type Approval struct {
 	Comment       string
 	ReleaseDigest string
 	At            time.Time
+	// Signature is the approver's SSH signature over the approval, or nil.
+	Signature *Signature
+}
+
+// Signature is an SSH signature (OpenSSH's SSHSIG format) over a signed
+// approval's payload; see engine/signoff.
+type Signature struct {
+	Payload     string // the exact signed text
+	Armored     string // "-----BEGIN SSH SIGNATURE-----" ...
+	Fingerprint string // the signing key, "SHA256:..."
 }
 
 // GateStore records gates and decisions on them.
@@ -298,6 +308,8 @@ type AuditEvent struct {
 	RunID       string
 	Release     string // version
 	Detail      string
+	// Signature is the signature of a signed approval, or nil.
+	Signature *Signature
 }
 
 // AuditStore is the append-only audit trail. There is no update or delete.

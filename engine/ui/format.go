@@ -42,7 +42,9 @@ func statusLine(e Event) string {
 		b.WriteByte(' ')
 		b.WriteString(detail(e.Status, e.Reason))
 	}
-	if e.MaxAttempts > 1 {
+	// A success at the first try says nothing about attempts: "attempt 1
+	// of 2" would read as if something had been retried.
+	if e.MaxAttempts > 1 && (e.Attempt > 1 || e.Status != StatusSucceeded) {
 		fmt.Fprintf(&b, " [attempt %d of %d]", e.Attempt, e.MaxAttempts)
 	}
 	return b.String()

@@ -47,6 +47,8 @@ func TestPlainEvents(t *testing.T) {
 		{"started retry", Event{Kind: NodeStarted, Node: "test.unit.go", Attempt: 2, MaxAttempts: 3}, "▶ test.unit.go (attempt 2 of 3)\n"},
 		{"output", Event{Kind: NodeOutput, Node: "build.webapp.compile", Line: "ok  ./..."}, "[build.webapp.compile] ok  ./...\n"},
 		{"succeeded", Event{Kind: NodeFinished, Node: "build.webapp.compile", Status: StatusSucceeded, Duration: 1200 * time.Millisecond, Attempt: 1, MaxAttempts: 1}, "✓ build.webapp.compile (1.2s)\n"},
+		{"first-try success with retries", Event{Kind: NodeFinished, Node: "test.unit.go", Status: StatusSucceeded, Duration: 1200 * time.Millisecond, Attempt: 1, MaxAttempts: 2}, "✓ test.unit.go (1.2s)\n"},
+		{"success on a retry", Event{Kind: NodeFinished, Node: "test.unit.go", Status: StatusSucceeded, Duration: 1200 * time.Millisecond, Attempt: 2, MaxAttempts: 2}, "✓ test.unit.go (1.2s) [attempt 2 of 2]\n"},
 		{"failed exit", Event{Kind: NodeFinished, Node: "test.unit.vet", Status: StatusFailed, ExitCode: 2, Duration: 300 * time.Millisecond, Attempt: 1, MaxAttempts: 1}, "✗ test.unit.vet (0.3s) exit 2\n"},
 		{"timed out", Event{Kind: NodeFinished, Node: "test.unit.go", Status: StatusTimedOut, Reason: "timed out after 1s", Duration: time.Second, Attempt: 2, MaxAttempts: 2}, "✗ test.unit.go (1.0s) timed out after 1s [attempt 2 of 2]\n"},
 		{"skipped", Event{Kind: NodeSkipped, Node: "package.webapp.tar", Status: StatusSkipped, Reason: "skipped: build.webapp.compile failed"}, "○ package.webapp.tar (skipped: build.webapp.compile failed)\n"},

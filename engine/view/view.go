@@ -119,19 +119,24 @@ type Gate struct {
 	// ApproveCommand is the exact CLI command that approves the gate; empty
 	// for a gate that can no longer be approved (expired, cancelled).
 	ApproveCommand string `json:"approve_command"`
+	// ResumeCommand, for an approved gate whose run still waits, is the
+	// command that goes on with the run.
+	ResumeCommand string `json:"resume_command,omitempty"`
 }
 
 // EnvStatus is one environment of a pipeline: the newest successful
 // deployment (live, null when none), the newest of any status (latest),
 // the gates waiting, the gates past their timeout that no one decided
-// (expired, status "expired", no approve command) and the version
-// `pipeline rollback` would deploy.
+// (expired, status "expired", no approve command), the gates approved in
+// runs that wait for `pipeline resume` (approved, with resume_command) and
+// the version `pipeline rollback` would deploy.
 type EnvStatus struct {
 	Environment    string      `json:"environment"`
 	Live           *Deployment `json:"live"`
 	Latest         *Deployment `json:"latest"`
 	Waiting        []Gate      `json:"waiting"`
 	Expired        []Gate      `json:"expired"`
+	Approved       []Gate      `json:"approved"`
 	RollbackTarget string      `json:"rollback_target"`
 }
 
@@ -152,6 +157,17 @@ type AuditEvent struct {
 	RunID       string     `json:"run_id"`
 	Release     string     `json:"release"`
 	Detail      string     `json:"detail"`
+	// Signature is a signed approval's signature, absent otherwise.
+	Signature *Signature `json:"signature,omitempty"`
+}
+
+// Signature is an SSH signature over an approval: the signed payload, the
+// armored signature (ssh-keygen -Y verify reads it) and the key's
+// fingerprint.
+type Signature struct {
+	Payload     string `json:"payload"`
+	Armored     string `json:"signature"`
+	Fingerprint string `json:"key_fingerprint"`
 }
 
 // RollbackTarget is the version `pipeline rollback ENV` would deploy.
@@ -257,7 +273,12 @@ func NewGate(g *state.Gate) Gate {
 func NewEnvStatus(s engine.EnvStatus) EnvStatus {
 	out := EnvStatus{
 		Environment: s.Environment, Live: NewDeployment(s.Live), Latest: NewDeployment(s.Latest),
-		Waiting: []Gate{}, Expired: []Gate{}, RollbackTarget: s.RollbackTarget,
+		Waiting: []Gate{}, Expired: []Gate{}, Approved: []Gate{}, RollbackTarget: s.RollbackTarget,
+	}
+	for _, g := range s.Approved {
+		gate := NewGate(g)
+		gate.ResumeCommand = "pipeline resume " + g.RunID
+		out.Approved = append(out.Approved, gate)
 	}
 	for _, g := range s.Waiting {
 		out.Waiting = append(out.Waiting, NewGate(g))
@@ -282,7 +303,15 @@ func NewAuditEvent(e *state.AuditEvent) AuditEvent {
 	return AuditEvent{
 		Seq: e.Seq, At: Time(e.At), Actor: e.Actor, Action: e.Action, Pipeline: e.Pipeline,
 		Environment: e.Environment, RunID: e.RunID, Release: e.Release, Detail: e.Detail,
+		Signature: newSignature(e.Signature),
 	}
+}
+
+func newSignature(s *state.Signature) *Signature {
+	if s == nil {
+		return nil
+	}
+	return &Signature{Payload: s.Payload, Armored: s.Armored, Fingerprint: s.Fingerprint}
 }
 
 // NewRollbackTargets converts a pipeline's rollback targets (environment

@@ -183,10 +183,13 @@ func TestPullNever(t *testing.T) {
 	if !errors.Is(err, ErrImageMissing) {
 		t.Fatalf("Run(image %s, pull never) = %v; want ErrImageMissing", missing, err)
 	}
-	for _, want := range []string{missing, "docker pull", "build.sh"} {
+	for _, want := range []string{missing, "docker pull " + missing, "docker build -t " + missing, "docker load"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("Run(image %s, pull never) error %q does not mention %q", missing, err, want)
 		}
+	}
+	if strings.Contains(err.Error(), "testdata/") {
+		t.Errorf("Run(image %s, pull never) error %q points at this project's test files; want advice for the user's own image", missing, err)
 	}
 }
 
@@ -198,8 +201,8 @@ func TestPullFailure(t *testing.T) {
 		t.Run(policy, func(t *testing.T) {
 			step := &runners.Step{ID: "pull", RunID: runID(t), Image: unreachable, Pull: policy, Script: "true", Workspace: t.TempDir()}
 			_, err := r.Run(context.Background(), step, nil, nil)
-			if !errors.Is(err, ErrPullFailed) || !strings.Contains(err.Error(), unreachable) {
-				t.Errorf("Run(image %s, pull %s) = %v; want ErrPullFailed naming the image", unreachable, policy, err)
+			if !errors.Is(err, ErrPullFailed) || !strings.Contains(err.Error(), unreachable) || !strings.Contains(err.Error(), "docker build -t "+unreachable) {
+				t.Errorf("Run(image %s, pull %s) = %v; want ErrPullFailed naming the image and how to build it", unreachable, policy, err)
 			}
 		})
 	}

@@ -44,8 +44,9 @@ func (r *Runner) ensureImage(ctx context.Context, step *runners.Step, logger hcl
 		}
 		if policy == PullNever {
 			return fmt.Errorf("step %q: %w: %q is not in the Docker engine and pull = \"never\"; "+
-				"run `docker pull %s` (for the local test image: sh testdata/image/build.sh) or set pull = \"missing\"",
-				step.ID, ErrImageMissing, step.Image, step.Image)
+				"put it there yourself (`docker pull %s`, or build it: `docker build -t %s DIR`, or load it: `docker load -i FILE`), "+
+				"or set pull = \"missing\" so that the run pulls it",
+				step.ID, ErrImageMissing, step.Image, step.Image, step.Image)
 		}
 	case PullAlways:
 	default:
@@ -90,6 +91,7 @@ func (r *Runner) pullError(ctx context.Context, step *runners.Step, err error) e
 	if errors.Is(wrapped, ErrDaemonUnreachable) {
 		return wrapped
 	}
-	return fmt.Errorf("%w: %w; check the image name and access to its registry, "+
-		"or load it into the engine (docker load, docker import) and set pull = \"never\"", ErrPullFailed, wrapped)
+	return fmt.Errorf("%w: %w; check the image name and your access to its registry (`docker login`), "+
+		"or put the image into the engine yourself (`docker build -t %s DIR`, or `docker load -i FILE`) and set pull = \"never\"",
+		ErrPullFailed, wrapped, step.Image)
 }

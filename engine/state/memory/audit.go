@@ -21,6 +21,7 @@ func (s *Store) AppendAudit(_ context.Context, e *state.AuditEvent) error {
 	e.Seq = int64(len(s.audit)) + 1
 	c := *e
 	c.At = norm(e.At)
+	c.Signature = copySig(e.Signature)
 	s.audit = append(s.audit, &c)
 	return nil
 }

@@ -81,6 +81,7 @@ func (s *Store) AddApproval(_ context.Context, a *state.Approval) error {
 	}
 	c := *a
 	c.At = norm(a.At)
+	c.Signature = copySig(a.Signature)
 	s.approvals[k] = append(s.approvals[k], &c)
 	return nil
 }
@@ -94,7 +95,16 @@ func (s *Store) Approvals(_ context.Context, runID, gate string) ([]*state.Appro
 	var out []*state.Approval
 	for _, a := range s.approvals[[2]string{runID, gate}] {
 		c := *a
+		c.Signature = copySig(a.Signature)
 		out = append(out, &c)
 	}
 	return out, nil
+}
+
+func copySig(sig *state.Signature) *state.Signature {
+	if sig == nil {
+		return nil
+	}
+	c := *sig
+	return &c
 }

@@ -95,8 +95,8 @@ func TestSchemaMigrations(t *testing.T) {
 			t.Fatalf("Open = %v; want nil", err)
 		}
 		v, err := s.SchemaVersion(t.Context())
-		if err != nil || v != 1 {
-			t.Errorf("SchemaVersion() = %d, %v; want 1, nil", v, err)
+		if want := sqlstore.LatestVersion(); err != nil || v != want {
+			t.Errorf("SchemaVersion() = %d, %v; want %d, nil", v, err, want)
 		}
 		s.Close()
 	}
@@ -106,8 +106,8 @@ func TestSchemaMigrations(t *testing.T) {
 	}
 	defer db.Close()
 	var rows int
-	if err := db.QueryRowContext(t.Context(), `SELECT COUNT(*) FROM schema_migrations`).Scan(&rows); err != nil || rows != 1 {
-		t.Errorf("schema_migrations rows after two opens = %d, %v; want 1 (each migration applied once)", rows, err)
+	if err := db.QueryRowContext(t.Context(), `SELECT COUNT(*) FROM schema_migrations`).Scan(&rows); err != nil || rows != sqlstore.LatestVersion() {
+		t.Errorf("schema_migrations rows after two opens = %d, %v; want %d (each migration applied once)", rows, err, sqlstore.LatestVersion())
 	}
 	var mode string
 	if err := db.QueryRowContext(t.Context(), `PRAGMA journal_mode`).Scan(&mode); err != nil || mode != "wal" {

@@ -15,9 +15,11 @@ func (s *Store) AppendAudit(ctx context.Context, e *state.AuditEvent) error {
 	if e.At.IsZero() {
 		e.At = time.Now().UTC()
 	}
-	err := s.db.QueryRowContext(ctx, s.q(`INSERT INTO audit (at, actor, action, pipeline, environment, run_id, release, detail)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq`),
-		ns(e.At), e.Actor, e.Action, e.Pipeline, e.Environment, e.RunID, e.Release, e.Detail).Scan(&e.Seq)
+	payload, armored, fp := sigColumns(e.Signature)
+	err := s.db.QueryRowContext(ctx, s.q(`INSERT INTO audit (at, actor, action, pipeline, environment, run_id, release, detail,
+	signed_payload, signature, key_fingerprint)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq`),
+		ns(e.At), e.Actor, e.Action, e.Pipeline, e.Environment, e.RunID, e.Release, e.Detail, payload, armored, fp).Scan(&e.Seq)
 	if err != nil {
 		return fmt.Errorf("append audit event %q: %w", e.Action, err)
 	}
@@ -26,7 +28,8 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq`),
 
 // Audit implements state.AuditStore.
 func (s *Store) Audit(ctx context.Context, pipeline string, limit int) ([]*state.AuditEvent, error) {
-	query := `SELECT seq, at, actor, action, pipeline, environment, run_id, release, detail FROM audit`
+	query := `SELECT seq, at, actor, action, pipeline, environment, run_id, release, detail,
+	signed_payload, signature, key_fingerprint FROM audit`
 	var args []any
 	if pipeline != "" {
 		query += ` WHERE pipeline = ?`
@@ -46,10 +49,13 @@ func (s *Store) Audit(ctx context.Context, pipeline string, limit int) ([]*state
 	for rows.Next() {
 		var e state.AuditEvent
 		var at int64
-		if err := rows.Scan(&e.Seq, &at, &e.Actor, &e.Action, &e.Pipeline, &e.Environment, &e.RunID, &e.Release, &e.Detail); err != nil {
+		var payload, armored, fp string
+		if err := rows.Scan(&e.Seq, &at, &e.Actor, &e.Action, &e.Pipeline, &e.Environment, &e.RunID, &e.Release, &e.Detail,
+			&payload, &armored, &fp); err != nil {
 			return nil, fmt.Errorf("audit trail: %w", err)
 		}
 		e.At = tm(at)
+		e.Signature = sigOf(payload, armored, fp)
 		out = append(out, &e)
 	}
 	if err := rows.Err(); err != nil {
@@ -85,4 +91,21 @@ func (s *Store) GroupMembers(ctx context.Context, name string) ([]string, error)
 		return nil, fmt.Errorf("group %q: decode members: %w", name, err)
 	}
 	return members, nil
+}
+
+// sigColumns splits a signature into its three columns; nil is three
+// empty strings.
+func sigColumns(sig *state.Signature) (payload, armored, fingerprint string) {
+	if sig == nil {
+		return "", "", ""
+	}
+	return sig.Payload, sig.Armored, sig.Fingerprint
+}
+
+// sigOf is the inverse of sigColumns.
+func sigOf(payload, armored, fingerprint string) *state.Signature {
+	if armored == "" {
+		return nil
+	}
+	return &state.Signature{Payload: payload, Armored: armored, Fingerprint: fingerprint}
 }

@@ -78,9 +78,10 @@ func (s *Store) AddApproval(ctx context.Context, a *state.Approval) error {
 	if a.At.IsZero() {
 		a.At = time.Now().UTC()
 	}
+	payload, armored, fp := sigColumns(a.Signature)
 	_, err := s.db.ExecContext(ctx, s.q(`INSERT INTO approvals
-	(run_id, gate, actor, decision, comment_text, release_digest, decided_at)
-VALUES (?, ?, ?, ?, ?, ?, ?)`), a.RunID, a.Gate, a.By, a.Decision, a.Comment, a.ReleaseDigest, ns(a.At))
+	(run_id, gate, actor, decision, comment_text, release_digest, decided_at, signed_payload, signature, key_fingerprint)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`), a.RunID, a.Gate, a.By, a.Decision, a.Comment, a.ReleaseDigest, ns(a.At), payload, armored, fp)
 	if err := s.classify(err, state.ErrConflict); err != nil {
 		return fmt.Errorf("add %s by %q to gate %q of run %q: %w", a.Decision, a.By, a.Gate, a.RunID, err)
 	}
@@ -89,7 +90,8 @@ VALUES (?, ?, ?, ?, ?, ?, ?)`), a.RunID, a.Gate, a.By, a.Decision, a.Comment, a.
 
 // Approvals implements state.GateStore.
 func (s *Store) Approvals(ctx context.Context, runID, gate string) ([]*state.Approval, error) {
-	rows, err := s.db.QueryContext(ctx, s.q(`SELECT run_id, gate, actor, decision, comment_text, release_digest, decided_at
+	rows, err := s.db.QueryContext(ctx, s.q(`SELECT run_id, gate, actor, decision, comment_text, release_digest, decided_at,
+	signed_payload, signature, key_fingerprint
 FROM approvals WHERE run_id = ? AND gate = ? ORDER BY id`), runID, gate)
 	if err != nil {
 		return nil, fmt.Errorf("approvals of gate %q of run %q: %w", gate, runID, err)
@@ -99,10 +101,12 @@ FROM approvals WHERE run_id = ? AND gate = ? ORDER BY id`), runID, gate)
 	for rows.Next() {
 		var a state.Approval
 		var at int64
-		if err := rows.Scan(&a.RunID, &a.Gate, &a.By, &a.Decision, &a.Comment, &a.ReleaseDigest, &at); err != nil {
+		var payload, armored, fp string
+		if err := rows.Scan(&a.RunID, &a.Gate, &a.By, &a.Decision, &a.Comment, &a.ReleaseDigest, &at, &payload, &armored, &fp); err != nil {
 			return nil, fmt.Errorf("approvals of gate %q of run %q: %w", gate, runID, err)
 		}
 		a.At = tm(at)
+		a.Signature = sigOf(payload, armored, fp)
 		out = append(out, &a)
 	}
 	if err := rows.Err(); err != nil {

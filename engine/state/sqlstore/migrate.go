@@ -166,6 +166,13 @@ CREATE TABLE approver_groups (
 	name    {{text}} PRIMARY KEY,
 	members {{text}} NOT NULL
 )`},
+	{2, "approval signatures", `
+ALTER TABLE approvals ADD COLUMN signed_payload {{text}} NOT NULL DEFAULT '';
+ALTER TABLE approvals ADD COLUMN signature {{text}} NOT NULL DEFAULT '';
+ALTER TABLE approvals ADD COLUMN key_fingerprint {{text}} NOT NULL DEFAULT '';
+ALTER TABLE audit ADD COLUMN signed_payload {{text}} NOT NULL DEFAULT '';
+ALTER TABLE audit ADD COLUMN signature {{text}} NOT NULL DEFAULT '';
+ALTER TABLE audit ADD COLUMN key_fingerprint {{text}} NOT NULL DEFAULT ''`},
 }
 
 // migrate applies pending migrations in one transaction. Concurrent openers
@@ -220,6 +227,9 @@ func (s *Store) migrate(ctx context.Context) error {
 		return nil
 	})
 }
+
+// LatestVersion is the schema version this binary migrates to.
+func LatestVersion() int { return migrations[len(migrations)-1].version }
 
 // SchemaVersion returns the highest applied migration.
 func (s *Store) SchemaVersion(ctx context.Context) (int, error) {

@@ -66,7 +66,8 @@ func testApprovals(t *testing.T, s state.Store) {
 	createRuns(t, s, newRun("r1", "webapp", at(0)))
 	must(t, "PutGate", s.PutGate(ctx(t), newGate("r1", "webapp", "go-live", state.StatusWaiting, 0)))
 	must(t, "PutGate", s.PutGate(ctx(t), newGate("r1", "webapp", "other", state.StatusWaiting, 0)))
-	a1 := &state.Approval{RunID: "r1", Gate: "go-live", By: "carol@example.com", Decision: "approve", Comment: "ship it", ReleaseDigest: "sha256:rel", At: at(9)}
+	a1 := &state.Approval{RunID: "r1", Gate: "go-live", By: "carol@example.com", Decision: "approve", Comment: "ship it", ReleaseDigest: "sha256:rel", At: at(9),
+		Signature: &state.Signature{Payload: "pipeline-approval v1\nrun: r1\n", Armored: "-----BEGIN SSH SIGNATURE-----\nU1NIU0lH\n-----END SSH SIGNATURE-----\n", Fingerprint: "SHA256:abc"}}
 	a2 := &state.Approval{RunID: "r1", Gate: "go-live", By: "dave@example.com", Decision: "reject", ReleaseDigest: "sha256:rel", At: at(2)}
 	a3 := &state.Approval{RunID: "r1", Gate: "other", By: "dave@example.com", Decision: "approve", ReleaseDigest: "sha256:rel"}
 	for _, a := range []*state.Approval{a1, a2, a3} {
@@ -90,7 +91,8 @@ func testApprovals(t *testing.T, s state.Store) {
 
 func testAudit(t *testing.T, s state.Store) {
 	events := []*state.AuditEvent{
-		{At: at(0), Actor: "carol", Action: "approve", Pipeline: "webapp", Environment: "production", RunID: "r1", Release: "1.0.0", Detail: "gate go-live"},
+		{At: at(0), Actor: "carol", Action: "approve", Pipeline: "webapp", Environment: "production", RunID: "r1", Release: "1.0.0", Detail: "gate go-live",
+			Signature: &state.Signature{Payload: "pipeline-approval v1\n", Armored: "-----BEGIN SSH SIGNATURE-----\n", Fingerprint: "SHA256:abc"}},
 		{At: at(1), Actor: "dave", Action: "reject", Pipeline: "api", Environment: "production", RunID: "r2", Release: "2.0.0"},
 		{At: at(2), Actor: "ci", Action: "rollback", Pipeline: "webapp", Environment: "production", Release: "0.9.0", Detail: "to 0.9.0"},
 		{Actor: "ci", Action: "lock_takeover", Pipeline: "webapp", Environment: "beta", Detail: "holder pid 12 is gone"},
