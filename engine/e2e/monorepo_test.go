@@ -93,6 +93,17 @@ func TestMonorepoCommitsPerComponent(t *testing.T) {
 		}
 	}
 
+	// A first deployment lists the component's newest commits, at most 20.
+	var jobs []string
+	for i := 1; i <= 25; i++ {
+		jobs = append(jobs, r.commit(fmt.Sprintf("jobs: change %d", i), map[string]string{
+			"jobs/pipeline.hcl": component("jobs", ""), "jobs/src.txt": fmt.Sprintf("jobs %d\n", i)}))
+	}
+	r.must(0, nil, "-C", "jobs", "run", "--runner", "local", "--plain")
+	if got, want := historyCommits(t, r, "jobs"), [][]string{reverse(jobs[5:])}; fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("commits of the first jobs deployment = %v; want its 20 newest commits %v", got, want)
+	}
+
 	text := r.must(0, nil, "-C", "api", "history", "--env", "prod").stdout
 	for _, want := range []string{"api: change 12", "api: change 3", "and 4 more", "first deployment to prod"} {
 		if !strings.Contains(text, want) {
