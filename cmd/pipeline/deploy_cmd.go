@@ -26,6 +26,12 @@ production only after it succeeded in the environments production requires.
 They are read from --trusted-ref (default: the repository's default branch);
 when it cannot be determined or its config does not load in this directory,
 the deployment is refused: pass --trusted-ref REF (see pipeline run --help).
+
+The steps run from a temporary checkout of the release's commit (a detached
+git worktree below .git/pipeline-checkouts, removed afterwards; pipeline gc
+removes one a killed process left), so the scripts that run are the
+release's own, not the working tree's. When that commit is not in the
+repository (a shallow clone), deploy refuses (exit 2) and says how to fetch it.
 ` + runJSONHelp,
 		Example: `  pipeline deploy production --release 1.0.42`,
 		Args:    cobra.ExactArgs(1),
@@ -68,6 +74,12 @@ trail, with your identity ($PIPELINE_USER, else git config user.email).
 --to VERSION accepts only a release whose deployment to ENV succeeded before;
 any other release is refused (exit 2): it has not passed ENV's gates, so
 promote it with "pipeline deploy ENV --release VERSION", which applies them.
+The release live in ENV is refused too (exit 2): there is nothing to roll
+back. Without a target, the error lists the releases deployed to ENV and
+their status.
+
+Like deploy, a rollback runs the steps of the release's own commit, from a
+temporary checkout of it, and the run records that commit.
 
 Gates are skipped on purpose: a rollback restores a release that already
 passed them when it was deployed, and must not wait for a person during an
