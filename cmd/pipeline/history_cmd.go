@@ -54,7 +54,9 @@ pipeline serve answers: {"deployments": [{"id", "pipeline", "environment",
 "version"}]}; with --at: {"pipeline", "environment", "at", "live":
 {"version", "release_id", "commit", "deployment_id", "run_id", "kind",
 "since", "until"}, "previous": (the same, or null), "added": [commits],
-"removed": [commits]}.`,
+"removed": [commits]}, the document GET /api/history/at?pipeline=NAME&env=ENV&at=TIME
+answers (the server has no repository: its commits are those recorded with
+the deployment, and removed is []).`,
 		Example: `  pipeline history --env production
   pipeline history --env production --commits all
   pipeline history --env production --at "2h ago"
