@@ -16,6 +16,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
@@ -105,17 +106,30 @@ func (n *Notifier) Send(ctx context.Context, e Event) int {
 		logger.Warn("notify: cannot encode message", "event", e.Kind, "error", err)
 		return 0
 	}
-	ok := 0
+	// The hooks are posted to in parallel: a dead one costs at most
+	// Timeout, however many there are.
+	var (
+		wg sync.WaitGroup
+		mu sync.Mutex
+		ok int
+	)
 	for _, h := range n.Hooks {
 		if !slices.Contains(h.On, e.Kind) || h.URL == "" {
 			continue
 		}
-		if err := n.post(ctx, h.URL, body); err != nil {
-			logger.Warn("notify: webhook failed; the pipeline goes on", "notify", h.Name, "event", e.Kind, "url", Redact(h.URL), "error", err)
-			continue
-		}
-		ok++
+		wg.Add(1)
+		go func(h Hook) {
+			defer wg.Done()
+			if err := n.post(ctx, h.URL, body); err != nil {
+				logger.Warn("notify: webhook failed; the pipeline goes on", "notify", h.Name, "event", e.Kind, "url", Redact(h.URL), "error", err)
+				return
+			}
+			mu.Lock()
+			ok++
+			mu.Unlock()
+		}(h)
 	}
+	wg.Wait()
 	return ok
 }
 
