@@ -149,18 +149,30 @@ func (e *Engine) History(ctx context.Context, pipeline, env string, limit int) (
 	if err != nil {
 		return nil, failed(fmt.Errorf("listing deployments: %w", err))
 	}
+	// One read of every deployment serves the first-deployment marks and
+	// each environment's rollback target; the newest limit are shown.
 	firsts := history.Firsts(deps)
+	byEnv := map[string][]*state.Deployment{}
+	for _, d := range deps {
+		byEnv[d.Environment] = append(byEnv[d.Environment], d)
+	}
 	if limit > 0 && len(deps) > limit {
 		deps = deps[:limit]
 	}
 	h := &History{Deployments: deps, RollbackTargets: map[string]string{}, Firsts: firsts}
-	envs := map[string]bool{}
 	for _, d := range deps {
-		envs[d.Environment] = true
+		if _, done := h.RollbackTargets[d.Environment]; done {
+			continue
+		}
+		if _, t, err := RollbackTarget(byEnv[d.Environment]); err == nil {
+			h.RollbackTargets[d.Environment] = t.Version
+		} else {
+			h.RollbackTargets[d.Environment] = ""
+		}
 	}
-	for name := range envs {
-		if v, err := e.rollbackVersion(ctx, pipeline, name); err == nil && v != "" {
-			h.RollbackTargets[name] = v
+	for env, v := range h.RollbackTargets {
+		if v == "" {
+			delete(h.RollbackTargets, env)
 		}
 	}
 	return h, nil
@@ -195,21 +207,6 @@ func (e *Engine) LiveAt(ctx context.Context, pipeline, env string, t time.Time, 
 		return nil, failed(fmt.Errorf("listing the commits live in %s at %s: %w", env, t.UTC().Format(time.RFC3339), err))
 	}
 	return r, nil
-}
-
-func (e *Engine) rollbackVersion(ctx context.Context, pipeline, env string) (string, error) {
-	all, err := e.store.ListDeployments(ctx, state.DeploymentFilter{Pipeline: pipeline, Environment: env})
-	if err != nil {
-		return "", err
-	}
-	_, t, err := RollbackTarget(all)
-	if errors.Is(err, ErrNoRollbackTarget) {
-		return "", nil
-	}
-	if err != nil {
-		return "", err
-	}
-	return t.Version, nil
 }
 
 // EnvStatus is one environment's row of Status.
