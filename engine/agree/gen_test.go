@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/pipeline-cd/pipeline/dsl"
+	// Registers the -update flag that go test ./... -update passes to every package.
+	_ "github.com/pipeline-cd/pipeline/internal/golden"
 )
 
 // generatedConfigs is how many configs TestDryRunAgreesOnGeneratedConfigs

@@ -54,7 +54,7 @@ func Open(ctx context.Context, rawURL string, logger hclog.Logger) (state.Store,
 	case rawURL == "memory:" || rawURL == "memory://":
 		return memory.New(), nil
 	}
-	path, ok := sqlitePath(rawURL)
+	path, ok := SQLitePath(rawURL)
 	if !ok {
 		return nil, fmt.Errorf("%w: %q has an unknown scheme; %s", ErrBadURL, postgres.Redact(rawURL), fix)
 	}
@@ -68,9 +68,9 @@ func Open(ctx context.Context, rawURL string, logger hclog.Logger) (state.Store,
 	return s, nil
 }
 
-// sqlitePath returns the file named by a sqlite URL or a bare path; ok is
+// SQLitePath returns the file named by a sqlite URL or a bare path; ok is
 // false for a URL with another scheme.
-func sqlitePath(rawURL string) (path string, ok bool) {
+func SQLitePath(rawURL string) (path string, ok bool) {
 	if rest, found := strings.CutPrefix(rawURL, "sqlite://"); found {
 		return rest, true
 	}

@@ -2,70 +2,19 @@ package postgres_test
 
 import (
 	"context"
-	"database/sql"
-	"fmt"
-	"net/url"
-	"os"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/pipeline-cd/pipeline/engine/state"
 	"github.com/pipeline-cd/pipeline/engine/state/postgres"
 	"github.com/pipeline-cd/pipeline/engine/state/statetest"
+	"github.com/pipeline-cd/pipeline/internal/pgtest"
 
 	// Registers the -update flag: go test ./... -update passes it to every
 	// test binary, and this package has no golden files to rewrite.
 	_ "github.com/pipeline-cd/pipeline/internal/golden"
 )
-
-// baseURL returns PIPELINE_TEST_POSTGRES. Without it the test is skipped on
-// a laptop and fails in CI (CI=true), where the server must be exercised.
-func baseURL(t *testing.T) string {
-	t.Helper()
-	u := os.Getenv("PIPELINE_TEST_POSTGRES")
-	if u != "" {
-		return u
-	}
-	const msg = "PIPELINE_TEST_POSTGRES is unset; start a server with: eval \"$(.ci/postgres.sh)\""
-	if os.Getenv("CI") == "true" {
-		t.Fatal(msg + " (required because CI=true)")
-	}
-	t.Skip(msg)
-	return ""
-}
-
-var schemaSeq atomic.Int64
-
-// freshSchema creates an empty schema, dropped when t ends, and returns the
-// test URL with search_path set to it.
-func freshSchema(t *testing.T) string {
-	t.Helper()
-	base := baseURL(t)
-	admin, err := sql.Open("pgx", base)
-	if err != nil {
-		t.Fatalf("sql.Open(%s) = %v", postgres.Redact(base), err)
-	}
-	t.Cleanup(func() { admin.Close() })
-	schema := fmt.Sprintf("statetest_%d_%d_%d", os.Getpid(), time.Now().UnixNano()%1e9, schemaSeq.Add(1))
-	if _, err := admin.ExecContext(t.Context(), "CREATE SCHEMA "+schema); err != nil {
-		t.Fatalf("CREATE SCHEMA %s on %s = %v; is the server up (eval \"$(.ci/postgres.sh)\")?", schema, postgres.Redact(base), err)
-	}
-	t.Cleanup(func() {
-		if _, err := admin.ExecContext(context.Background(), "DROP SCHEMA "+schema+" CASCADE"); err != nil {
-			t.Errorf("DROP SCHEMA %s = %v", schema, err)
-		}
-	})
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatalf("url.Parse(PIPELINE_TEST_POSTGRES) = %v", err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
-}
 
 func open(t *testing.T, u string) state.Store {
 	t.Helper()
@@ -77,15 +26,15 @@ func open(t *testing.T, u string) state.Store {
 }
 
 func TestStore(t *testing.T) {
-	baseURL(t)
-	statetest.Run(t, func(t *testing.T) state.Store { return open(t, freshSchema(t)) })
+	pgtest.URL(t)
+	statetest.Run(t, func(t *testing.T) state.Store { return open(t, pgtest.FreshSchema(t)) })
 }
 
 // TestTwoStoresOneDatabase opens one schema twice at once, as two CI
 // machines would (the advisory lock serialises the migrations), and races
 // both connection pools for one lock.
 func TestTwoStoresOneDatabase(t *testing.T) {
-	u := freshSchema(t)
+	u := pgtest.FreshSchema(t)
 	statetest.OpenedTogether(t, func(ctx context.Context) (state.Store, error) {
 		return postgres.Open(ctx, u, nil)
 	})
