@@ -8,9 +8,9 @@ import (
 	"github.com/pipeline-cd/pipeline/engine/view"
 )
 
-// component returns the pipeline of a monorepo component in directory
+// monoComponent returns the pipeline of a monorepo component in directory
 // name, deploying to prod; extra goes into its pipeline block.
-func component(name, extra string) string {
+func monoComponent(name, extra string) string {
 	return fmt.Sprintf(`
 pipeline %q {
   version = "1.0.${git.commit_count}"
@@ -53,8 +53,8 @@ func historyCommits(t *testing.T, r *repo, dir string) [][]string {
 func TestMonorepoCommitsPerComponent(t *testing.T) {
 	r := newRepo(t)
 	root := r.commit("repository readme", map[string]string{"README.md": "monorepo\n"})
-	a1 := r.commit("api: first", map[string]string{"api/pipeline.hcl": component("api", ""), "api/src.txt": "api 1\n"})
-	w1 := r.commit("web: first", map[string]string{"web/pipeline.hcl": component("web", `paths = ["../shared"]`), "web/src.txt": "web 1\n"})
+	a1 := r.commit("api: first", map[string]string{"api/pipeline.hcl": monoComponent("api", ""), "api/src.txt": "api 1\n"})
+	w1 := r.commit("web: first", map[string]string{"web/pipeline.hcl": monoComponent("web", `paths = ["../shared"]`), "web/src.txt": "web 1\n"})
 	s1 := r.commit("shared: first", map[string]string{"shared/lib.txt": "lib 1\n"})
 	r.must(0, nil, "-C", "api", "run", "--runner", "local", "--plain")
 	r.must(0, nil, "-C", "web", "run", "--runner", "local", "--plain")
@@ -97,7 +97,7 @@ func TestMonorepoCommitsPerComponent(t *testing.T) {
 	var jobs []string
 	for i := 1; i <= 25; i++ {
 		jobs = append(jobs, r.commit(fmt.Sprintf("jobs: change %d", i), map[string]string{
-			"jobs/pipeline.hcl": component("jobs", ""), "jobs/src.txt": fmt.Sprintf("jobs %d\n", i)}))
+			"jobs/pipeline.hcl": monoComponent("jobs", ""), "jobs/src.txt": fmt.Sprintf("jobs %d\n", i)}))
 	}
 	r.must(0, nil, "-C", "jobs", "run", "--runner", "local", "--plain")
 	if got, want := historyCommits(t, r, "jobs"), [][]string{reverse(jobs[5:])}; fmt.Sprint(got) != fmt.Sprint(want) {
