@@ -82,7 +82,7 @@ func (l *loader) decodePaths(a *hcl.Attribute) ([]string, hcl.Diagnostics) {
 }
 
 var secretBlockSchema = &hcl.BodySchema{
-	Attributes: []hcl.AttributeSchema{{Name: "env", Required: true}},
+	Attributes: []hcl.AttributeSchema{{Name: "env", Required: true}, {Name: "environments"}},
 }
 
 // decodeSecretBlock decodes a secret block; env is required and must be a
@@ -104,7 +104,44 @@ func (l *loader) decodeSecretBlock(b *hcl.Block) (*Secret, hcl.Diagnostics) {
 			})
 		}
 	}
+	if a, ok := content.Attributes["environments"]; ok {
+		diags = append(diags, l.decodeSecretScope(s, a)...)
+	}
 	return s, diags
+}
+
+// decodeSecretScope decodes a secret's environments = [environment.NAME];
+// the names are checked against the environments once all are known.
+func (l *loader) decodeSecretScope(s *Secret, a *hcl.Attribute) hcl.Diagnostics {
+	s.EnvironmentsSet = true
+	refs, diags := decodeAddressList(a, "environment addresses like environment.production")
+	if diags.HasErrors() {
+		return diags
+	}
+	if len(refs) == 0 {
+		return append(diags, &hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  "Empty Secret Scope",
+			Detail: fmt.Sprintf("environments = [] would give secret %q to no step. List the environments whose steps may receive it, "+
+				"for example environments = [environment.production], or remove the attribute to give it to every step that lists it.", s.Name),
+			Subject: a.Expr.Range().Ptr(),
+		})
+	}
+	for _, r := range refs {
+		if r.Kind != string(KindEnvironment) {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Invalid Reference",
+				Detail: fmt.Sprintf("environments must name environments, like environment.production; %s.%s is not an environment. "+
+					"A secret's scope is a list of environments whose steps may receive it.", r.Kind, r.Name),
+				Subject: r.Range.Ptr(),
+			})
+			continue
+		}
+		s.Environments = append(s.Environments, r.Name)
+		l.secretScopeRanges[s] = append(l.secretScopeRanges[s], r.Range)
+	}
+	return diags
 }
 
 var groupBlockSchema = &hcl.BodySchema{

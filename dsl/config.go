@@ -8,6 +8,7 @@
 package dsl
 
 import (
+	"slices"
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
@@ -111,6 +112,20 @@ type GitInfo struct {
 	Author      string // e-mail address of the commit author
 	CommitCount int    // -1 when unknown
 	Known       bool   // false when the directory is not in a git repository
+	// BranchUnproven, when set, says why Branch (a name a CI variable
+	// gave a detached checkout) does not count for `branches` rules and
+	// the release's recorded branch: a pull request's head, or a commit
+	// not reachable from that branch's ref. git.branch still shows it.
+	BranchUnproven string
+}
+
+// ProvenBranch returns Branch when it counts for `branches` rules and the
+// release's recorded branch, else "" (see BranchUnproven).
+func (g GitInfo) ProvenBranch() string {
+	if g.BranchUnproven != "" {
+		return ""
+	}
+	return g.Branch
 }
 
 // Pipeline is the pipeline block. There is exactly one per config.
@@ -156,9 +171,25 @@ type Local struct {
 // Secret is a secret block. Its value is read from the runner's environment
 // at run time and never stored.
 type Secret struct {
-	Name      string
-	Env       string // environment variable holding the value
-	DeclRange hcl.Range
+	Name string
+	Env  string // environment variable holding the value
+	// Environments, when EnvironmentsSet, are the only environments whose
+	// steps may receive the secret (environments = [environment.NAME]);
+	// steps of other stages that list it are refused. Read from the
+	// trusted ref, a branch cannot widen it.
+	Environments    []string
+	EnvironmentsSet bool
+	DeclRange       hcl.Range
+}
+
+// Allows reports whether a step of the stage kind.name may receive the
+// secret: any stage when it declares no environments, else only the
+// environments it names.
+func (s *Secret) Allows(kind StageKind, name string) bool {
+	if !s.EnvironmentsSet {
+		return true
+	}
+	return kind == KindEnvironment && slices.Contains(s.Environments, name)
 }
 
 // Group is a named set of people who may approve gates.

@@ -28,6 +28,8 @@ type evaluator struct {
 	// when loading, for the steps that evaluated without any diagnostic.
 	// It is read-only after loading.
 	zeroSteps map[*Step]*StepValues
+	// envRead is what env() reads (see Config.HideEnv).
+	envRead *envAccess
 }
 
 var (

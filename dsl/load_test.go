@@ -303,6 +303,9 @@ func renderConfig(t *testing.T, c *Config) configView {
 	}
 	for name, s := range c.Secrets {
 		v.Secrets[name] = s.Env
+		if s.EnvironmentsSet {
+			v.Secrets[name] += " environments=[" + strings.Join(s.Environments, ", ") + "]"
+		}
 	}
 	for name, g := range c.Groups {
 		v.Groups[name] = g.Members

@@ -49,6 +49,11 @@ type loader struct {
 	imageRange    map[string]hcl.Range
 	// refRanges remembers where each resolved-later reference was written.
 	refRanges map[refKey]hcl.Range
+	// env is what env() reads; it becomes the evaluator's.
+	env *envAccess
+	// secretScopeRanges remembers where each environment of a secret's
+	// environments attribute was written.
+	secretScopeRanges map[*Secret][]hcl.Range
 	// valueErrors is true when a variable or local had errors, so that
 	// the unknown values they leave behind are not reported again.
 	valueErrors bool
@@ -82,11 +87,13 @@ type gateGroupRef struct {
 // load decodes the parsed files into l.cfg.
 func (l *loader) load(files []*hcl.File) hcl.Diagnostics {
 	var diags hcl.Diagnostics
-	l.funcs = funcs.Functions(l.fsys, l.opts.Getenv)
+	l.env = newEnvAccess(l.opts.Getenv)
+	l.funcs = funcs.Functions(l.fsys, l.env.lookup)
 	l.declared = map[string]hcl.Range{}
 	l.artifactRange = map[string]hcl.Range{}
 	l.imageRange = map[string]hcl.Range{}
 	l.refRanges = map[refKey]hcl.Range{}
+	l.secretScopeRanges = map[*Secret][]hcl.Range{}
 	l.brokenVars = map[string]bool{}
 	fileMap := make(map[string]*hcl.File, len(files))
 	var blocks hcl.Blocks
@@ -100,6 +107,7 @@ func (l *loader) load(files []*hcl.File) hcl.Diagnostics {
 		files:     fileMap,
 		variables: l.cfg.Variables,
 		locals:    l.cfg.Locals,
+		envRead:   l.env,
 	}
 	l.cfg.eval = l.eval
 

@@ -100,6 +100,8 @@ func exampleFor(attr string) string {
 		return "environment.beta"
 	case "secrets":
 		return "secret.deploy_token"
+	case "environments":
+		return "environment.production"
 	default:
 		return "test.unit or step.compile"
 	}

@@ -43,6 +43,7 @@ func (l *loader) resolve() hcl.Diagnostics {
 		}
 		diags = append(diags, l.resolveSteps(s)...)
 	}
+	diags = append(diags, l.resolveSecretScopes(envNames)...)
 	for _, g := range l.gateGroups {
 		if cfg.Groups[g.name] == nil {
 			diags = append(diags, undeclared("Group", "group:"+g.name, g.name, keysOf(cfg.Groups), g.rng,
@@ -76,10 +77,22 @@ func (l *loader) resolveSteps(s *Stage) hcl.Diagnostics {
 			g.connect(i, target, &rng)
 		}
 		for j, name := range st.Secrets {
-			if l.cfg.Secrets[name] == nil {
-				diags = append(diags, undeclared("Secret", "secret."+name, name, keysOf(l.cfg.Secrets),
-					l.refRanges[refKey{step: st, attr: "secrets", i: j}],
+			rng := l.refRanges[refKey{step: st, attr: "secrets", i: j}]
+			sec := l.cfg.Secrets[name]
+			if sec == nil {
+				diags = append(diags, undeclared("Secret", "secret."+name, name, keysOf(l.cfg.Secrets), rng,
 					fmt.Sprintf("Declare it with a secret %q block naming the environment variable that holds it, or fix the name.", name)))
+				continue
+			}
+			if !sec.Allows(s.Kind, s.Name) {
+				diags = append(diags, &hcl.Diagnostic{
+					Severity: hcl.DiagError,
+					Summary:  "Secret Outside Its Scope",
+					Detail: fmt.Sprintf("Step %q of %s lists secret.%s, but secret %q may only be given to the steps of %s (its environments, declared at %s). "+
+						"Remove the secret from this step, or move the step into one of those environments.",
+						st.Name, s.Address(), name, name, scopeText(sec.Environments), declaredAt(sec.DeclRange)),
+					Subject: rng.Ptr(),
+				})
 			}
 		}
 		if st.Image == nil && st.Runner != "local" && l.cfg.Pipeline != nil && l.cfg.Pipeline.Image == "" && !l.pipelineImageBroken {
@@ -258,4 +271,42 @@ func (l *loader) checkRuntimeExprs() hcl.Diagnostics {
 		}
 	}
 	return diags
+}
+
+// resolveSecretScopes checks that the environments of every secret's
+// environments attribute are declared.
+func (l *loader) resolveSecretScopes(envNames map[string]bool) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	for _, name := range keysOf(l.cfg.Secrets) {
+		sec := l.cfg.Secrets[name]
+		for i, env := range sec.Environments {
+			if envNames[env] {
+				continue
+			}
+			var rng hcl.Range
+			if rs := l.secretScopeRanges[sec]; i < len(rs) {
+				rng = rs[i]
+			}
+			diags = append(diags, undeclared("Environment", "environment."+env, env, keysOf(envNames), rng,
+				fmt.Sprintf("Declare an environment %q block, or fix the reference in the environments of secret %q.", env, name)))
+		}
+	}
+	return diags
+}
+
+// scopeText renders a secret's environments for messages:
+// "environment production" or "environments beta and production".
+func scopeText(envs []string) string {
+	switch len(envs) {
+	case 0:
+		return "no environment"
+	case 1:
+		return "environment " + envs[0]
+	}
+	return "environments " + strings.Join(envs[:len(envs)-1], ", ") + " and " + envs[len(envs)-1]
+}
+
+// declaredAt renders where a block was declared: "FILE:LINE".
+func declaredAt(rng hcl.Range) string {
+	return fmt.Sprintf("%s:%d", rng.Filename, rng.Start.Line)
 }

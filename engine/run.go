@@ -101,6 +101,10 @@ type recorded struct {
 	// resume loads the config at the run's commit (which names no branch)
 	// with it, so that its when conditions evaluate as they did.
 	GitBranch string `json:"git_branch,omitempty"`
+	// BranchUnproven says why the run records no branch although a CI
+	// variable named one (dsl.GitInfo.BranchUnproven), so that a resumed
+	// run's branches rules say it again.
+	BranchUnproven string `json:"branch_unproven,omitempty"`
 }
 
 // Run plans and executes the pipeline of req.Config and records it. It
@@ -165,9 +169,12 @@ func (e *Engine) begin(req RunRequest, id string) (*session, []string, error) {
 	}
 	s.deployKind = state.DeployKindRun
 	cfg := req.Config.Config
-	branch := cfg.Git.Branch
+	branch := cfg.Git.ProvenBranch() // a CI variable's claim counts only when proven
 	if rec.Dirty {
 		branch = "" // the tree is no commit of the branch: branches rules must refuse it
+	}
+	if w := s.unprovenBranch(cfg.Git); w != "" {
+		warnings = append(warnings, w)
 	}
 	s.run = &state.Run{ID: id, Pipeline: cfg.Pipeline.Name, Component: req.Config.Component,
 		Commit: cfg.Git.SHA, Branch: branch, Author: cfg.Git.Author, ConfigDigest: cfg.Source.Digest,
@@ -180,11 +187,26 @@ func (e *Engine) begin(req RunRequest, id string) (*session, []string, error) {
 // computes no version and leaves run.* and release.* unknown.
 func (e *Engine) prepare(res *loader.Result, runID string, rec *recorded) (*session, []string, error) {
 	cfg := res.Config
-	s := &session{e: e, res: res, cfg: cfg, rec: rec, deps: map[string]*state.Deployment{}, locks: map[string]*heldLock{}}
+	s := &session{e: e, res: res, cfg: cfg, rec: rec, deps: map[string]*state.Deployment{}, locks: map[string]*heldLock{},
+		branchWhy: rec.BranchUnproven}
 	warnings, err := s.applyTrusted()
 	if err != nil {
 		return nil, nil, err
 	}
+	if rec.Environment != "" {
+		s.cfg = environmentOnly(s.cfg, rec.Environment, rec.Kind == "rollback")
+	}
+	// Secrets are checked on what will run: a deploy or rollback runs one
+	// environment's steps of its release's config.
+	if err := s.checkSecrets(); err != nil {
+		return nil, nil, err
+	}
+	fresh, err := s.leaveOutFresh()
+	if err != nil {
+		return nil, nil, err
+	}
+	warnings = append(warnings, fresh...)
+	cfg = s.cfg
 	if runID != "" { // Plan (no run): run.* and release.* stay unknown
 		if rec.Version == "" {
 			if rec.Version, err = e.version(res, runID); err != nil {
@@ -196,11 +218,7 @@ func (e *Engine) prepare(res *loader.Result, runID string, rec *recorded) (*sess
 		}
 		s.scope = dsl.Scope{RunID: runID, Release: &dsl.ReleaseValues{Version: rec.Version}}
 	}
-	if rec.Environment != "" {
-		cfg = environmentOnly(cfg, rec.Environment, rec.Kind == "rollback")
-		s.cfg = cfg
-	}
-	p, err := plan.New(cfg, plan.Options{Only: rec.Only, Skip: rec.Skip, Until: rec.Until, Scope: s.scope,
+	p, err := plan.New(cfg, plan.Options{Only: rec.Only, Skip: s.skipSelection(), Until: rec.Until, Scope: s.scope,
 		AllowPrivileged: e.opts.AllowPrivileged})
 	if err != nil {
 		return nil, nil, planError(err, res)

@@ -20,6 +20,7 @@ import (
 	"github.com/pipeline-cd/pipeline/engine/plan"
 	"github.com/pipeline-cd/pipeline/engine/rules"
 	"github.com/pipeline-cd/pipeline/engine/state"
+	"github.com/pipeline-cd/pipeline/engine/trust"
 	"github.com/pipeline-cd/pipeline/runners"
 )
 
@@ -37,6 +38,15 @@ type session struct {
 	// notifyCfg is the config whose notify blocks are told about the run:
 	// the trusted one (see applyTrusted); nil: nobody.
 	notifyCfg *dsl.Config
+	// tr is what the trusted ref says about the change (see applyTrusted).
+	tr *trust.Result
+	// fresh lists the environments left out because the trusted ref
+	// does not define them (see leaveOutFresh).
+	fresh []string
+	// branchWhy, when set, says why the run's branch is unknown (a CI
+	// variable's claim that could not be proven); branches rules refuse
+	// the release and say so.
+	branchWhy string
 	// untrusted, when set, is why the run has no trusted protection rules:
 	// its environments are refused (see applyTrusted).
 	untrusted error
@@ -448,20 +458,24 @@ func (e *Engine) notifyRun(ctx context.Context, run *state.Run, rec *recorded, e
 	if rec.Dir == "" {
 		return
 	}
-	req := loader.Request{Dir: rec.Dir, Vars: rec.Vars, Getenv: e.opts.Getenv}
-	if rec.TrustedRef != "" {
-		req = loader.Request{Dir: rec.Dir, Ref: rec.TrustedRef, Getenv: withoutVarEnv(e.opts.Getenv)}
+	// The run's own config (at its commit in git) names the pipeline whose
+	// trusted config trust.Load reads.
+	head, _ := loader.Load(loader.Request{Dir: rec.Dir, Vars: rec.Vars, Getenv: e.opts.Getenv})
+	if head != nil && head.RepoRoot != "" && run.Commit != "" {
+		head, _ = loader.Load(loader.Request{Dir: rec.Dir, Ref: run.Commit, Vars: rec.Vars, Getenv: e.opts.Getenv})
 	}
-	res, diags := loader.Load(req)
-	if res == nil || res.Config == nil || (rec.TrustedRef == "" && res.RepoRoot != "") {
+	if head == nil || head.Config == nil || head.Config.Pipeline == nil {
 		return
 	}
-	if diags = withoutMissingVars(diags, res.Config); diags.HasErrors() {
-		e.logger.Warn("notify: the trusted config does not load; nothing is sent", "event", ev.Kind, "error", firstSummary(diags))
+	cfg := head.Config
+	if tr := trust.Load(trust.Request{Head: head, Ref: rec.TrustedRef, Getenv: e.opts.Getenv}); tr.InGit() {
+		cfg = tr.Config // nil when refused or not on the trusted ref yet: nobody is told
+	}
+	if cfg == nil {
 		return
 	}
 	ev.Pipeline, ev.RunID, ev.Version, ev.Commit = run.Pipeline, run.ID, rec.Version, run.Commit
-	e.send(ctx, res.Config, dsl.Scope{RunID: run.ID, Release: &dsl.ReleaseValues{Version: rec.Version}}, ev)
+	e.send(ctx, cfg, dsl.Scope{RunID: run.ID, Release: &dsl.ReleaseValues{Version: rec.Version}}, ev)
 }
 
 func firstSummary(diags hcl.Diagnostics) string {

@@ -4,261 +4,163 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/pipeline-cd/pipeline/engine/signoff"
-	"os"
-	"sort"
+	"slices"
 	"strings"
 
-	"github.com/hashicorp/hcl/v2"
-	"github.com/hashicorp/hcl/v2/hclsyntax"
-
 	"github.com/pipeline-cd/pipeline/dsl"
-	"github.com/pipeline-cd/pipeline/dsl/gitsrc"
-	"github.com/pipeline-cd/pipeline/dsl/loader"
 	"github.com/pipeline-cd/pipeline/engine/plan"
 	"github.com/pipeline-cd/pipeline/engine/rules"
+	"github.com/pipeline-cd/pipeline/engine/signoff"
 	"github.com/pipeline-cd/pipeline/engine/state"
+	"github.com/pipeline-cd/pipeline/engine/trust"
 )
 
 // ErrNoTrustedRules reports a run in a git repository whose protection
 // rules cannot be read from the trusted ref: its environments are refused.
-var ErrNoTrustedRules = errors.New("no trusted protection rules")
+var ErrNoTrustedRules = trust.ErrNoTrustedRules
 
-// applyTrusted reads the protection rules from the trusted ref, applies
-// them to the config and returns the differences as warnings.
-//
-// In a git repository it fails closed. When the trusted ref cannot be
-// determined (no --trusted-ref and no default branch), or the config at it
-// does not load at this directory or does not declare this pipeline, the
-// run's environments are refused (see refuseEnvironments) and the returned
-// warning says why and how to fix it; build, test and package stages still
-// run. It never falls back to the change's own rules.
-//
-// The trusted config is loaded with its own variable defaults only: the
-// run's -var and -var-file options and PIPELINE_VAR_* are hidden from it,
-// so they cannot change the trusted rules. When a protection rule depends
-// on a variable without a default, the environments are refused too.
-// Outside git the
-// working tree's config is the only config and its rules apply.
+// applyTrusted reads the protection rules from the trusted ref (see
+// trust.Load), applies them to the config and returns the differences as
+// warnings. When they cannot be read, the run's environments are refused
+// (see refuseEnvironments); build, test and package stages still run.
+// Outside git the working tree's config is the only config and its rules
+// apply.
 func (s *session) applyTrusted() ([]string, error) {
 	head := rules.FromConfig(s.cfg)
 	s.trusted = head
 	s.rec.Groups = groupsOf(s.cfg, nil)
 	s.rec.Signers = signoff.SignersOf(s.cfg)
-	root := s.res.RepoRoot
-	if root == "" {
+	tr := trust.Load(trust.Request{Head: s.res, Ref: s.rec.TrustedRef, Getenv: s.e.opts.Getenv})
+	s.tr = tr
+	if !tr.InGit() {
 		s.notifyCfg = s.cfg
 		s.e.logger.Debug("not in a git repository: the working tree's config is the only config, so its protection rules apply",
 			"dir", s.res.AbsDir)
 		return nil, nil
 	}
-	ref := s.rec.TrustedRef
-	if ref == "" {
-		def, err := gitsrc.DefaultBranch(root)
-		if err != nil {
-			return s.refuseEnvironments(fmt.Errorf("%w: the trusted ref cannot be determined (%w); pass the branch that holds "+
-				"the reviewed config with --trusted-ref REF (in a CI checkout fetch it first, for example "+
-				"`git fetch origin main` and --trusted-ref origin/main)", ErrNoTrustedRules, err))
-		}
-		ref = def
+	if tr.Ref != "" {
+		s.rec.TrustedRef = tr.Ref
 	}
-	s.rec.TrustedRef = ref
-	name := s.cfg.Pipeline.Name
-	// The trusted rules are evaluated with the trusted config's own
-	// defaults: -var, -var-file and PIPELINE_VAR_* belong to the run and
-	// must not change them.
-	tres, diags := loader.Load(loader.Request{Dir: s.res.AbsDir, Ref: ref, Getenv: withoutVarEnv(s.e.opts.Getenv)})
-	if tres != nil && tres.Config != nil {
-		if vars := runtimeProtectionVars(tres); len(vars) > 0 {
-			return s.refuseEnvironments(fmt.Errorf("%w: at the trusted ref %s the protection rules (branches, requires, gates, groups) of pipeline %s "+
-				"depend on %s, which %s no default; protection rules must not depend on run-time variables (-var, -var-file, %s*), "+
-				"so they are evaluated with the trusted config's defaults only: give %s a default at %s, or write the rules as literals",
-				ErrNoTrustedRules, ref, name, varList(vars), hasHave(vars), dsl.EnvVarPrefix, varList(vars), ref))
-		}
-		diags = withoutMissingVars(diags, tres.Config)
+	if tr.Refused != nil {
+		return s.refuseEnvironments(tr.Refused)
 	}
-	if diags.HasErrors() || tres == nil || tres.Config == nil {
-		return s.refuseEnvironments(fmt.Errorf("%w: the config of pipeline %s at the trusted ref %s does not load in %s (%s); "+
-			"merge the config change into %s first (a change that moves or renames the config is deployed once it is merged), "+
-			"or pass --trusted-ref REF naming a reviewed ref that has it", ErrNoTrustedRules, name, ref, s.component(), firstSummary(diags), ref))
-	}
-	if tres.Config.Pipeline == nil || tres.Config.Pipeline.Name != name {
-		other := "no pipeline"
-		if tres.Config.Pipeline != nil {
-			other = fmt.Sprintf("pipeline %s", tres.Config.Pipeline.Name)
-		}
-		return s.refuseEnvironments(fmt.Errorf("%w: the config in %s at the trusted ref %s declares %s, not pipeline %s; "+
-			"merge the config change into %s first, or pass --trusted-ref REF naming a reviewed ref that declares it",
-			ErrNoTrustedRules, s.component(), ref, other, name, ref))
-	}
-	var warnings []string
-	for _, d := range rules.Compare(rules.FromConfig(tres.Config), head) {
-		if d.What == "environment" && d.Head == "(none)" {
-			continue
-		}
-		warnings = append(warnings, d.String())
-	}
-	rules.Apply(s.cfg, tres.Config)
-	s.notifyCfg = tres.Config
+	rules.Apply(s.cfg, tr.Config)
+	s.notifyCfg = tr.Config
 	s.trusted = rules.FromConfig(s.cfg)
-	for name, env := range rules.FromConfig(tres.Config) {
+	for name, env := range rules.FromConfig(tr.Config) {
 		s.trusted[name] = env // keep the full trusted requires for history checks
 	}
-	s.rec.Groups = groupsOf(tres.Config, s.cfg)
-	s.rec.Signers = signoff.SignersOf(tres.Config)
+	s.rec.Groups = groupsOf(tr.Config, s.cfg)
+	s.rec.Signers = signoff.SignersOf(tr.Config)
+	return tr.Warnings, nil
+}
+
+// leaveOutFresh takes the environments that the trusted ref does not
+// define (trust.Result.Fresh) out of the session's config, so that nothing
+// of them is planned or run, and returns why, one warning each. An
+// environment the operator asked for by name (--only, --until, deploy
+// ENV) refuses the whole run instead (code 2, before anything runs or is
+// recorded). A rollback is not refused, as in checkTrusted.
+func (s *session) leaveOutFresh() ([]string, error) {
+	if s.tr == nil || s.rec.Kind == "rollback" {
+		return nil, nil
+	}
+	fresh := s.tr.Fresh(s.cfg)
+	var warnings []string
+	var asked []error
+	for _, env := range fresh {
+		why := s.tr.FreshError(env)
+		if trust.Asked(env, s.rec.Only, s.rec.Until, s.rec.Environment) {
+			asked = append(asked, fmt.Errorf("environment %s was asked for and is refused, so nothing runs: %w", env, why))
+			continue
+		}
+		warnings = append(warnings, fmt.Sprintf("%s. It is not deployed by this run; the other stages run", why))
+	}
+	out := trust.Without(s.cfg, fresh)
+	if len(fresh) > 0 && len(asked) == 0 && slices.Contains(s.rec.Only, string(dsl.KindEnvironment)) && len(out.Environments()) == 0 {
+		// --only environment, and none is on the trusted ref
+		for _, env := range fresh {
+			asked = append(asked, fmt.Errorf("environment %s was asked for and is refused (--only environment), so nothing runs: %w", env, s.tr.FreshError(env)))
+		}
+	}
+	if len(asked) > 0 {
+		return nil, invalid(errors.Join(asked...))
+	}
+	s.cfg = out
+	s.fresh = fresh
 	return warnings, nil
 }
 
-// withoutVarEnv wraps getenv (nil: os.LookupEnv) so that it finds no
-// PIPELINE_VAR_* variable: env() still reads the runner's environment.
-func withoutVarEnv(getenv func(string) (string, bool)) func(string) (string, bool) {
-	if getenv == nil {
-		getenv = os.LookupEnv
-	}
-	return func(k string) (string, bool) {
-		if strings.HasPrefix(k, dsl.EnvVarPrefix) {
-			return "", false
-		}
-		return getenv(k)
-	}
-}
-
-// requiredVars returns the variables of cfg without a default: loaded
-// without run-time values, they have no value.
-func requiredVars(cfg *dsl.Config) map[string]*dsl.Variable {
-	out := map[string]*dsl.Variable{}
-	for name, v := range cfg.Variables {
-		if !v.HasDefault {
-			out[name] = v
-		}
-	}
-	return out
-}
-
-// runtimeProtectionVars returns, sorted, the variables without a default
-// that the protection rules of the loaded trusted config refer to, directly
-// or through locals: the branches and requires of environments, every
-// attribute of their gates, and the group blocks gates name.
-func runtimeProtectionVars(res *loader.Result) []string {
-	cfg := res.Config
-	required := requiredVars(cfg)
-	if len(required) == 0 || res.Parser == nil {
+// checkSecrets refuses the run (code 2, before anything runs or is
+// recorded) when a step would receive a secret outside the scope the
+// trusted ref gives it (trust.Result.CheckSecrets), or when the config
+// reads such a secret's variable with env(), which no scope can follow.
+// It then hides those variables from env() for the rest of the run.
+func (s *session) checkSecrets() error {
+	if s.tr == nil {
 		return nil
 	}
-	var exprs []hcl.Expression
-	for _, f := range res.Parser.Files() {
-		body, ok := f.Body.(*hclsyntax.Body)
-		if !ok {
-			continue
-		}
-		for _, b := range body.Blocks {
-			switch b.Type {
-			case string(dsl.KindEnvironment):
-				for _, a := range b.Body.Attributes {
-					if a.Name == "branches" || a.Name == "requires" {
-						exprs = append(exprs, a.Expr)
-					}
-				}
-				for _, gb := range b.Body.Blocks {
-					if gb.Type == "gate" {
-						for _, a := range gb.Body.Attributes {
-							exprs = append(exprs, a.Expr)
-						}
-					}
-				}
-			case "group":
-				for _, a := range b.Body.Attributes {
-					exprs = append(exprs, a.Expr)
-				}
-			}
+	if err := s.tr.CheckSecrets(s.cfg); err != nil {
+		return invalid(err)
+	}
+	scoped := s.tr.ScopedEnv()
+	var read []string
+	for _, name := range s.res.Config.EnvRead() {
+		if slices.Contains(scoped, name) {
+			read = append(read, name)
 		}
 	}
-	found := map[string]bool{}
-	seenLocals := map[string]bool{}
-	for len(exprs) > 0 {
-		expr := exprs[len(exprs)-1]
-		exprs = exprs[:len(exprs)-1]
-		for _, tr := range expr.Variables() {
-			if len(tr) < 2 {
-				continue
-			}
-			attr, ok := tr[1].(hcl.TraverseAttr)
-			if !ok {
-				continue
-			}
-			switch tr.RootName() {
-			case "var":
-				if required[attr.Name] != nil {
-					found[attr.Name] = true
-				}
-			case "local":
-				if l := cfg.Locals[attr.Name]; l != nil && !seenLocals[attr.Name] && l.Expr != nil {
-					seenLocals[attr.Name] = true
-					exprs = append(exprs, l.Expr)
-				}
-			}
-		}
+	if len(read) > 0 {
+		return invalid(fmt.Errorf("%w: the config reads %s with env(), but the trusted ref %s gives %s only to the steps of "+
+			"the environments a secret block scopes it to, and env() cannot be scoped; list the secret in those steps "+
+			"(secrets = [secret.NAME]) instead of reading it with env()",
+			trust.ErrSecretOutOfScope, strings.Join(read, ", "), s.rec.TrustedRef, strings.Join(read, ", ")))
 	}
-	out := make([]string, 0, len(found))
-	for name := range found {
-		out = append(out, name)
-	}
-	sort.Strings(out)
-	return out
+	s.res.Config.HideEnv(scoped...)
+	s.cfg.HideEnv(scoped...)
+	return nil
 }
 
-// withoutMissingVars drops the errors about variables of cfg that have no
-// default ("Missing Required Variable", whose subject is the variable
-// block): they are expected when the trusted config is loaded without
-// run-time values, and runtimeProtectionVars has checked that no
-// protection rule depends on them.
-func withoutMissingVars(diags hcl.Diagnostics, cfg *dsl.Config) hcl.Diagnostics {
-	required := requiredVars(cfg)
-	var out hcl.Diagnostics
-	for _, d := range diags {
-		if d.Severity == hcl.DiagError && d.Subject != nil && declaresRequired(*d.Subject, required) {
-			continue
+// unprovenBranch notes, for a run whose branch a CI variable claimed
+// without proof (dsl.GitInfo.BranchUnproven), why the branch is unknown,
+// so that the environments with branches rules refuse the release, and
+// returns the warning that says so ("" when the branch counts or no
+// planned environment has branches rules).
+func (s *session) unprovenBranch(g dsl.GitInfo) string {
+	if g.BranchUnproven == "" {
+		return ""
+	}
+	s.branchWhy, s.rec.BranchUnproven = g.BranchUnproven, g.BranchUnproven
+	var envs []string
+	for _, n := range s.plan.Nodes {
+		if n.Kind == plan.KindDeploy && len(s.trusted[n.Env.Name].Branches) > 0 {
+			envs = append(envs, n.Env.Name)
 		}
-		out = append(out, d)
+	}
+	if len(envs) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("the branch of this run is unknown, so %s, whose branches rules need one, %s refused (build, test and package run): %s",
+		strings.Join(envs, ", "), isAre(len(envs)), g.BranchUnproven)
+}
+
+func isAre(n int) string {
+	if n == 1 {
+		return "is"
+	}
+	return "are"
+}
+
+// skipSelection returns the --skip names without those of environments
+// left out by leaveOutFresh, which the plan no longer knows.
+func (s *session) skipSelection() []string {
+	var out []string
+	for _, name := range s.rec.Skip {
+		if !slices.ContainsFunc(s.fresh, func(env string) bool { return trust.Asked(env, []string{name}, "", "") }) {
+			out = append(out, name)
+		}
 	}
 	return out
-}
-
-func declaresRequired(rng hcl.Range, required map[string]*dsl.Variable) bool {
-	for _, v := range required {
-		if v.DeclRange == rng {
-			return true
-		}
-	}
-	return false
-}
-
-// varList renders variable names for messages: "var.a and var.b".
-func varList(names []string) string {
-	q := make([]string, len(names))
-	for i, n := range names {
-		q[i] = "var." + n
-	}
-	if len(q) == 1 {
-		return q[0]
-	}
-	return strings.Join(q[:len(q)-1], ", ") + " and " + q[len(q)-1]
-}
-
-func hasHave(names []string) string {
-	if len(names) == 1 {
-		return "has"
-	}
-	return "have"
-}
-
-// component names the config directory for messages: "the repository
-// root" or "directory DIR".
-func (s *session) component() string {
-	if s.res.Component == "" || s.res.Component == "." {
-		return "the repository root"
-	}
-	return "directory " + s.res.Component
 }
 
 // refuseEnvironments records why the run has no trusted rules and returns
@@ -309,6 +211,9 @@ func (s *session) admit(n *plan.Node, succeeded func(env string) bool) error {
 		te = rules.Env{Name: env, Requires: n.Env.Requires, Branches: n.Env.Branches}
 	}
 	if err := rules.CheckBranch(te, s.run.Branch); err != nil {
+		if s.run.Branch == "" && s.branchWhy != "" {
+			return fmt.Errorf("%w; the branch is unknown: %s", err, s.branchWhy)
+		}
 		return err
 	}
 	return rules.CheckRequires(te, s.rec.Version, succeeded)

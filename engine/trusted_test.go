@@ -11,6 +11,7 @@ import (
 	"github.com/pipeline-cd/pipeline/engine"
 	"github.com/pipeline-cd/pipeline/engine/rules"
 	"github.com/pipeline-cd/pipeline/engine/state"
+	"github.com/pipeline-cd/pipeline/engine/trust"
 )
 
 // TestTrustedRulesFailClosed checks that a change whose protection rules
@@ -28,18 +29,6 @@ func TestTrustedRulesFailClosed(t *testing.T) {
 		trustedRef string
 		wantReason string
 	}{
-		{"branch moves the config to another directory", func(r *repo) string {
-			r.git("checkout", "-q", "-b", "feature")
-			r.git("rm", "-q", "pipeline.hcl")
-			r.commit("alice@example.com", "move and drop the gate", map[string]string{"deploy/pipeline.hcl": noGate})
-			return "deploy"
-		}, "", "does not load in directory deploy"},
-		{"moved config with an explicit trusted ref", func(r *repo) string {
-			r.git("checkout", "-q", "-b", "feature")
-			r.git("rm", "-q", "pipeline.hcl")
-			r.commit("alice@example.com", "move and drop the gate", map[string]string{"deploy/pipeline.hcl": noGate})
-			return "deploy"
-		}, "main", "does not load in directory deploy"},
 		{"no default branch and no origin/HEAD", func(r *repo) string {
 			r.git("branch", "-m", "main", "trunk")
 			r.git("checkout", "-q", "-b", "feature")
@@ -96,6 +85,154 @@ func TestTrustedRulesFailClosed(t *testing.T) {
 			}
 			if deps, _ := f.store.ListDeployments(c, state.DeploymentFilter{}); len(deps) != 0 {
 				t.Errorf("deployments after resume = %+v; want none", deps)
+			}
+		})
+	}
+}
+
+// TestFreshEnvironmentsNotDeployed checks the adoption path and a new
+// environment on a branch: environments the trusted ref does not define
+// are not deployed (their rules would come from the change), the run
+// builds, packages and exits 0 and says why; asking for one by name
+// (--only, --until, deploy ENV) is refused with code 2 before anything
+// runs.
+func TestFreshEnvironmentsNotDeployed(t *testing.T) {
+	noGate := strings.Replace(stagedProd, `gate "go" { approvers = ["carol@example.com"] }`, "", 1)
+	prod2 := noGate + `
+environment "prod2" {
+  step "rollout" { run = "echo prod2 ${release.version} >> deploy.log" }
+}
+`
+	tests := []struct {
+		name string
+		// setup makes the history after main's first commit and returns
+		// the config directory.
+		setup     func(r *repo) string
+		wantFresh []string
+		wantWhy   string
+	}{
+		{"branch moves the config to another directory", func(r *repo) string {
+			r.commit("alice@example.com", "trusted rules", map[string]string{"pipeline.hcl": stagedProd})
+			r.git("checkout", "-q", "-b", "feature")
+			r.git("rm", "-q", "pipeline.hcl")
+			r.commit("alice@example.com", "move and drop the gate", map[string]string{"deploy/pipeline.hcl": noGate})
+			return "deploy"
+		}, []string{"staging", "prod"}, "directory deploy has no pipeline config there"},
+		{"adoption: config only on the branch", func(r *repo) string {
+			r.commit("alice@example.com", "code", map[string]string{"main.go": "package main\n"})
+			r.git("checkout", "-q", "-b", "adopt-pipeline")
+			r.commit("alice@example.com", "adopt pipeline", map[string]string{"pipeline.hcl": noGate})
+			return "."
+		}, []string{"staging", "prod"}, "the repository root has no pipeline config there"},
+		{"branch adds an environment without a gate", func(r *repo) string {
+			r.commit("alice@example.com", "trusted rules", map[string]string{"pipeline.hcl": stagedProd})
+			r.git("checkout", "-q", "-b", "feature")
+			r.commit("alice@example.com", "add prod2", map[string]string{"pipeline.hcl": prod2})
+			return "."
+		}, []string{"prod2"}, "the config there does not define it"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := newRepo(t, nil)
+			dir := filepath.Join(r.dir, tt.setup(r))
+			cfg, diags := loader.Load(loader.Request{Dir: dir})
+			if diags.HasErrors() {
+				t.Fatalf("loading %s: %s", dir, diags.Error())
+			}
+			f := newFixture(t, r)
+			c := ctx(t)
+			// Dry run and plan say the same, and plan nothing of them.
+			dry, err := f.eng.DryRun(c, engine.RunRequest{Config: cfg})
+			if err != nil || dry == nil {
+				t.Fatalf("DryRun = %+v, %v", dry, err)
+			}
+			pl, err := f.eng.Plan(engine.RunRequest{Config: cfg})
+			if err != nil {
+				t.Fatalf("Plan = %v", err)
+			}
+			for _, env := range tt.wantFresh {
+				for _, w := range [][]string{dry.Warnings, pl.Warnings} {
+					if !strings.Contains(strings.Join(w, "\n"), "environment "+env+" is not on the trusted ref main yet") {
+						t.Errorf("dry run or plan warnings = %q; want one saying environment %s is not on the trusted ref main yet", w, env)
+					}
+				}
+				if pl.Plan.Node("environment."+env) != nil {
+					t.Errorf("Plan has environment.%s; want it left out", env)
+				}
+			}
+			var warnings []string
+			res, err := f.eng.Run(c, engine.RunRequest{Config: cfg, Started: func(i engine.RunInfo) { warnings = i.Warnings }})
+			if len(tt.wantFresh) == 1 {
+				// The trusted environments keep their trusted gate.
+				var we *engine.WaitingError
+				if !errors.As(err, &we) || len(we.Gates) != 1 || we.Gates[0].Environment != "prod" {
+					t.Fatalf("Run = %v (code %d); want it waiting at the trusted gate prod/go", err, exitCode(err))
+				}
+			} else if err != nil {
+				t.Fatalf("Run = %v (code %d); want success (exit 0): nothing of the fresh environments runs", err, exitCode(err))
+			}
+			if res == nil || res.Release == nil {
+				t.Errorf("Run result = %+v; want the release built and recorded", res)
+			}
+			w := strings.Join(warnings, "\n")
+			for _, env := range tt.wantFresh {
+				if !strings.Contains(w, "environment "+env+" is not on the trusted ref main yet") {
+					t.Errorf("warnings = %q; want one saying environment %s is not on the trusted ref main yet", warnings, env)
+				}
+			}
+			for _, want := range []string{tt.wantWhy, "--trusted-ref REF", "merge"} {
+				if !strings.Contains(w, want) {
+					t.Errorf("warnings = %q; want them to say %q", warnings, want)
+				}
+			}
+			for _, env := range tt.wantFresh {
+				deps, err := f.store.ListDeployments(c, state.DeploymentFilter{Environment: env})
+				if err != nil || len(deps) != 0 {
+					t.Errorf("deployments to %s = %+v, %v; want none", env, deps, err)
+				}
+				for _, n := range res.Exec.Nodes {
+					if strings.HasPrefix(n.ID, "environment."+env) {
+						t.Errorf("node %s (%s) is in the run; want nothing of environment %s planned", n.ID, n.Status, env)
+					}
+				}
+			}
+			// Asking for a fresh environment by name is refused before
+			// anything runs.
+			env := tt.wantFresh[len(tt.wantFresh)-1]
+			asks := []engine.RunRequest{
+				{Config: cfg, Only: []string{"environment." + env}},
+				{Config: cfg, Only: []string{env}},
+				{Config: cfg, Until: env},
+			}
+			if len(tt.wantFresh) > 1 { // no environment is on the trusted ref
+				asks = append(asks, engine.RunRequest{Config: cfg, Only: []string{"environment"}})
+			}
+			for _, req := range asks {
+				for mode, err := range map[string]error{
+					"dry run": func() error { _, err := f.eng.DryRun(c, req); return err }(),
+					"plan":    func() error { _, err := f.eng.Plan(req); return err }(),
+				} {
+					if !errors.Is(err, trust.ErrNotOnTrustedRef) || exitCode(err) != 2 {
+						t.Errorf("%s(only %v, until %q) = %v (code %d); want ErrNotOnTrustedRef with code 2", mode, req.Only, req.Until, err, exitCode(err))
+					}
+				}
+				before, _ := f.store.ListRuns(c, state.RunFilter{})
+				_, err := f.eng.Run(c, req)
+				if !errors.Is(err, trust.ErrNotOnTrustedRef) || exitCode(err) != 2 {
+					t.Errorf("Run(only %v, until %q) = %v (code %d); want ErrNotOnTrustedRef with code 2", req.Only, req.Until, err, exitCode(err))
+				} else if !strings.Contains(err.Error(), "environment "+env+" was asked for and is refused") {
+					t.Errorf("Run(only %v, until %q) error = %q; want it to name environment %s", req.Only, req.Until, err, env)
+				}
+				if after, _ := f.store.ListRuns(c, state.RunFilter{}); len(after) != len(before) {
+					t.Errorf("Run(only %v, until %q) recorded a run; want nothing recorded", req.Only, req.Until)
+				}
+			}
+			if deps, _ := f.store.ListDeployments(c, state.DeploymentFilter{Environment: env}); len(deps) != 0 {
+				t.Errorf("deployments to %s = %+v; want none", env, deps)
+			}
+			_, err = f.eng.Deploy(c, engine.DeployRequest{Config: cfg, Environment: env, Version: res.Release.Version})
+			if !errors.Is(err, trust.ErrNotOnTrustedRef) || exitCode(err) != 2 {
+				t.Errorf("Deploy(%s) = %v (code %d); want ErrNotOnTrustedRef with code 2", env, err, exitCode(err))
 			}
 		})
 	}

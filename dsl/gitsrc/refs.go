@@ -10,10 +10,6 @@ import (
 	"github.com/pipeline-cd/pipeline/dsl"
 )
 
-// ciBranchVars are the CI variables naming the branch being built, in order
-// of preference: GitHub Actions (pull request head, then ref name) and GitLab.
-var ciBranchVars = []string{"GITHUB_HEAD_REF", "GITHUB_REF_NAME", "CI_COMMIT_REF_NAME"}
-
 // RepoRoot returns the top of the git work tree containing dir, or an error
 // wrapping ErrNotRepo when dir is not inside one (a bare repository has no
 // work tree and counts as not a repository).
@@ -34,10 +30,14 @@ func RepoRoot(dir string) (string, error) {
 // Info returns the git.* values for rev, a commit-ish (usually "HEAD").
 //
 // Branch is the checked-out branch when rev is "HEAD"; in a detached checkout
-// (as CI systems make) the first of GITHUB_HEAD_REF, GITHUB_REF_NAME and
-// CI_COMMIT_REF_NAME that is set is used instead. For another rev, Branch is
-// the branch it names (a local branch, or a remote-tracking one without its
-// remote), else "". Tag is a tag pointing at the commit (the highest version
+// (as CI systems make) it is the branch a CI variable names: a pull or merge
+// request's head (GITHUB_HEAD_REF, CI_MERGE_REQUEST_SOURCE_BRANCH_NAME), else
+// GITHUB_REF_NAME, CI_COMMIT_BRANCH, CI_COMMIT_REF_NAME, BRANCH_NAME or
+// BUILDKITE_BRANCH. Such a name is a claim: BranchUnproven says why it does
+// not count for `branches` rules and the release's branch when it is a
+// request's head, or the commit is not reachable from refs/heads/NAME or
+// refs/remotes/*/NAME. For another rev, Branch is the branch it names (a
+// local branch, or a remote-tracking one without its remote), else "". Tag is a tag pointing at the commit (the highest version
 // when there are several), else "". Author is the commit author's e-mail.
 // CommitCount is `git rev-list --count`, or -1 in a shallow clone, where that
 // count would be wrong.
@@ -65,7 +65,7 @@ func Info(root, rev string) (dsl.GitInfo, error) {
 	}
 	info.SHA, info.ShortSHA, info.Author = fields[0], fields[1], fields[2]
 
-	if info.Branch, err = branchOf(root, rev); err != nil {
+	if info.Branch, info.BranchUnproven, err = branchOf(root, rev, info.SHA); err != nil {
 		return dsl.GitInfo{CommitCount: -1}, err
 	}
 	tags, err := git(root, nil, "tag", "--points-at", sha, "--sort=-version:refname")
@@ -96,37 +96,33 @@ func hasCommits(root string) bool {
 	return err == nil && len(bytes.TrimSpace(out)) > 0
 }
 
-// branchOf returns the branch rev names; see Info.
-func branchOf(root, rev string) (string, error) {
+// branchOf returns the branch rev (at commit sha) names and why it does
+// not count, if it does not; see Info.
+func branchOf(root, rev, sha string) (branch, unproven string, err error) {
 	if rev == "HEAD" {
 		branch, err := gitLine(root, "symbolic-ref", "-q", "--short", "HEAD")
 		if err == nil {
-			return branch, nil
+			return branch, "", nil
 		}
 		if exitCode(err) != 1 { // 1: HEAD is detached
-			return "", fmt.Errorf("reading the current branch: %w", err)
+			return "", "", fmt.Errorf("reading the current branch: %w", err)
 		}
-		for _, name := range ciBranchVars {
-			if v := os.Getenv(name); v != "" {
-				return v, nil
-			}
-		}
-		return "", nil
+		return detachedBranch(root, sha, osGetenv)
 	}
 	out, err := gitLine(root, "rev-parse", "--symbolic-full-name", rev, "--")
 	if err != nil {
-		return "", nil // ambiguous or not a symbolic name: no branch
+		return "", "", nil // ambiguous or not a symbolic name: no branch
 	}
 	full, _, _ := strings.Cut(out, "\n")
 	if b, ok := strings.CutPrefix(full, "refs/heads/"); ok {
-		return b, nil
+		return b, "", nil
 	}
 	if r, ok := strings.CutPrefix(full, "refs/remotes/"); ok {
 		if _, b, ok := strings.Cut(r, "/"); ok && b != "HEAD" {
-			return b, nil
+			return b, "", nil
 		}
 	}
-	return "", nil
+	return "", "", nil
 }
 
 // Describe returns `git describe --tags --always` for rev: the nearest tag

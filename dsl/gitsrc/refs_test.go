@@ -43,23 +43,41 @@ func TestInfo(t *testing.T) {
 func TestInfoDetached(t *testing.T) {
 	f := newFixture(t)
 	gittest.Git(t, f.root, "checkout", "-q", "-f", "--detach", "feature")
+	gittest.Git(t, f.root, "update-ref", "refs/remotes/origin/release", f.onFeature)
 	tests := []struct {
+		name       string
 		env        map[string]string
 		wantBranch string
+		// wantWhy is a part of BranchUnproven; "" wants it empty.
+		wantWhy string
 	}{
-		{nil, ""},
-		{map[string]string{"CI_COMMIT_REF_NAME": "gitlab-branch"}, "gitlab-branch"},
-		{map[string]string{"GITHUB_REF_NAME": "42/merge", "CI_COMMIT_REF_NAME": "x"}, "42/merge"},
-		{map[string]string{"GITHUB_HEAD_REF": "feature", "GITHUB_REF_NAME": "42/merge"}, "feature"},
+		{"no variable", nil, "", "no CI variable"},
+		{"branch unknown here", map[string]string{"CI_COMMIT_REF_NAME": "gitlab-branch"}, "gitlab-branch", "has no refs/heads/gitlab-branch or refs/remotes/*/gitlab-branch"},
+		{"merge ref", map[string]string{"GITHUB_REF_NAME": "42/merge", "CI_COMMIT_REF_NAME": "x"}, "42/merge", "no refs/heads/42/merge"},
+		{"pull request head", map[string]string{"GITHUB_HEAD_REF": "feature", "GITHUB_REF_NAME": "42/merge"}, "feature", "head branch of a pull or merge request"},
+		{"pull request head named main", map[string]string{"GITHUB_HEAD_REF": "main"}, "main", "GITHUB_HEAD_REF=main names the head branch"},
+		{"merge request head", map[string]string{"CI_MERGE_REQUEST_SOURCE_BRANCH_NAME": "main", "CI_COMMIT_REF_NAME": "main"}, "main", "CI_MERGE_REQUEST_SOURCE_BRANCH_NAME=main"},
+		{"commit not on the named branch", map[string]string{"GITHUB_REF_NAME": "main"}, "main", "is not on refs/heads/main in this repository"},
+		{"commit on the named local branch", map[string]string{"GITHUB_REF_NAME": "feature"}, "feature", ""},
+		{"commit on a remote-tracking branch", map[string]string{"CI_COMMIT_BRANCH": "release"}, "release", ""},
 	}
 	for _, tt := range tests {
-		t.Run(tt.wantBranch, func(t *testing.T) {
+		t.Run(tt.name, func(t *testing.T) {
 			for k, v := range tt.env {
 				t.Setenv(k, v)
 			}
 			got, err := Info(f.root, "HEAD")
 			if err != nil || got.Branch != tt.wantBranch || got.SHA != f.onFeature {
 				t.Errorf("Info(HEAD) with %v = %+v, %v; want branch %q at %s", tt.env, got, err, tt.wantBranch, f.onFeature)
+			}
+			if tt.wantWhy == "" && got.BranchUnproven != "" {
+				t.Errorf("Info(HEAD) with %v: BranchUnproven = %q; want the branch proven", tt.env, got.BranchUnproven)
+			}
+			if tt.wantWhy != "" && !strings.Contains(got.BranchUnproven, tt.wantWhy) {
+				t.Errorf("Info(HEAD) with %v: BranchUnproven = %q; want it to say %q", tt.env, got.BranchUnproven, tt.wantWhy)
+			}
+			if want := map[bool]string{true: tt.wantBranch, false: ""}[tt.wantWhy == ""]; got.ProvenBranch() != want {
+				t.Errorf("Info(HEAD) with %v: ProvenBranch() = %q; want %q", tt.env, got.ProvenBranch(), want)
 			}
 		})
 	}

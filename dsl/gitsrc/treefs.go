@@ -14,6 +14,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/pipeline-cd/pipeline/dsl"
 )
 
 // eagerBlobLimit is the largest sibling file that is read together with a
@@ -354,4 +356,32 @@ func (d *dirFile) ReadDir(n int) ([]fs.DirEntry, error) {
 	}
 	d.off += n
 	return rest[:n], nil
+}
+
+// ConfigDirs returns, sorted, the directories (slash-separated, relative to
+// the repository root, "." for the root) that hold a pipeline file
+// (dsl.IsConfigFile) in the commit ref resolves to: every component's
+// config at that ref.
+func ConfigDirs(root, ref string) ([]string, error) {
+	commit, err := resolve(root, ref)
+	if err != nil {
+		return nil, err
+	}
+	out, err := git(root, nil, "ls-tree", "-r", "-z", "--name-only", commit)
+	if err != nil {
+		return nil, fmt.Errorf("listing the files at %s: %w", ref, err)
+	}
+	seen := map[string]bool{}
+	var dirs []string
+	for _, name := range strings.Split(string(out), "\x00") {
+		if name == "" || !dsl.IsConfigFile(path.Base(name)) {
+			continue
+		}
+		if d := path.Dir(name); !seen[d] {
+			seen[d] = true
+			dirs = append(dirs, d)
+		}
+	}
+	sort.Strings(dirs)
+	return dirs, nil
 }

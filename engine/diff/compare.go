@@ -146,13 +146,30 @@ func (d *differ) compareSecrets() {
 		o := topObject(3, "secret", name)
 		switch {
 		case b == nil:
-			d.change(o, Added, "", "", "env "+h.Env)
+			d.change(o, Added, "", "", secretText(h))
 		case h == nil:
-			d.change(o, Removed, "", "env "+b.Env, "")
+			d.change(o, Removed, "", secretText(b), "")
 		default:
 			d.field(o, "env", b.Env, h.Env)
+			d.field(o, "environments", scopeList(b), scopeList(h))
 		}
 	}
+}
+
+// secretText renders a secret for an added or removed change.
+func secretText(s *dsl.Secret) string {
+	if !s.EnvironmentsSet {
+		return "env " + s.Env
+	}
+	return "env " + s.Env + ", environments " + joinList(s.Environments)
+}
+
+// scopeList renders a secret's environments: "(any step)" when unscoped.
+func scopeList(s *dsl.Secret) string {
+	if !s.EnvironmentsSet {
+		return "(any step)"
+	}
+	return joinList(s.Environments)
 }
 
 func (d *differ) compareGroups() {

@@ -28,6 +28,41 @@ func (d *differ) findRisks() {
 	}
 	d.groupRisks()
 	d.defaultImageRisk()
+	d.secretScopeRisks()
+}
+
+// secretScopeRisks reports a secret scoped to environments at base that
+// head gives to more steps: its scope removed or widened, or another
+// secret reading the same environment variable.
+func (d *differ) secretScopeRisks() {
+	for _, name := range sortedKeys(keySet(d.base.Secrets)) {
+		b := d.base.Secrets[name]
+		if !b.EnvironmentsSet {
+			continue
+		}
+		o := topObject(3, "secret", name)
+		if h := d.head.Secrets[name]; h != nil {
+			switch added := newItems(b.Environments, h.Environments); {
+			case !h.EnvironmentsSet:
+				d.risk(o, High, fmt.Sprintf("Secret %s is no longer scoped to environments (it was given only to the steps of %s): any step that lists it, in any stage, may now receive it.",
+					name, joinList(b.Environments)))
+			case len(added) > 0:
+				d.risk(o, High, fmt.Sprintf("Secret %s may now also be given to the steps of %s (it was given only to those of %s).",
+					name, strings.Join(added, ", "), joinList(b.Environments)))
+			}
+		}
+		for _, other := range sortedKeys(keySet(d.head.Secrets)) {
+			h := d.head.Secrets[other]
+			if other == name || h.Env != b.Env || h.Env == "" {
+				continue
+			}
+			if bo := d.base.Secrets[other]; bo != nil && bo.Env == h.Env {
+				continue // read the same variable before
+			}
+			d.risk(topObject(3, "secret", other), High, fmt.Sprintf("Secret %s reads %s, the variable of secret %s, which is given only to the steps of %s: the steps that list %s receive the same value.",
+				other, h.Env, name, joinList(b.Environments), other))
+		}
+	}
 }
 
 func (d *differ) gateRisks(b, h *dsl.Stage) {

@@ -3,7 +3,8 @@ pipeline "secrets" {
 }
 
 secret "deploy_token" {
-  env = "DEPLOY_TOKEN"
+  env          = "DEPLOY_TOKEN"
+  environments = [environment.production]
 }
 
 secret "registry-password" {
