@@ -108,14 +108,17 @@ func (e *Engine) deployedBefore(ctx context.Context, rel *state.Release, env str
 }
 
 // notLive refuses (code 2, ErrAlreadyLive) a rollback of env to rel when
-// rel is the release live there: there is nothing to roll back.
+// rel is the release live there and the last deployment that finished
+// there is its successful one: there is nothing to roll back. After a
+// failed deployment (which may have left the environment half changed)
+// a rollback to the release live before it is allowed.
 func (e *Engine) notLive(ctx context.Context, rel *state.Release, env string) error {
 	deps, err := e.store.ListDeployments(ctx, state.DeploymentFilter{Pipeline: rel.Pipeline, Environment: env})
 	if err != nil {
 		return failed(fmt.Errorf("reading deployments of %s: %w", env, err))
 	}
-	live := history.Live(deps)
-	if live == nil || live.ReleaseID != rel.ID {
+	live := history.Settled(deps)
+	if live == nil || live.Status != state.StatusSucceeded || live.ReleaseID != rel.ID {
 		return nil
 	}
 	return invalid(fmt.Errorf("%w: release %s is already live in %s (deployed by run %s, finished %s); "+

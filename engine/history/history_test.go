@@ -141,3 +141,16 @@ func TestParseTime(t *testing.T) {
 		}
 	}
 }
+
+func TestSettled(t *testing.T) {
+	deps := newestFirst(dep("d1", "1", state.StatusSucceeded, 0, 1), dep("d2", "2", state.StatusFailed, 10, 11), dep("d3", "3", state.StatusRunning, 20, -1))
+	if got := history.Settled(deps); got == nil || got.ID != "d2" {
+		t.Errorf("Settled = %v; want d2, the failed deployment that finished last", got)
+	}
+	if got := history.Live(deps); got == nil || got.ID != "d1" {
+		t.Errorf("Live = %v; want d1", got)
+	}
+	if got := history.Settled(newestFirst(dep("d3", "3", state.StatusRunning, 20, -1))); got != nil {
+		t.Errorf("Settled(only running) = %v; want nil", got)
+	}
+}

@@ -42,6 +42,22 @@ func Live(deps []*state.Deployment) *state.Deployment {
 	return live
 }
 
+// Settled returns the deployment that finished last among deps (any
+// status but running), or nil. When it succeeded, its release is live and
+// nothing after it has touched the environment.
+func Settled(deps []*state.Deployment) *state.Deployment {
+	var last *state.Deployment
+	for _, d := range deps {
+		if d.Status == state.StatusRunning || d.FinishedAt.IsZero() {
+			continue
+		}
+		if last == nil || d.FinishedAt.After(last.FinishedAt) {
+			last = d
+		}
+	}
+	return last
+}
+
 // Line replays deps (newest first) from the oldest and returns the line of
 // releases that were live in turn, oldest first, each as its newest
 // successful deployment. A successful deployment of a release already in
