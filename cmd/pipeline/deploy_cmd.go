@@ -75,8 +75,9 @@ trail, with your identity ($PIPELINE_USER, else git config user.email).
 any other release is refused (exit 2): it has not passed ENV's gates, so
 promote it with "pipeline deploy ENV --release VERSION", which applies them.
 The release live in ENV is refused too (exit 2): there is nothing to roll
-back. Without a target, the error lists the releases deployed to ENV and
-their status.
+back (after a failed deployment there, which may have left ENV half changed,
+it is accepted). Without a target, the error lists the releases deployed to
+ENV and their status.
 
 Like deploy, a rollback runs the steps of the release's own commit, from a
 temporary checkout of it, and the run records that commit.
