@@ -212,6 +212,7 @@ func (e *Engine) deployRelease(ctx context.Context, req DeployRequest, rel *stat
 	if req.Started != nil {
 		req.Started(RunInfo{Run: s.run, TrustedRef: rec.TrustedRef, Warnings: warnings, Notes: notes})
 	}
+	s.notify(ctx, "run_started", "", "")
 	if kind == "rollback" {
 		detail := fmt.Sprintf("rollback of %s to release %s (commit %.12s)", req.Environment, rel.Version, rel.Commit)
 		if gateNote != "" {
