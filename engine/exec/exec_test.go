@@ -743,3 +743,36 @@ test "unit" {
 		}
 	}
 }
+
+// TestFailureOutranksStop: environment c requires a, whose step fails
+// after b's gate has stopped the run. c's nodes are skipped because of the
+// failure, not "not reached" because of the gate, whichever came first.
+func TestFailureOutranksStop(t *testing.T) {
+	f := newFixture(t)
+	opts := f.options()
+	opts.Handler = &gateHandler{}
+	res := run(t, loadPlan(t, `
+pipeline "race" {
+  image = "pipeline-test/busybox:latest"
+}
+environment "a" {
+  step "deploy" { run = "sleep 0.3; false" }
+}
+environment "b" {
+  gate "go" { approvers = ["author"] }
+  step "deploy" { run = "true" }
+}
+environment "c" {
+  requires = [environment.a, environment.b]
+  step "deploy" { run = "true" }
+}
+`), opts)
+	for _, id := range []string{"environment.c", "environment.c.deploy"} {
+		if got := statuses(res)[id]; got != exec.StatusSkipped {
+			t.Errorf("node %s status = %q (reason %q); want skipped: a failed before it, even though b's gate stopped first", id, got, reasonOf(res, id))
+		}
+	}
+	if got := statuses(res)["environment.b.deploy"]; got != exec.StatusNotReached {
+		t.Errorf("environment.b.deploy status = %q (%s); want not reached (behind the gate)", got, reasonOf(res, "environment.b.deploy"))
+	}
+}

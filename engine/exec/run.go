@@ -352,15 +352,18 @@ func (r *scheduler) finish(ctx context.Context, n *plan.Node, nr *NodeResult, re
 		if failedFirst && r.opts.FailFast {
 			r.cancelWalk(errFailFast)
 		}
-		r.markDownstream(ctx, n.ID, StatusSkipped, "skipped: "+n.ID+" failed")
+		r.markDownstream(ctx, n.ID, StatusSkipped, "skipped: "+n.ID+" failed", true)
 	case StatusStopped:
-		r.markDownstream(ctx, n.ID, StatusNotReached, "not reached: "+n.ID+" stopped")
+		r.markDownstream(ctx, n.ID, StatusNotReached, "not reached: "+n.ID+" stopped", false)
 	}
 }
 
 // markDownstream gives every transitive dependent of id that has no result
-// yet the status and reason.
-func (r *scheduler) markDownstream(ctx context.Context, id, status, reason string) {
+// yet the status and reason. A failure upstream outranks a stop: with
+// overStop, a dependent already marked not reached (downstream of a gate
+// that stopped first) is marked again, so that a node downstream of both a
+// failure and a stopped gate is skipped whatever the timing.
+func (r *scheduler) markDownstream(ctx context.Context, id, status, reason string, overStop bool) {
 	g := graphOf(r.p)
 	queue := g.Dependents(id)
 	seen := make(map[string]bool)
@@ -371,18 +374,19 @@ func (r *scheduler) markDownstream(ctx context.Context, id, status, reason strin
 			continue
 		}
 		seen[d] = true
-		if r.decide(ctx, d, status, reason) {
+		if r.decide(ctx, d, status, reason, overStop) {
 			queue = append(queue, g.Dependents(d)...)
 		}
 	}
 }
 
-// decide gives node id the status and reason if it has no result yet and
-// reports whether it did.
-func (r *scheduler) decide(ctx context.Context, id, status, reason string) bool {
+// decide gives node id the status and reason if it has no result yet (or,
+// with overStop, when it was only marked not reached) and reports whether
+// it did.
+func (r *scheduler) decide(ctx context.Context, id, status, reason string, overStop bool) bool {
 	n := nodeOf(r.p, id)
 	r.mu.Lock()
-	if _, ok := r.nodes[id]; ok {
+	if old, ok := r.nodes[id]; ok && !(overStop && old.Status == StatusNotReached) {
 		r.mu.Unlock()
 		return false
 	}
@@ -410,13 +414,13 @@ func (r *scheduler) settle(ctx, walkCtx context.Context, errs map[string]error) 
 		switch {
 		case err == nil:
 		case failFast:
-			r.decide(ctx, id, StatusSkipped, "skipped: --fail-fast after "+failed+" failed")
+			r.decide(ctx, id, StatusSkipped, "skipped: --fail-fast after "+failed+" failed", false)
 		case ctx.Err() != nil:
-			r.decide(ctx, id, StatusCancelled, "cancelled: the run was cancelled before this node started")
+			r.decide(ctx, id, StatusCancelled, "cancelled: the run was cancelled before this node started", false)
 		case errors.As(err, &up):
-			r.decide(ctx, id, StatusSkipped, "skipped: "+r.rootCause(up.Upstream)+" did not succeed")
+			r.decide(ctx, id, StatusSkipped, "skipped: "+r.rootCause(up.Upstream)+" did not succeed", false)
 		default:
-			r.decide(ctx, id, StatusCancelled, "cancelled: the run was cancelled before this node started")
+			r.decide(ctx, id, StatusCancelled, "cancelled: the run was cancelled before this node started", false)
 		}
 	}
 }

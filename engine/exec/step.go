@@ -17,14 +17,14 @@ import (
 // runStep runs a step node with its retries and records the outcome.
 func (r *scheduler) runStep(ctx context.Context, n *plan.Node) error {
 	if skip, reason := r.whenFalse(n); skip {
-		r.decide(ctx, n.ID, StatusSkipped, reason)
+		r.decide(ctx, n.ID, StatusSkipped, reason, false)
 		return nil
 	}
 	nr := &NodeResult{Started: r.now()}
 	step, runner, err := r.prepare(n)
 	if err != nil {
 		if errors.Is(err, ErrWhenFalse) {
-			r.decide(ctx, n.ID, StatusSkipped, r.masker.String(err.Error()))
+			r.decide(ctx, n.ID, StatusSkipped, r.masker.String(err.Error()), false)
 			return nil
 		}
 		nr.Attempts, nr.Finished = r.prior[n.ID]+1, r.now()

@@ -5,6 +5,8 @@ import (
 	"testing"
 
 	"github.com/pipeline-cd/pipeline/dsl"
+	// Registers the -update flag that go test ./... -update passes to every package.
+	_ "github.com/pipeline-cd/pipeline/internal/golden"
 )
 
 func TestAsked(t *testing.T) {

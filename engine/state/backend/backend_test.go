@@ -2,6 +2,7 @@ package backend_test
 
 import (
 	"errors"
+	"github.com/pipeline-cd/pipeline/internal/pgtest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -114,15 +115,7 @@ func TestOpenSQLiteNotADatabase(t *testing.T) {
 }
 
 func TestOpenPostgres(t *testing.T) {
-	u := os.Getenv("PIPELINE_TEST_POSTGRES")
-	if u == "" {
-		const msg = "PIPELINE_TEST_POSTGRES is unset; start a server with: eval \"$(.ci/postgres.sh)\""
-		if os.Getenv("CI") == "true" {
-			t.Fatal(msg + " (required because CI=true)")
-		}
-		t.Skip(msg)
-	}
-	s, err := backend.Open(t.Context(), u, nil)
+	s, err := backend.Open(t.Context(), pgtest.FreshSchema(t), nil)
 	if err != nil {
 		t.Fatalf("Open(PIPELINE_TEST_POSTGRES) = %v; want nil", err)
 	}
