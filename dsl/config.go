@@ -150,6 +150,10 @@ type Variable struct {
 	Type        cty.Type // cty.DynamicPseudoType when not declared
 	Default     cty.Value
 	HasDefault  bool
+	// Sensitive marks a value that is never stored and never printed:
+	// the engine masks it like a secret (shown as "(sensitive)") and a
+	// run records no -var value of it, so a resume asks for it again.
+	Sensitive   bool
 	Validations []*VariableValidation
 	DeclRange   hcl.Range
 }

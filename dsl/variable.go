@@ -2,6 +2,7 @@ package dsl
 
 import (
 	"fmt"
+	"sort"
 	"unicode/utf8"
 
 	"github.com/hashicorp/hcl/v2"
@@ -16,6 +17,7 @@ var variableBlockSchema = &hcl.BodySchema{
 		{Name: "type"},
 		{Name: "default"},
 		{Name: "description"},
+		{Name: "sensitive"},
 	},
 	Blocks: []hcl.BlockHeaderSchema{{Type: "validation"}},
 }
@@ -49,6 +51,9 @@ func decodeVariableBlock(block *hcl.Block) (*Variable, hcl.Diagnostics) {
 	}
 	if attr, ok := content.Attributes["description"]; ok {
 		diags = append(diags, decodeLiteralString(attr, &v.Description)...)
+	}
+	if attr, ok := content.Attributes["sensitive"]; ok {
+		diags = append(diags, decodeLiteralBool(attr, &v.Sensitive)...)
 	}
 	if attr, ok := content.Attributes["default"]; ok {
 		val, vDiags := attr.Expr.Value(nil)
@@ -123,6 +128,24 @@ func decodeLiteralString(attr *hcl.Attribute, into *string) hcl.Diagnostics {
 	return diags
 }
 
+// decodeLiteralBool decodes an attribute that must be a constant bool.
+func decodeLiteralBool(attr *hcl.Attribute, into *bool) hcl.Diagnostics {
+	v, diags := attr.Expr.Value(nil)
+	if diags.HasErrors() {
+		return fixRanges(diags, attr.Expr)
+	}
+	if !v.IsKnown() || v.IsNull() || !v.Type().Equals(cty.Bool) {
+		return append(diags, &hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  "Incorrect Attribute Type",
+			Detail:   fmt.Sprintf("The %s attribute must be true or false, written without quotes or references, for example %s = true.", attr.Name, attr.Name),
+			Subject:  attr.Expr.Range().Ptr(),
+		})
+	}
+	*into = v.True()
+	return diags
+}
+
 // validIdentifier is hclsyntax.ValidIdentifier, which runs the whole HCL
 // scanner, with a fast path for ASCII names: letters and underscore first,
 // then letters, digits, underscores and dashes.
@@ -158,4 +181,36 @@ func checkName(kind string, block *hcl.Block) hcl.Diagnostics {
 			name, kind),
 		Subject: block.LabelRanges[0].Ptr(),
 	}}
+}
+
+// SensitiveValues returns the strings in the values of the variables
+// declared sensitive = true, sorted, each once: every string of a list,
+// map or object value, and numbers and bools as they print. Unknown
+// values (a required variable that was not set) give nothing.
+func (c *Config) SensitiveValues() []string {
+	set := map[string]bool{}
+	for name, v := range c.Variables {
+		if v == nil || !v.Sensitive {
+			continue
+		}
+		val, ok := c.VarValues[name]
+		if !ok || val == cty.NilVal {
+			continue
+		}
+		_ = cty.Walk(val, func(_ cty.Path, leaf cty.Value) (bool, error) {
+			if !leaf.IsKnown() || leaf.IsNull() || !leaf.Type().IsPrimitiveType() {
+				return true, nil
+			}
+			if s, err := convert.Convert(leaf, cty.String); err == nil && s.AsString() != "" {
+				set[s.AsString()] = true
+			}
+			return true, nil
+		})
+	}
+	out := make([]string, 0, len(set))
+	for s := range set {
+		out = append(out, s)
+	}
+	sort.Strings(out)
+	return out
 }

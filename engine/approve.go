@@ -27,7 +27,7 @@ type Decision struct {
 	By   string
 	// Comment is stored with the decision and in its audit event after
 	// every value of a declared secret set in the environment (see
-	// SecretMaskerOf) is replaced by mask.Replacement: the secrets of the
+	// mask.ForConfig) is replaced by mask.Replacement: the secrets of the
 	// run's config (its working tree and its commit, as far as they load)
 	// and of Config.
 	Comment string
@@ -211,7 +211,8 @@ func (e *Engine) decisionMasker(run *state.Run, rec *recorded, d Decision) *mask
 			}
 		}
 	}
-	return SecretMaskerOf(e.opts.Getenv, cfgs...)
+	e.learnSecrets(cfgs...)
+	return mask.ForConfig(e.opts.Getenv, cfgs...)
 }
 
 // resolveGate turns the GATE argument of approve or reject into the

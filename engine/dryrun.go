@@ -94,7 +94,7 @@ func (e *Engine) DryRun(ctx context.Context, req RunRequest) (*DryRunResult, err
 	h := &dryHandler{s: s, status: map[string]string{}}
 	out, err := exec.Run(ctx, s.plan, exec.Options{
 		Parallelism: req.Parallelism, FailFast: req.FailFast, Runner: dr, Runners: names,
-		Workspace: res.AbsDir, Secrets: secrets, Resolve: dryResolve, Handler: h,
+		Workspace: res.AbsDir, Secrets: secrets, Sensitive: res.Config.SensitiveValues(), Resolve: dryResolve, Handler: h,
 		Output: &dryStatus{next: e.opts.Output, h: h}, Clock: e.opts.Clock, Logger: e.logger.Named("dry-run"),
 	})
 	if err != nil {

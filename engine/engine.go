@@ -19,8 +19,11 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 
+	"github.com/pipeline-cd/pipeline/dsl"
+	"github.com/pipeline-cd/pipeline/engine/mask"
 	"github.com/pipeline-cd/pipeline/engine/release"
 	"github.com/pipeline-cd/pipeline/engine/state"
+	"github.com/pipeline-cd/pipeline/engine/state/masked"
 	"github.com/pipeline-cd/pipeline/engine/ui"
 	"github.com/pipeline-cd/pipeline/runners"
 )
@@ -55,6 +58,11 @@ type Options struct {
 	// os.Hostname and os.Getpid.
 	Host string
 	PID  int
+	// HostID is the host identity (internal/hostid) in the names of the
+	// artifact store's temporary files, so that GC removes only those of
+	// dead writers on this host; empty: hostid.Get without a state
+	// directory.
+	HostID string
 	// Lease is the environment lock lease; 0: DefaultLease.
 	Lease time.Duration
 	// PollInterval is how often --wait and --wait-lock look again; 0: 1s.
@@ -80,8 +88,11 @@ type Options struct {
 // Engine runs and queries pipelines. It is safe for concurrent use; each
 // method call is independent.
 type Engine struct {
-	opts   Options
-	store  state.Store
+	opts  Options
+	store state.Store
+	// masks is store: every write to the state store passes its masker,
+	// which learns the secrets of each config the engine loads.
+	masks  *masked.Store
 	logger hclog.Logger
 	cas    *release.CAS
 }
@@ -119,9 +130,13 @@ func New(opts Options) *Engine {
 	if opts.DefaultRunner == "" {
 		opts.DefaultRunner = "docker"
 	}
-	e := &Engine{opts: opts, store: opts.Store, logger: opts.Logger}
+	e := &Engine{opts: opts, logger: opts.Logger}
+	if opts.Store != nil {
+		e.masks = masked.New(opts.Store)
+		e.store = e.masks
+	}
 	if opts.ArtifactDir != "" {
-		e.cas = &release.CAS{Root: opts.ArtifactDir}
+		e.cas = &release.CAS{Root: opts.ArtifactDir, HostID: opts.HostID}
 	}
 	return e
 }
@@ -151,3 +166,11 @@ func DefaultArtifactDir(statePath string) string {
 }
 
 func (e *Engine) now() time.Time { return e.opts.Clock().UTC() }
+
+// learnSecrets makes every later write to the state store mask the
+// secrets and sensitive variable values of cfgs (nil entries skipped).
+func (e *Engine) learnSecrets(cfgs ...*dsl.Config) {
+	if e.masks != nil {
+		e.masks.Add(mask.ConfigSets(e.opts.Getenv, cfgs...)...)
+	}
+}

@@ -48,7 +48,7 @@ func (e *Engine) GC(ctx context.Context, all bool) (*GCResult, error) {
 		}
 	}
 	if e.opts.RepoRoot != "" {
-		n, err := checkout.Sweep(e.opts.RepoRoot, e.opts.Host, all)
+		n, err := checkout.Sweep(e.opts.RepoRoot, e.checkoutHost(), all)
 		res.Checkouts = n
 		if err != nil {
 			errs = append(errs, err)
@@ -81,4 +81,14 @@ func (e *Engine) runnerNames() []string {
 	}
 	sort.Strings(names)
 	return names
+}
+
+// checkoutHost is the host identity recorded with the release checkouts
+// this process makes and compared by their sweep: Options.HostID (machine
+// and PID namespace), else Options.Host.
+func (e *Engine) checkoutHost() string {
+	if e.opts.HostID != "" {
+		return e.opts.HostID
+	}
+	return e.opts.Host
 }

@@ -3,13 +3,14 @@ package engine
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/pipeline-cd/pipeline/dsl"
-
 	"github.com/pipeline-cd/pipeline/dsl/gitsrc"
 	"github.com/pipeline-cd/pipeline/dsl/loader"
+	"github.com/pipeline-cd/pipeline/engine/mask"
 	"github.com/pipeline-cd/pipeline/engine/plan"
 	"github.com/pipeline-cd/pipeline/engine/state"
 )
@@ -20,6 +21,10 @@ type ResumeRequest struct {
 	Wait     bool
 	WaitLock time.Duration
 	Started  func(RunInfo)
+	// Vars gives again the values of the variables the run did not store
+	// (declared sensitive, or holding a secret's value); only those may
+	// be given, with -var NAME=VALUE.
+	Vars []dsl.VarArg
 }
 
 // Resume continues a run that waits at a gate, crashed (its process is
@@ -44,6 +49,9 @@ func (e *Engine) Resume(ctx context.Context, req ResumeRequest) (*RunResult, err
 		return nil, failed(err)
 	}
 	if err := e.resumable(ctx, run, rec); err != nil {
+		return nil, err
+	}
+	if err := e.resumeVars(run, rec, req.Vars); err != nil {
 		return nil, err
 	}
 	branch := rec.GitBranch
@@ -98,6 +106,46 @@ func (e *Engine) Resume(ctx context.Context, req ResumeRequest) (*RunResult, err
 	return s.execute(ctx, done, warnings)
 }
 
+// resumeVars adds to rec the values of its withheld variables given in
+// vars. A withheld variable must be given again, with -var or with its
+// PIPELINE_VAR_ environment variable (which the loader reads); vars may
+// set nothing else, since every other value comes from the run's record.
+func (e *Engine) resumeVars(run *state.Run, rec *recorded, vars []dsl.VarArg) error {
+	for _, a := range vars {
+		if a.File != "" {
+			return invalid(fmt.Errorf("%w: resume takes no -var-file (%s): run %s keeps its own variables; give the values it did not store with -var NAME=VALUE",
+				ErrNotResumable, a.File, run.ID))
+		}
+		if !slices.Contains(rec.Withheld, a.Name) {
+			why := "it stored every -var value it was given"
+			if len(rec.Withheld) > 0 {
+				why = "-var is only for the values it did not store: " + strings.Join(rec.Withheld, ", ")
+			}
+			return invalid(fmt.Errorf("%w: -var %s: run %s resumes with the variables it was started with (%s); "+
+				"start a new run to change a variable", ErrNotResumable, a.Name, run.ID, why))
+		}
+		rec.Vars = append(rec.Vars, a)
+	}
+	var missing []string
+	for _, name := range rec.Withheld {
+		given := slices.ContainsFunc(vars, func(a dsl.VarArg) bool { return a.Name == name })
+		if _, inEnv := e.opts.Getenv(dsl.EnvVarPrefix + name); !given && !inEnv {
+			missing = append(missing, name)
+		}
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	var flags, envs []string
+	for _, n := range missing {
+		flags = append(flags, "-var "+n+"=VALUE")
+		envs = append(envs, dsl.EnvVarPrefix+n)
+	}
+	return invalid(fmt.Errorf("%w: run %s was started with -var %s, whose value is sensitive and was not stored; "+
+		"give it again: `pipeline resume %s %s` (or set %s)",
+		ErrNotResumable, run.ID, strings.Join(missing, ", -var "), run.ID, strings.Join(flags, " "), strings.Join(envs, ", ")))
+}
+
 // samePlan reads the plan run recorded (plan.Decode) and refuses to
 // resume when it cannot be read (an older or newer schema) or when the
 // steps planned again now differ from it: a when condition, image, script
@@ -110,7 +158,7 @@ func (s *session) samePlan(run *state.Run) error {
 	if err != nil {
 		return invalid(fmt.Errorf("%w: run %s: %w; start a new run", ErrNotResumable, run.ID, err))
 	}
-	m := SecretMasker(s.res.Config, s.e.opts.Getenv)
+	m := mask.ForConfig(s.e.opts.Getenv, s.res.Config)
 	if changes := stored.StepChanges(s.plan, m.String); len(changes) > 0 {
 		return invalid(fmt.Errorf("%w: run %s planned its steps differently when it started than they plan now (%s); "+
 			"resume runs what the run planned, so the environment (env() values, %s* variables) must be the same as when it started; "+

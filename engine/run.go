@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
@@ -13,6 +14,7 @@ import (
 	"github.com/pipeline-cd/pipeline/dsl/gitsrc"
 	"github.com/pipeline-cd/pipeline/dsl/loader"
 	"github.com/pipeline-cd/pipeline/engine/exec"
+	"github.com/pipeline-cd/pipeline/engine/mask"
 	"github.com/pipeline-cd/pipeline/engine/plan"
 	"github.com/pipeline-cd/pipeline/engine/rules"
 	"github.com/pipeline-cd/pipeline/engine/state"
@@ -97,6 +99,10 @@ type recorded struct {
 	// Dirty records a run started from a working tree with modified
 	// tracked files with --allow-dirty (its version ends in "-dirty").
 	Dirty bool `json:"dirty,omitempty"`
+	// Withheld names the variables set with -var whose value is not
+	// stored: declared sensitive, or holding a secret's value. Resume
+	// asks for them again (see resumeVars).
+	Withheld []string `json:"withheld,omitempty"`
 	// GitBranch is the git.branch the run's config saw when it started;
 	// resume loads the config at the run's commit (which names no branch)
 	// with it, so that its when conditions evaluate as they did.
@@ -189,9 +195,13 @@ func (e *Engine) prepare(res *loader.Result, runID string, rec *recorded) (*sess
 	cfg := res.Config
 	s := &session{e: e, res: res, cfg: cfg, rec: rec, deps: map[string]*state.Deployment{}, locks: map[string]*heldLock{},
 		branchWhy: rec.BranchUnproven}
+	e.learnSecrets(cfg)
 	warnings, err := s.applyTrusted()
 	if err != nil {
 		return nil, nil, err
+	}
+	if s.tr != nil {
+		e.learnSecrets(s.tr.Config) // secrets declared only at the trusted ref
 	}
 	if rec.Environment != "" {
 		s.cfg = environmentOnly(s.cfg, rec.Environment, rec.Kind == "rollback")
@@ -279,14 +289,35 @@ func (s *session) record(ctx context.Context) error {
 	if s.run.Plan, err = s.plan.Encode(); err != nil {
 		return failed(fmt.Errorf("encoding the plan: %w", err))
 	}
-	s.run.Plan = []byte(SecretMasker(s.res.Config, s.e.opts.Getenv).String(string(s.run.Plan)))
-	if s.run.Options, err = json.Marshal(s.rec); err != nil {
+	s.run.Plan = []byte(mask.ForConfig(s.e.opts.Getenv, s.res.Config).String(string(s.run.Plan)))
+	stored := *s.rec
+	stored.Vars, stored.Withheld = s.storableVars(s.rec.Vars)
+	if s.run.Options, err = json.Marshal(&stored); err != nil {
 		return failed(fmt.Errorf("encoding the run options: %w", err))
 	}
 	if err := s.e.store.CreateRun(ctx, s.run); err != nil {
 		return failed(fmt.Errorf("recording run %s: %w", s.run.ID, err))
 	}
 	return nil
+}
+
+// storableVars splits the -var options of a run into those stored with
+// it and the names of those withheld: a value of a variable declared
+// sensitive, or one the store's masker would change (it holds a secret's
+// value), is never stored. -var-file options are stored as their path.
+func (s *session) storableVars(vars []dsl.VarArg) (stored []dsl.VarArg, withheld []string) {
+	m := s.e.masks.Masker()
+	for _, a := range vars {
+		v := s.cfg.Variables[a.Name]
+		if a.File == "" && ((v != nil && v.Sensitive) || m.String(a.Value) != a.Value) {
+			if !slices.Contains(withheld, a.Name) {
+				withheld = append(withheld, a.Name)
+			}
+			continue
+		}
+		stored = append(stored, a)
+	}
+	return stored, withheld
 }
 
 // checkVersionFree fails early when the plan creates a release whose

@@ -16,6 +16,7 @@ import (
 	"github.com/pipeline-cd/pipeline/engine/checkout"
 	"github.com/pipeline-cd/pipeline/engine/exec"
 	"github.com/pipeline-cd/pipeline/engine/history"
+	"github.com/pipeline-cd/pipeline/engine/mask"
 	"github.com/pipeline-cd/pipeline/engine/notify"
 	"github.com/pipeline-cd/pipeline/engine/plan"
 	"github.com/pipeline-cd/pipeline/engine/rules"
@@ -110,7 +111,7 @@ func (s *session) execute(ctx context.Context, done map[string]bool, warnings []
 	defer cleanup()
 	res, err := exec.Run(ctx, s.plan, exec.Options{
 		Parallelism: s.rec.Parallelism, FailFast: s.rec.FailFast,
-		Runner: def, Runners: e.opts.Runners, Workspace: workspace, Secrets: s.secrets(),
+		Runner: def, Runners: e.opts.Runners, Workspace: workspace, Secrets: s.secrets(), Sensitive: s.cfg.SensitiveValues(),
 		Store: e.store, RunID: s.run.ID, Done: done, Resolve: s.resolve, Handler: s,
 		Output: &settleSink{next: e.opts.Output, s: s}, Clock: e.opts.Clock, Logger: e.logger.Named("exec"),
 	})
@@ -132,7 +133,7 @@ func (s *session) workspace() (string, func(), error) {
 	if root == "" || s.run.Commit == "" || (s.run.Kind != "deploy" && s.run.Kind != "rollback") {
 		return s.res.AbsDir, func() {}, nil
 	}
-	if n, err := checkout.Sweep(root, s.e.opts.Host, false); err != nil {
+	if n, err := checkout.Sweep(root, s.e.checkoutHost(), false); err != nil {
 		s.e.logger.Warn("removing checkouts of dead pipeline processes", "error", err)
 	} else if n > 0 {
 		s.e.logger.Info("removed checkouts of dead pipeline processes", "count", n)
@@ -141,7 +142,7 @@ func (s *session) workspace() (string, func(), error) {
 	if err := checkout.Available(root, s.run.Commit, what); err != nil {
 		return "", nil, invalid(err)
 	}
-	co, err := checkout.Add(root, s.run.Commit, checkout.Owner{Host: s.e.opts.Host, PID: s.e.opts.PID, RunID: s.run.ID, Since: s.e.now()})
+	co, err := checkout.Add(root, s.run.Commit, checkout.Owner{Host: s.e.checkoutHost(), PID: s.e.opts.PID, RunID: s.run.ID, Since: s.e.now()})
 	if err != nil {
 		return "", nil, failed(fmt.Errorf("checking out commit %.12s of %s to run its steps: %w", s.run.Commit, what, err))
 	}
@@ -180,10 +181,16 @@ func (s *session) abort(ctx context.Context, err error) error {
 // environment; missing ones are left out (exec refuses steps that list them).
 func (s *session) secrets() map[string]string {
 	out := map[string]string{}
+	var values []string
 	for name, sec := range s.cfg.Secrets {
 		if v, ok := s.e.opts.Getenv(sec.Env); ok {
 			out[name] = v
+			values = append(values, v)
 		}
+	}
+	// Whatever a step receives, the store masks too.
+	if s.e.masks != nil {
+		s.e.masks.Add(mask.Set{Values: values})
 	}
 	return out
 }

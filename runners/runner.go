@@ -82,6 +82,10 @@ const (
 	LabelRun     = "dev.pipeline.run"
 	LabelStep    = "dev.pipeline.step"
 	LabelPID     = "dev.pipeline.pid" // PID of the pipeline process that created it
+	// LabelHost is the host identity of that process (see internal/hostid):
+	// a PID is checked, and a container cleaned up, only by processes
+	// with the same identity.
+	LabelHost = "dev.pipeline.host"
 )
 
 var (

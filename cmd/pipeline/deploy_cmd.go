@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/spf13/cobra"
@@ -126,9 +127,17 @@ release checkouts (below .git/pipeline-checkouts, made by deploy and
 rollback) that killed pipeline processes left behind. With --all it also
 removes those of pipeline processes that are still running.
 
-Exit codes: 0 cleaned; 1 something could not be removed; 2 the SQLite state
-store does not exist (gc creates none, but still removes containers and
-partial artifact files first).`,
+Only what is dead is removed: containers created on this host identity
+(machine id and PID namespace, recorded in a label) whose creating process
+is gone, and partial artifact files whose writer (host and PID in the file
+name) is gone. Containers and files of other hosts sharing the Docker engine
+or the artifact directory, and those of live runs, are never touched; --all
+also removes this host's containers of live runs.
+
+Exit codes: 0 cleaned; 1 something could not be removed, or the Docker
+engine did not answer (partial artifact files are still cleaned); 2 the
+SQLite state store does not exist (gc creates none, but still removes
+containers and partial artifact files first).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := context.Background()
@@ -156,12 +165,20 @@ partial artifact files first).`,
 					fmt.Fprintf(g.stdout, "removed %s\n", plural(res.Checkouts, "leftover release checkout"))
 				}
 			}
+			if g.dockerDown != nil {
+				down := fmt.Errorf("gc could not reach the Docker engine, so containers left by killed runs were not removed "+
+					"(partial artifact files were cleaned): %w\nStart dockerd or fix DOCKER_HOST, then run `pipeline gc` again", g.dockerDown)
+				if noStore != nil {
+					down = fmt.Errorf("%w\n%w (gc created no store)", down, noStore)
+				}
+				return errors.Join(err, down)
+			}
 			if err == nil && noStore != nil {
 				return &usageError{fmt.Errorf("%w\n(gc removed the leftover containers and partial artifact files above all the same, and created no store)", noStore)}
 			}
 			return err
 		},
 	}
-	cmd.Flags().BoolVar(&all, "all", false, "also remove containers of pipeline processes that are still running")
+	cmd.Flags().BoolVar(&all, "all", false, "also remove this host's containers of pipeline processes that are still running")
 	return cmd
 }

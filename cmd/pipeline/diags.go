@@ -12,7 +12,6 @@ import (
 
 	"github.com/pipeline-cd/pipeline/dsl"
 	"github.com/pipeline-cd/pipeline/dsl/loader"
-	"github.com/pipeline-cd/pipeline/engine"
 	"github.com/pipeline-cd/pipeline/engine/mask"
 )
 
@@ -43,7 +42,7 @@ func (g *globals) loadConfigAt(ref string) (*loader.Result, error) {
 			// diff --base REF: the secrets of the working tree too.
 			cfgs = append(cfgs, g.partialConfig(""))
 		}
-		if err := g.writeDiagnosticsMasked(files, diags, engine.SecretMaskerOf(nil, cfgs...)); err != nil {
+		if err := g.writeDiagnosticsMasked(files, diags, mask.ForConfig(nil, cfgs...)); err != nil {
 			return nil, err
 		}
 	}
@@ -88,7 +87,7 @@ func (g *globals) partialConfig(ref string) *dsl.Config {
 // values: the values of the secrets the config at --ref declares (as far
 // as it loads) are masked.
 func (g *globals) writeDiagnostics(files map[string]*hcl.File, diags hcl.Diagnostics) error {
-	return g.writeDiagnosticsMasked(files, diags, engine.SecretMaskerOf(nil, g.partialConfig(g.ref)))
+	return g.writeDiagnosticsMasked(files, diags, mask.ForConfig(nil, g.partialConfig(g.ref)))
 }
 
 // writeDiagnosticsMasked is writeDiagnostics with the masker m for the

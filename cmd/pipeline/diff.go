@@ -6,8 +6,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/pipeline-cd/pipeline/engine"
 	"github.com/pipeline-cd/pipeline/engine/diff"
+	"github.com/pipeline-cd/pipeline/engine/mask"
 )
 
 func newDiffCommand(g *globals) *cobra.Command {
@@ -61,9 +61,9 @@ Exit code 0 when nothing changed, 1 when something did (like git diff
 				rep.Head = "working tree"
 			}
 			// Secret values read with env() are masked, as in plan.
-			baseMask, headMask := engine.SecretMasker(baseRes.Config, nil), engine.SecretMasker(headRes.Config, nil)
-			if err := engine.WriteMasked(g.stdout, baseMask, func(w io.Writer) error {
-				return engine.WriteMasked(w, headMask, func(w io.Writer) error { return write(rep, w) })
+			baseMask, headMask := mask.ForConfig(nil, baseRes.Config), mask.ForConfig(nil, headRes.Config)
+			if err := mask.Write(g.stdout, baseMask, func(w io.Writer) error {
+				return mask.Write(w, headMask, func(w io.Writer) error { return write(rep, w) })
 			}); err != nil {
 				return err
 			}

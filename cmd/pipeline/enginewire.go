@@ -23,6 +23,7 @@ import (
 	"github.com/pipeline-cd/pipeline/engine/state"
 	"github.com/pipeline-cd/pipeline/engine/state/backend"
 	"github.com/pipeline-cd/pipeline/engine/ui"
+	"github.com/pipeline-cd/pipeline/internal/hostid"
 	"github.com/pipeline-cd/pipeline/runners"
 	"github.com/pipeline-cd/pipeline/runners/docker"
 	"github.com/pipeline-cd/pipeline/runners/local"
@@ -239,14 +240,14 @@ func (g *globals) openEngine(ctx context.Context, w wiring) (*engine.Engine, fun
 			cli, err := client.NewClientWithOpts(client.FromEnv, client.WithAPIVersionNegotiation())
 			if err == nil {
 				closers = append(closers, func() { _ = cli.Close() })
-				dr := docker.New(cli, docker.Options{AllowPrivileged: w.flags.allowPrivileged}, logger)
+				dr := docker.New(cli, docker.Options{AllowPrivileged: w.flags.allowPrivileged, HostID: g.hostID(logger)}, logger)
 				pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 				err = dr.Ping(pctx)
 				cancel()
 				opts.Runners["docker"], opts.Images = dr, cli
 			}
 			if err != nil && w.dockerOptional {
-				logger.Warn("the Docker engine does not answer; containers are not cleaned", "error", err)
+				g.dockerDown = err
 				delete(opts.Runners, "docker")
 				opts.Images, err = nil, nil
 			}
@@ -261,7 +262,31 @@ func (g *globals) openEngine(ctx context.Context, w wiring) (*engine.Engine, fun
 			opts.RepoRoot = root
 		}
 	}
+	if opts.ArtifactDir != "" {
+		opts.HostID = g.hostID(logger)
+	}
 	return engine.New(opts), closeAll, nil
+}
+
+// hostID returns this process's host identity (internal/hostid), which
+// labels its containers and names its temporary artifact files so that
+// cleanup touches only what this host made. A generated one lives in the
+// default state directory (.pipeline at the repository root), which is
+// never shared between machines the way --state and --artifacts may be.
+func (g *globals) hostID(logger hclog.Logger) string {
+	dir := ""
+	if abs, err := filepath.Abs(g.dir); err == nil {
+		root, rerr := gitsrc.RepoRoot(abs)
+		if rerr != nil {
+			root = ""
+		}
+		dir = filepath.Dir(engine.DefaultStatePath(root, abs))
+	}
+	id, err := hostid.Get(dir)
+	if err != nil {
+		logger.Warn("host identity", "id", id, "error", err)
+	}
+	return id
 }
 
 // openStore creates the default state directory (and, for commands that

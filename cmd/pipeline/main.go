@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+
+	"github.com/pipeline-cd/pipeline/engine/state/backend"
 )
 
 // Exit codes, as DESIGN.md defines them.
@@ -41,6 +43,9 @@ func run(args []string, stdout, stderr io.Writer) (code int) {
 	var silent *silentError
 	if !errors.As(err, &silent) {
 		fmt.Fprintf(stderr, "Error: %v\n", err)
+		if why := backend.Explain(err); why != "" {
+			fmt.Fprintln(stderr, why)
+		}
 	}
 	return exitCode(err)
 }
@@ -48,10 +53,16 @@ func run(args []string, stdout, stderr io.Writer) (code int) {
 // coder is implemented by errors that carry their own exit code.
 type coder interface{ Code() int }
 
+// exitCode maps err to a documented exit code. A Code() outside them
+// comes from a library's error (SQLite's result codes have a Code()
+// method too) and is never used: such failures exit 1.
 func exitCode(err error) int {
 	var c coder
 	if errors.As(err, &c) {
-		return c.Code()
+		if code := c.Code(); code >= exitFailed && code <= exitStopped {
+			return code
+		}
+		return exitFailed
 	}
 	var u *usageError
 	if errors.As(err, &u) {

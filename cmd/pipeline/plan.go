@@ -60,7 +60,7 @@ func (g *globals) buildPlan(sel *selection) (*engine.PlanResult, *mask.Masker, e
 	if err != nil {
 		return nil, nil, planError(g.renderEngineError(err))
 	}
-	return out, engine.SecretMasker(res.Config, nil), nil
+	return out, mask.ForConfig(nil, res.Config), nil
 }
 
 // writeRules says where the protection rules of a plan or dry run come
@@ -121,12 +121,12 @@ same warnings; plan then names the environments a run would refuse and why
 			}
 			if g.json {
 				writeRules(g.stderr, out.TrustedRef, out.Warnings, out.Refused)
-				return engine.WriteMasked(g.stdout, m, out.Plan.WriteJSON)
+				return mask.Write(g.stdout, m, out.Plan.WriteJSON)
 			}
-			if err := engine.WriteMasked(g.stdout, m, out.Plan.WriteText); err != nil {
+			if err := mask.Write(g.stdout, m, out.Plan.WriteText); err != nil {
 				return err
 			}
-			return engine.WriteMasked(g.stdout, m, func(w io.Writer) error {
+			return mask.Write(g.stdout, m, func(w io.Writer) error {
 				writeRules(w, out.TrustedRef, out.Warnings, out.Refused)
 				return nil
 			})
@@ -163,7 +163,7 @@ GitLab comments; --format dot is for Graphviz (pipeline graph | dot -Tsvg).`,
 			if err != nil {
 				return err
 			}
-			return engine.WriteMasked(g.stdout, m, func(w io.Writer) error { return write(out.Plan, w) })
+			return mask.Write(g.stdout, m, func(w io.Writer) error { return write(out.Plan, w) })
 		},
 	}
 	sel.addFlags(cmd)

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/pipeline-cd/pipeline/internal/gittest"
 )
@@ -109,6 +110,12 @@ func TestGCWithoutStoreStillCleans(t *testing.T) {
 		t.Fatal(err)
 	}
 	if err := os.WriteFile(blob, []byte("partial"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// A name without its writer's host and pid (an older pipeline's) is
+	// removed once it is a day old.
+	old := time.Now().Add(-48 * time.Hour)
+	if err := os.Chtimes(blob, old, old); err != nil {
 		t.Fatal(err)
 	}
 	db := filepath.Join(t.TempDir(), "no", "state.db")

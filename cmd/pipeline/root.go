@@ -39,6 +39,9 @@ type globals struct {
 	// varOrder records -var and -var-file in command-line order, since the
 	// later one wins (Terraform's precedence).
 	varOrder []string
+	// dockerDown is why the Docker engine did not answer a command that
+	// goes on without it (gc); nil when it answered or was not asked.
+	dockerDown error
 }
 
 func newRootCommand(stdout, stderr io.Writer) *cobra.Command {

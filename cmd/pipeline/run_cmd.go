@@ -131,8 +131,11 @@ func newResumeCommand(g *globals) *cobra.Command {
 		Long: `resume continues a run that stopped at a gate, crashed (its process was killed)
 or failed: it reloads the config at the run's recorded commit, plans it with
 the run's recorded options and runs every node that has not succeeded yet.
-It takes no -var or -var-file: a run resumes with the variables it started
-with. A run that was cancelled (its gates are closed) or whose gate expired
+A run resumes with the variables it started with, so it takes no -var-file
+and -var only for the values the run did not store: those of variables
+declared sensitive and those holding a secret's value. Give each of them
+again with -var NAME=VALUE (or PIPELINE_VAR_NAME); resume names the ones it
+needs and refuses (exit 2) without them. A run that was cancelled (its gates are closed) or whose gate expired
 cannot be resumed (exit 2): start a new run. Steps run in the working tree,
 so a run resumes only from a checkout of its recorded commit with no modified
 tracked files; otherwise resume refuses (exit 2): check out that commit and a
@@ -141,9 +144,6 @@ clean tree first.
 		Example: `  pipeline approve r-20261125-ab12cd go-live && pipeline resume r-20261125-ab12cd`,
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if len(g.varOrder) > 0 {
-				return &usageError{fmt.Errorf("resume takes no -var or -var-file: a run resumes with the variables it started with; start a new run (pipeline run -var ...) to use other values")}
-			}
 			ctx, stop := signalContext()
 			defer stop()
 			res, _ := g.quietConfig()
@@ -153,7 +153,11 @@ clean tree first.
 				return err
 			}
 			defer closeAll()
-			out, err := eng.Resume(ctx, engine.ResumeRequest{RunID: args[0], Wait: rf.wait, WaitLock: rf.waitLock, Started: g.printStarted})
+			vars, diags := g.varArgs()
+			if diags.HasErrors() {
+				return &usageError{diags}
+			}
+			out, err := eng.Resume(ctx, engine.ResumeRequest{RunID: args[0], Wait: rf.wait, WaitLock: rf.waitLock, Started: g.printStarted, Vars: vars})
 			if out == nil || out.Run == nil {
 				g.startedRun = args[0]
 			}

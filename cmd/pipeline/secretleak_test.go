@@ -14,6 +14,7 @@ import (
 	"github.com/pipeline-cd/pipeline/engine/state"
 	"github.com/pipeline-cd/pipeline/engine/state/sqlite"
 	"github.com/pipeline-cd/pipeline/internal/gittest"
+	"github.com/pipeline-cd/pipeline/internal/storescan"
 )
 
 // leakForms are the forms of leakToken no output may contain.
@@ -167,6 +168,7 @@ func TestDecisionCommentMasked(t *testing.T) {
 					t.Errorf("state database contains the secret %q", s)
 				}
 			}
+			storescan.SQLite(t, db, leakToken)
 		})
 	}
 }

@@ -7,6 +7,9 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/pipeline-cd/pipeline/internal/pgtest"
+	"github.com/pipeline-cd/pipeline/internal/storescan"
 )
 
 // leakToken is the value of a declared secret that a step also reads with
@@ -91,5 +94,15 @@ func TestSecretValuesMasked(t *testing.T) {
 				t.Errorf("state database does not contain %q; want the plan and the logs masked", want)
 			}
 		}
+		storescan.SQLite(t, filepath.Join(dir, ".pipeline", "state.db"), leakToken)
+	})
+
+	t.Run("run and PostgreSQL", func(t *testing.T) {
+		url := pgtest.FreshSchema(t)
+		code, stdout, stderr := runCLI(t, "run", "--plain", "--runner", "local", "--state", url, "-C", dir)
+		if code != 0 {
+			t.Fatalf("pipeline run exit code = %d; want 0 (stdout %q, stderr %q)", code, stdout, stderr)
+		}
+		storescan.Postgres(t, url, leakToken)
 	})
 }

@@ -97,7 +97,12 @@ func (d *differ) compareVariables() {
 			d.change(o, Removed, "", variableDefault(b), "")
 		default:
 			d.field(o, "type", typeName(b.Type), typeName(h.Type))
-			d.field(o, "default", variableDefault(b), variableDefault(h))
+			old, new := variableDefault(b), variableDefault(h)
+			if old == new && (b.Sensitive || h.Sensitive) && b.HasDefault && h.HasDefault && renderValue(b.Default) != renderValue(h.Default) {
+				new = "(sensitive, changed)"
+			}
+			d.field(o, "default", old, new)
+			d.field(o, "sensitive", strconv.FormatBool(b.Sensitive), strconv.FormatBool(h.Sensitive))
 		}
 	}
 }
@@ -109,10 +114,14 @@ func typeName(t cty.Type) string {
 	return t.FriendlyName()
 }
 
-// variableDefault renders a variable's default in HCL syntax.
+// variableDefault renders a variable's default in HCL syntax; that of a
+// sensitive variable is never shown.
 func variableDefault(v *dsl.Variable) string {
 	if !v.HasDefault {
 		return "(no default)"
+	}
+	if v.Sensitive {
+		return "(sensitive)"
 	}
 	return renderValue(v.Default)
 }

@@ -1,8 +1,11 @@
 package e2e
 
 import (
+	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/pipeline-cd/pipeline/internal/storescan"
 )
 
 func TestLogsAreMasked(t *testing.T) {
@@ -31,6 +34,7 @@ build "app" {
 	if !strings.Contains(logs, "token is ***") {
 		t.Errorf("logs %q; want the masked line \"token is ***\"", logs)
 	}
+	storescan.SQLite(t, filepath.Join(r.dir, ".pipeline", "state.db"), secret)
 	if bad := r.pipeline(nil, "logs", id, "nope"); bad.code != 2 || !strings.Contains(bad.stderr, "build.app.leak") {
 		t.Errorf("logs of an unknown step exited %d with %q; want 2 listing the steps", bad.code, bad.stderr)
 	}

@@ -98,6 +98,10 @@ type Options struct {
 	// the environment by the caller. A step receives only the secrets it
 	// lists, as environment variables. Every value is masked everywhere.
 	Secrets map[string]string
+	// Sensitive lists the values of variables declared sensitive: masked
+	// everywhere like secrets, shown as mask.SensitiveReplacement. Values
+	// shorter than mask.MinSecretLen are ignored.
+	Sensitive []string
 	// Store and RunID: when Store is non-nil, nodes (when they start and
 	// end), attempts, exit codes and masked logs are recorded under RunID
 	// as they happen. The run record must exist. A step the store already

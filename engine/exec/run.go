@@ -100,7 +100,7 @@ func newRunner(p *plan.Plan, opts Options) (*scheduler, error) {
 	if opts.Output == nil {
 		opts.Output = ui.Discard
 	}
-	masker, err := newMasker(p, opts.Secrets)
+	masker, err := newMasker(p, opts.Secrets, opts.Sensitive)
 	if err != nil {
 		return nil, err
 	}
@@ -122,7 +122,7 @@ func newRunner(p *plan.Plan, opts Options) (*scheduler, error) {
 
 // newMasker builds the run's masker. A value too short to mask is refused
 // with an error that names the secret and its environment variable.
-func newMasker(p *plan.Plan, secrets map[string]string) (*mask.Masker, error) {
+func newMasker(p *plan.Plan, secrets map[string]string, sensitive []string) (*mask.Masker, error) {
 	names := make([]string, 0, len(secrets))
 	for name := range secrets {
 		names = append(names, name)
@@ -136,7 +136,13 @@ func newMasker(p *plan.Plan, secrets map[string]string) (*mask.Masker, error) {
 		}
 		values = append(values, secrets[name])
 	}
-	m, err := mask.New(values)
+	var long []string
+	for _, v := range sensitive {
+		if len(v) >= mask.MinSecretLen {
+			long = append(long, v)
+		}
+	}
+	m, err := mask.NewSets(mask.Set{Values: values}, mask.Set{Values: long, Replacement: mask.SensitiveReplacement})
 	if err != nil {
 		return nil, fmt.Errorf("secrets: %w", err)
 	}

@@ -2,7 +2,9 @@ package mask
 
 import (
 	"encoding/base64"
+	"encoding/hex"
 	"errors"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -62,6 +64,19 @@ func TestString(t *testing.T) {
 		{"longest first", []string{"abcd", "abcdefgh"}, "abcdefgh abcd", "*** ***"},
 		{"wrapped base64 line", []string{long}, wrapped[:base64LineLen], "***"},
 		{"unrelated text", []string{secret}, "nothing to see", "nothing to see"},
+		{"basic auth offset 2", []string{secret}, "Authorization: Basic " + std([]byte("user:"+secret)), "Authorization: Basic dXNlcjp***"},
+		{"base64 offset 1", []string{secret}, std([]byte("u" + secret + "!")), "dX***Eh"},
+		{"base64 offset 0 embedded", []string{secret}, std([]byte(secret + "@host")), "***UBob3N0"},
+		{"url base64 offset 2", []string{"??>>??>>??"}, base64.URLEncoding.EncodeToString([]byte("ab??>>??>>??")), "YWI***"},
+		{"hex", []string{secret}, "x=" + hex.EncodeToString([]byte(secret)), "x=***"},
+		{"HEX", []string{secret}, strings.ToUpper(hex.EncodeToString([]byte(secret))), "***"},
+		{"url query", []string{"a b&c=d/e"}, "?t=" + url.QueryEscape("a b&c=d/e"), "?t=***"},
+		{"url path", []string{"a b&c=d/e"}, "/" + url.PathEscape("a b&c=d/e"), "/***"},
+		{"lower", []string{secret}, "bad value " + strings.ToLower(secret), "bad value ***"},
+		{"upper", []string{secret}, strings.ToUpper(secret) + ".", "***."},
+		{"json escaped", []string{`a"b<c>`}, `{"v":"a\"b\u003cc\u003e"}`, `{"v":"***"}`},
+		{"json-escaped lower", []string{"Key<7>value"}, `{"v":"key\u003c7\u003evalue"}`, `{"v":"***"}`},
+		{"short secret keeps base64 fragments", []string{"abcd"}, std([]byte("x abcd")), std([]byte("x abcd"))},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

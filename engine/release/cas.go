@@ -12,7 +12,12 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"time"
+
+	"github.com/pipeline-cd/pipeline/internal/hostid"
+	"github.com/pipeline-cd/pipeline/internal/proc"
 )
 
 // ErrArtifactMissing reports an artifact path that does not exist or is not
@@ -25,10 +30,54 @@ var ErrCorrupt = errors.New("artifact store blob is corrupt")
 // CAS is a content-addressed store of files under Root: a file with SHA-256
 // H lives at Root/sha256/H[:2]/H. Put writes to a temporary file in
 // Root/tmp and renames it into place, so a killed process leaves at worst
-// an orphan temporary file, never a partial blob. A CAS is safe for
-// concurrent use by several goroutines and processes.
+// an orphan temporary file, never a partial blob. The temporary file's
+// name carries its writer's host identity and PID, so that CleanTemp
+// removes only files whose writer is gone. A CAS is safe for concurrent
+// use by several goroutines and processes, on one host or several sharing
+// the directory.
 type CAS struct {
 	Root string
+	// HostID is the host identity of this process (internal/hostid);
+	// empty: hostid.Get without a state directory.
+	HostID string
+}
+
+// legacyTempAge is how old a temporary file without a writer in its name
+// (made before names carried one) must be before CleanTemp removes it.
+const legacyTempAge = 24 * time.Hour
+
+// hostKey returns the short form of a host identity used in file names.
+func hostKey(id string) string {
+	h := sha256.Sum256([]byte(id))
+	return hex.EncodeToString(h[:6])
+}
+
+func (c *CAS) hostID() string {
+	if c.HostID != "" {
+		return c.HostID
+	}
+	id, _ := hostid.Get("")
+	return id
+}
+
+// tempPattern is the os.CreateTemp pattern of this process's temporary
+// files: "blob-HOSTKEY-PID-RANDOM".
+func (c *CAS) tempPattern() string {
+	return fmt.Sprintf("blob-%s-%d-*", hostKey(c.hostID()), os.Getpid())
+}
+
+// tempWriter parses a temporary file name; ok is false for a name
+// without a writer (a legacy "blob-RANDOM").
+func tempWriter(name string) (host string, pid int, ok bool) {
+	parts := strings.SplitN(name, "-", 4)
+	if len(parts) != 4 || parts[0] != "blob" || len(parts[1]) != 12 {
+		return "", 0, false
+	}
+	pid, err := strconv.Atoi(parts[2])
+	if err != nil {
+		return "", 0, false
+	}
+	return parts[1], pid, true
 }
 
 // Path returns where the blob with hex digest sum lives.
@@ -68,7 +117,7 @@ func (c *CAS) put(r io.Reader) (string, int64, error) {
 	if err := os.MkdirAll(tmpDir, 0o755); err != nil {
 		return "", 0, fmt.Errorf("creating the artifact store: %w", err)
 	}
-	tmp, err := os.CreateTemp(tmpDir, "blob-*")
+	tmp, err := os.CreateTemp(tmpDir, c.tempPattern())
 	if err != nil {
 		return "", 0, fmt.Errorf("creating the artifact store: %w", err)
 	}
@@ -125,23 +174,45 @@ func (c *CAS) Verify(sum string) error {
 	return nil
 }
 
-// CleanTemp removes temporary files left by killed writers and returns how
-// many it removed.
+// CleanTemp removes temporary files whose writer is gone and returns how
+// many it removed: those this host identity wrote from a process that no
+// longer runs (proc.Alive), and those without a writer in their name that
+// are older than a day. Files of a live writer (a run putting an artifact
+// right now) and files of other host identities sharing the directory are
+// never touched: their PIDs mean nothing here.
 func (c *CAS) CleanTemp() (int, error) {
-	entries, err := os.ReadDir(filepath.Join(c.Root, "tmp"))
+	dir := filepath.Join(c.Root, "tmp")
+	entries, err := os.ReadDir(dir)
 	if errors.Is(err, fs.ErrNotExist) {
 		return 0, nil
 	}
 	if err != nil {
 		return 0, fmt.Errorf("cleaning the artifact store: %w", err)
 	}
+	me := hostKey(c.hostID())
 	n := 0
+	var errs []error
 	for _, e := range entries {
-		if strings.HasPrefix(e.Name(), "blob-") {
-			if err := os.Remove(filepath.Join(c.Root, "tmp", e.Name())); err == nil {
-				n++
+		if !strings.HasPrefix(e.Name(), "blob-") {
+			continue
+		}
+		host, pid, ok := tempWriter(e.Name())
+		switch {
+		case ok && (host != me || proc.Alive(pid)):
+			continue
+		case !ok:
+			info, err := e.Info()
+			if err != nil || time.Since(info.ModTime()) < legacyTempAge {
+				continue
 			}
 		}
+		err := os.Remove(filepath.Join(dir, e.Name()))
+		switch {
+		case err == nil:
+			n++
+		case !errors.Is(err, fs.ErrNotExist):
+			errs = append(errs, fmt.Errorf("cleaning the artifact store: %w", err))
+		}
 	}
-	return n, nil
+	return n, errors.Join(errs...)
 }

@@ -4,7 +4,11 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
+	"io"
+	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -88,12 +92,82 @@ func TestCASErrors(t *testing.T) {
 	if err := cas.Verify(sum); !errors.Is(err, ErrCorrupt) {
 		t.Errorf("Verify(changed blob) = %v; want ErrCorrupt", err)
 	}
-	// A writer killed mid-copy leaves a temp file; CleanTemp removes it.
-	if err := os.WriteFile(filepath.Join(dir, "tmp", "blob-123"), []byte("partial"), 0o644); err != nil {
+}
+
+// TestCleanTempKeepsLiveWriters reproduces `pipeline gc` running while a
+// run puts an artifact into the same store: the gc (another CAS on the
+// same directory and host) must leave the live writer's temporary file
+// alone, and the put must succeed. It also removes only what a dead
+// writer of this host left, and old files without a writer in their name.
+func TestCleanTempKeepsLiveWriters(t *testing.T) {
+	dir := t.TempDir()
+	writer := &CAS{Root: dir, HostID: "host-a"}
+	gc := &CAS{Root: dir, HostID: "host-a"}
+
+	pr, pw := io.Pipe()
+	type putResult struct {
+		sum string
+		err error
+	}
+	done := make(chan putResult, 1)
+	go func() {
+		sum, _, err := writer.put(pr)
+		done <- putResult{sum, err}
+	}()
+	if _, err := pw.Write([]byte("first half of a big artifact, ")); err != nil {
 		t.Fatal(err)
 	}
-	if n, err := cas.CleanTemp(); n != 1 || err != nil {
-		t.Errorf("CleanTemp() = %d, %v; want 1, nil", n, err)
+	tmpDir := filepath.Join(dir, "tmp")
+	if entries, err := os.ReadDir(tmpDir); err != nil || len(entries) != 1 {
+		t.Fatalf("tmp holds %v (%v) while the put runs; want its one temporary file", entries, err)
+	}
+	if n, err := gc.CleanTemp(); n != 0 || err != nil {
+		t.Errorf("CleanTemp() during a live put = %d, %v; want 0, nil", n, err)
+	}
+	if _, err := pw.Write([]byte("second half")); err != nil {
+		t.Fatal(err)
+	}
+	pw.Close()
+	res := <-done
+	if res.err != nil {
+		t.Fatalf("put after a concurrent CleanTemp = %v; want nil", res.err)
+	}
+	if err := writer.Verify(res.sum); err != nil {
+		t.Errorf("Verify(%s) = %v; want the blob complete", res.sum, err)
+	}
+
+	child := exec.Command("true")
+	if err := child.Run(); err != nil {
+		t.Fatal(err)
+	}
+	dead := child.Process.Pid
+	files := map[string]bool{ // name -> removed by CleanTemp
+		fmt.Sprintf("blob-%s-%d-1", hostKey("host-a"), dead):        true,
+		fmt.Sprintf("blob-%s-%d-2", hostKey("host-a"), os.Getpid()): false,
+		fmt.Sprintf("blob-%s-%d-3", hostKey("host-b"), dead):        false,
+		"blob-123": false, // no writer in the name, recent
+		"blob-456": true,  // no writer in the name, two days old
+	}
+	for name := range files {
+		p := filepath.Join(tmpDir, name)
+		if err := os.WriteFile(p, []byte("partial"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if name == "blob-456" {
+			old := time.Now().Add(-48 * time.Hour)
+			if err := os.Chtimes(p, old, old); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if n, err := gc.CleanTemp(); n != 2 || err != nil {
+		t.Errorf("CleanTemp() = %d, %v; want 2, nil", n, err)
+	}
+	for name, removed := range files {
+		_, err := os.Stat(filepath.Join(tmpDir, name))
+		if gone := errors.Is(err, fs.ErrNotExist); gone != removed {
+			t.Errorf("after CleanTemp %s removed = %v; want %v", name, gone, removed)
+		}
 	}
 }
 

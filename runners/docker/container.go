@@ -131,7 +131,7 @@ func parseMount(m string) (string, error) {
 // labels returns the container labels: step.Labels, then the runner's own,
 // which step labels cannot override.
 func (r *Runner) labels(step *runners.Step) map[string]string {
-	l := make(map[string]string, len(step.Labels)+4)
+	l := make(map[string]string, len(step.Labels)+5)
 	for k, v := range step.Labels {
 		l[k] = v
 	}
@@ -139,6 +139,7 @@ func (r *Runner) labels(step *runners.Step) map[string]string {
 	l[runners.LabelRun] = step.RunID
 	l[runners.LabelStep] = step.ID
 	l[runners.LabelPID] = strconv.Itoa(os.Getpid())
+	l[runners.LabelHost] = r.opts.HostID
 	return l
 }
 

@@ -25,6 +25,7 @@ import (
 	"github.com/hashicorp/go-hclog"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
+	"github.com/pipeline-cd/pipeline/internal/hostid"
 	"github.com/pipeline-cd/pipeline/runners"
 )
 
@@ -73,6 +74,10 @@ type Options struct {
 	// SIGTERM unless it handles it, so stopping then takes the full grace
 	// period.
 	NoInit bool
+	// HostID is the host identity recorded on every container (label
+	// runners.LabelHost) and the only one Cleanup touches; empty: the
+	// identity internal/hostid gives without a state directory.
+	HostID string
 }
 
 // Runner runs steps in Docker containers. It is safe for concurrent use.
@@ -105,6 +110,9 @@ func New(cli Client, opts Options, logger hclog.Logger) *Runner {
 	}
 	if logger == nil {
 		logger = hclog.NewNullLogger()
+	}
+	if opts.HostID == "" {
+		opts.HostID, _ = hostid.Get("")
 	}
 	return &Runner{cli: cli, opts: opts, init: !opts.NoInit, logger: logger.Named("docker")}
 }
@@ -178,7 +186,13 @@ func (r *Runner) create(ctx context.Context, step *runners.Step, spec *container
 		if err := r.ensureImage(ctx, step, logger); err != nil {
 			return "", err
 		}
+		nonce := newNonce()
+		spec.config.Labels[labelCreate] = nonce
 		created, err := r.cli.ContainerCreate(ctx, spec.config, spec.host, nil, nil, "")
+		if err != nil && ctx.Err() != nil {
+			// The engine may have created it all the same.
+			r.removeInterrupted(nonce, logger)
+		}
 		if err == nil {
 			for _, w := range created.Warnings {
 				logger.Warn("container created with a warning", "warning", w)

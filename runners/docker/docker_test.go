@@ -243,21 +243,38 @@ func TestUnreachableDaemon(t *testing.T) {
 	}
 }
 
-func TestCleanupRemovesOrphans(t *testing.T) {
-	r, cli := newTestRunner(t, Options{})
+// TestCleanupTouchesOnlyThisHost simulates two hosts sharing one Docker
+// engine (two runners with different host identities) and a container
+// made before the host label existed. Each host removes only its own
+// containers of dead processes (and with all, its live ones too); the
+// other host's and the unlabelled ones are left alone, even when their
+// PIDs are dead here.
+//
+// Other pipeline processes on this engine may run a cleanup at the same
+// moment, and one built before the host label existed removes every
+// container of a dead PID. So a container of a dead PID that disappears is
+// checked through the count each Cleanup returns (it counts only what it
+// removed itself), and the live ones, which no cleanup without all
+// removes, through what is left.
+func TestCleanupTouchesOnlyThisHost(t *testing.T) {
+	run := runID(t)
+	hostA, hostB := "test-host-a-"+run, "test-host-b-"+run
+	a, cli := newTestRunner(t, Options{HostID: hostA})
+	b, _ := newTestRunner(t, Options{HostID: hostB})
 	ctx := context.Background()
 	// A PID that was alive and is now dead: a finished child of ours.
 	child := exec.Command("true")
 	if err := child.Run(); err != nil {
 		t.Fatal(err)
 	}
-	run := runID(t)
-	create := func(pid int) string {
+	dead, live := child.Process.Pid, os.Getpid()
+	create := func(host string, pid int) string {
 		t.Helper()
-		c, err := cli.ContainerCreate(ctx, &container.Config{
-			Image: testenv.TestImage, Cmd: []string{"sleep", "30"},
-			Labels: map[string]string{runners.LabelManaged: "true", runners.LabelRun: run, runners.LabelPID: strconv.Itoa(pid)},
-		}, nil, nil, nil, "")
+		labels := map[string]string{runners.LabelManaged: "true", runners.LabelRun: run, runners.LabelPID: strconv.Itoa(pid)}
+		if host != "" {
+			labels[runners.LabelHost] = host
+		}
+		c, err := cli.ContainerCreate(ctx, &container.Config{Image: testenv.TestImage, Cmd: []string{"sleep", "30"}, Labels: labels}, nil, nil, nil, "")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -267,23 +284,51 @@ func TestCleanupRemovesOrphans(t *testing.T) {
 		t.Cleanup(func() { _ = cli.ContainerRemove(ctx, c.ID, container.RemoveOptions{Force: true}) })
 		return c.ID
 	}
-	orphan := create(child.Process.Pid)
-	live := create(os.Getpid())
-
-	// Another test process may run a gc at the same moment and remove the
-	// orphan first, so the count is not asserted; what is left is.
-	if n, err := r.Cleanup(ctx, false); err != nil {
-		t.Fatalf("Cleanup(false) = %d, %v", n, err)
+	names := map[string]string{}
+	for _, c := range []struct {
+		name, host string
+		pid        int
+	}{{"A dead", hostA, dead}, {"A live", hostA, live}, {"B dead", hostB, dead}, {"B live", hostB, live},
+		{"unlabelled dead", "", dead}, {"unlabelled live", "", live}} {
+		names[create(c.host, c.pid)] = c.name
 	}
-	left := map[string]bool{}
-	for _, c := range containersOf(t, cli, run) {
-		left[c.ID] = true
+	left := func() map[string]bool {
+		t.Helper()
+		out := map[string]bool{}
+		for _, c := range containersOf(t, cli, run) {
+			out[names[c.ID]] = true
+		}
+		return out
 	}
-	if left[orphan] {
-		t.Errorf("Cleanup(false) left the container of dead PID %d", child.Process.Pid)
+	check := func(what string, n int, err error, maxRemoved int, gone, kept []string) {
+		t.Helper()
+		if err != nil || n > maxRemoved {
+			t.Errorf("%s = %d, %v; want at most %d (only this host's), nil", what, n, err, maxRemoved)
+		}
+		now := left()
+		for _, name := range gone {
+			if now[name] {
+				t.Errorf("after %s container %q is left; want it removed", what, name)
+			}
+		}
+		for _, name := range kept {
+			if !now[name] {
+				t.Errorf("after %s container %q is gone; want it kept", what, name)
+			}
+		}
 	}
-	if !left[live] {
-		t.Errorf("Cleanup(false) removed the container of live PID %d", os.Getpid())
+	n, err := a.Cleanup(ctx, false)
+	check("A.Cleanup(false)", n, err, 1, []string{"A dead"}, []string{"A live", "B live", "unlabelled live"})
+	n, err = a.Cleanup(ctx, true)
+	check("A.Cleanup(true)", n, err, 1, []string{"A live"}, []string{"B live", "unlabelled live"})
+	if l := left(); l["B dead"] {
+		n, err = b.Cleanup(ctx, false)
+		check("B.Cleanup(false)", n, err, 1, []string{"B dead"}, []string{"B live", "unlabelled live"})
+		if n != 1 {
+			t.Errorf("B.Cleanup(false) removed %d containers; want 1, its own container of a dead process that host A left alone", n)
+		}
+	} else {
+		t.Logf("another process removed host B's container of a dead PID; host A's counts show it was not host A")
 	}
 }
 

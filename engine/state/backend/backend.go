@@ -82,3 +82,10 @@ func SQLitePath(rawURL string) (path string, ok bool) {
 	}
 	return rawURL, true
 }
+
+// Explain returns what a store error in err's chain means for a user and
+// what to do, or "" when err holds none that needs explaining (see
+// sqlite.Explain).
+func Explain(err error) string {
+	return sqlite.Explain(err)
+}
