@@ -10,7 +10,7 @@ GO ?= go
 BIN := bin/pipeline
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo devel)
 
-.PHONY: build test test-short bench demo image postgres vet fmt clean
+.PHONY: build test test-short bench fleet demo image postgres vet fmt clean
 
 build:
 	$(GO) build -ldflags "-X main.buildVersion=$(VERSION)" -o $(BIN) ./cmd/pipeline
@@ -29,6 +29,15 @@ test-short:
 
 bench: build image
 	bash scripts/bench.sh
+
+# fleet runs the CI fleet at its default size against a private PostgreSQL
+# server: 24 pipeline processes over 8 components, 3 deliveries each, two
+# pg_ctl restarts and four kill -9, then checks the store's invariants and
+# prints throughput and environment lock waits (internal/fleet).
+fleet:
+	@set -euo pipefail; eval "$$(bash .ci/postgres.sh)"; \
+	$(GO) test -count=1 -timeout 60m -v -run 'TestFleet$$' ./internal/fleet \
+		-fleet.procs=24 -fleet.components=8 -fleet.iterations=3 -fleet.restarts=2 -fleet.kills=4
 
 demo: build image
 	bash scripts/demo.sh

@@ -228,8 +228,26 @@ type Stage struct {
 	BranchesSet bool
 	Gates       []*Gate
 
+	// Container is how the stage's steps get containers: "" or
+	// ContainerPerStep (each step its own), or ContainerShared (steps
+	// with the stage's image run as execs in one container per run).
+	Container      string
+	ContainerRange hcl.Range
+
 	DeclRange hcl.Range
 }
+
+// Values of a stage's container attribute.
+const (
+	ContainerPerStep = "per-step"
+	ContainerShared  = "shared"
+)
+
+// ContainerModes lists the values a stage's container attribute takes.
+var ContainerModes = []string{ContainerPerStep, ContainerShared}
+
+// SharedContainer reports whether the stage asks for a shared container.
+func (s *Stage) SharedContainer() bool { return s.Container == ContainerShared }
 
 // Address returns "kind.name", the way the stage is referenced in config.
 func (s *Stage) Address() string { return string(s.Kind) + "." + s.Name }

@@ -15,19 +15,19 @@ type envAccess struct {
 
 	mu     sync.Mutex
 	read   map[string]bool
-	hidden map[string]bool
+	hidden func(string) bool // nil: none
 }
 
 func newEnvAccess(getenv func(string) (string, bool)) *envAccess {
-	return &envAccess{getenv: getenv, read: map[string]bool{}, hidden: map[string]bool{}}
+	return &envAccess{getenv: getenv, read: map[string]bool{}}
 }
 
 func (a *envAccess) lookup(name string) (string, bool) {
 	a.mu.Lock()
 	a.read[name] = true
-	hidden := a.hidden[name]
+	hidden := a.hidden
 	a.mu.Unlock()
-	if hidden {
+	if hidden != nil && hidden(name) {
 		return "", false
 	}
 	return a.getenv(name)
@@ -51,17 +51,17 @@ func (c *Config) EnvRead() []string {
 	return out
 }
 
-// HideEnv makes env() read the named environment variables as unset ("")
-// in every later evaluation of c (a step evaluated when it runs). Values
-// read while loading are not changed: check EnvRead for them.
-func (c *Config) HideEnv(names ...string) {
+// HideEnv makes env() read every environment variable for which hidden
+// returns true as unset ("") in every later evaluation of c (a step
+// evaluated when it runs); hidden is called only when env() is, and must
+// be safe for concurrent use. Values read while loading are not changed:
+// check EnvRead for them.
+func (c *Config) HideEnv(hidden func(name string) bool) {
 	if c == nil || c.eval == nil || c.eval.envRead == nil {
 		return
 	}
 	a := c.eval.envRead
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	for _, n := range names {
-		a.hidden[n] = true
-	}
+	a.hidden = hidden
 }

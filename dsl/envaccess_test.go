@@ -38,7 +38,7 @@ test "unit" {
 	if diags.HasErrors() || v.Run == nil || v.Run.Value != "echo tok-value 1.0" {
 		t.Fatalf("EvalStep before HideEnv = %+v, %v; want the value read", v, diags)
 	}
-	cfg.HideEnv("PROD_TOKEN")
+	cfg.HideEnv(func(name string) bool { return name == "PROD_TOKEN" })
 	v, diags = cfg.EvalStep(st, st.Steps[0], scope)
 	if diags.HasErrors() || v.Run == nil || v.Run.Value != "echo  1.0" {
 		t.Errorf("EvalStep after HideEnv(PROD_TOKEN) = %+v, %v; want it read as unset", v.Run, diags)

@@ -223,6 +223,7 @@ type stageView struct {
 	Requires    []string
 	Branches    []string
 	BranchesSet bool
+	Container   string `json:",omitempty"`
 	Steps       []stepView
 	Artifacts   map[string]string
 	Images      map[string][2]string
@@ -312,7 +313,7 @@ func renderConfig(t *testing.T, c *Config) configView {
 	}
 	for _, s := range c.Stages {
 		sv := stageView{Address: s.Address(), NeedsSet: s.NeedsSet, Requires: s.Requires,
-			Branches: s.Branches, BranchesSet: s.BranchesSet, Decl: pos(s.DeclRange)}
+			Branches: s.Branches, BranchesSet: s.BranchesSet, Container: s.Container, Decl: pos(s.DeclRange)}
 		for _, n := range s.Needs {
 			sv.Needs = append(sv.Needs, n.Address())
 		}

@@ -71,7 +71,7 @@ func (s *session) settledHere(ctx context.Context, env string) bool {
 		status[sn.NodeID] = sn.Status
 	}
 	for _, f := range n.Env.Final {
-		if status[f] != state.StatusSucceeded {
+		if !s.finalDone(f, status[f]) {
 			return false
 		}
 	}
@@ -245,7 +245,7 @@ func (s *session) settleDeployments(ctx context.Context, res *exec.Result) {
 	}
 	s.mu.Unlock()
 	for _, env := range envs {
-		status, reason := envOutcome(s.plan.Node(envKind+"."+env), res)
+		status, reason := envOutcome(s.plan.Node(envKind+"."+env), res, s.finalDone)
 		if status == "" {
 			continue // stopped before its steps: still waiting
 		}
@@ -253,8 +253,9 @@ func (s *session) settleDeployments(ctx context.Context, res *exec.Result) {
 	}
 }
 
-// envOutcome derives a deployment's status from its final nodes.
-func envOutcome(n *plan.Node, res *exec.Result) (status, reason string) {
+// envOutcome derives a deployment's status from its final nodes; done
+// reports whether a final node's status completes the deployment.
+func envOutcome(n *plan.Node, res *exec.Result, done func(id, status string) bool) (status, reason string) {
 	if n == nil {
 		return state.StatusFailed, "environment not in plan"
 	}
@@ -264,11 +265,11 @@ func envOutcome(n *plan.Node, res *exec.Result) (status, reason string) {
 		if nr == nil {
 			continue
 		}
-		switch nr.Status {
-		case exec.StatusSucceeded, exec.StatusReused:
-		case exec.StatusCancelled:
+		switch {
+		case done(f, nr.Status):
+		case nr.Status == exec.StatusCancelled:
 			return state.StatusCancelled, nr.Reason
-		case exec.StatusStopped, exec.StatusNotReached:
+		case nr.Status == exec.StatusStopped, nr.Status == exec.StatusNotReached:
 			if status == state.StatusSucceeded {
 				status = ""
 			}

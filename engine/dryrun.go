@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"sort"
@@ -30,15 +31,21 @@ type DryRunResult struct {
 	TrustedRef string
 	// Warnings are those a run would print (the differences between the
 	// change's rules and the trusted ones, environments refused), then the
-	// secrets whose environment variable is not set: a real run would
-	// refuse the steps that list them.
+	// secrets whose environment variable is not set.
 	Warnings []string
+	// NotStarting, when set, is why a real run would not start at all (a
+	// secret a step lists is not set, or too short to mask): the walk
+	// still shows what it would do once that is fixed, and Code is 1.
+	NotStarting error
 }
 
 // Code returns the exit code a real run would end with: 0 when it would
 // succeed, 3 when it would stop at a gate, 1 when a step or an environment
 // would fail or be refused.
 func (r *DryRunResult) Code() int {
+	if r.NotStarting != nil {
+		return CodeFailed
+	}
 	switch r.Exec.Status {
 	case exec.StatusSucceeded:
 		return 0
@@ -61,8 +68,10 @@ func (r *DryRunResult) Code() int {
 // the same reason. The release passes as if recorded; a gate stops its
 // branch, as a real run would, with "would stop here for approval" and its
 // trusted approvers, and the nodes after it are not reached. Values known
-// only at run time are shown as their source text. Missing secrets are
-// warnings, not errors.
+// only at run time are shown as their source text. A secret a step lists
+// that is not set (or too short to mask) does not stop the walk: it is a
+// warning, and NotStarting says, with the run's own check (exec.Check),
+// that a run would not start.
 func (e *Engine) DryRun(ctx context.Context, req RunRequest) (*DryRunResult, error) {
 	s, warnings, err := e.begin(req, "dry-run")
 	if err != nil {
@@ -85,22 +94,27 @@ func (e *Engine) DryRun(ctx context.Context, req RunRequest) (*DryRunResult, err
 		if env := res.Config.Secrets[name].Env; env != "" {
 			v, ok := e.opts.Getenv(env)
 			if !ok {
-				warnings = append(warnings, fmt.Sprintf("secret %s: %s is not set in the environment of pipeline; a real run would refuse the steps that list it", name, env))
+				warnings = append(warnings, fmt.Sprintf("secret %s: %s is not set in the environment of pipeline; a real run would not start while a step lists it", name, env))
 			} else if len(v) >= mask.MinSecretLen {
 				secrets[name] = v
 			}
 		}
 	}
 	h := &dryHandler{s: s, status: map[string]string{}}
+	// Would the run start? The same check with the run's own secrets.
+	notStarting := exec.Check(s.plan, exec.Options{Runner: dr, Runners: names, Secrets: s.secrets(), Sensitive: s.cfg.SensitiveValues(), Handler: h})
+	if notStarting != nil {
+		notStarting = fmt.Errorf("a run would not start: %w", notStarting)
+	}
 	out, err := exec.Run(ctx, s.plan, exec.Options{
 		Parallelism: req.Parallelism, FailFast: req.FailFast, Runner: dr, Runners: names,
-		Workspace: res.AbsDir, Secrets: secrets, Sensitive: res.Config.SensitiveValues(), Resolve: dryResolve, Handler: h,
+		Workspace: res.AbsDir, Secrets: secrets, Sensitive: res.Config.SensitiveValues(), Resolve: h.resolve, Handler: h,
 		Output: &dryStatus{next: e.opts.Output, h: h}, Clock: e.opts.Clock, Logger: e.logger.Named("dry-run"),
 	})
 	if err != nil {
 		return nil, failed(fmt.Errorf("dry run: %w", err))
 	}
-	return &DryRunResult{Exec: out, Gates: h.gates, TrustedRef: s.rec.TrustedRef, Warnings: warnings}, nil
+	return &DryRunResult{Exec: out, Gates: h.gates, TrustedRef: s.rec.TrustedRef, Warnings: warnings, NotStarting: notStarting}, nil
 }
 
 // PlanResult is a plan with the protection rules of the trusted ref
@@ -114,6 +128,9 @@ type PlanResult struct {
 	// do, to why: the same admit a run's deploy node passes, with the
 	// environments it requires that are in the plan counted as deployed.
 	Refused map[string]string
+	// NotStarting, when set, is why a run would not start in this
+	// environment (a secret a step lists is not set, or too short).
+	NotStarting error
 }
 
 // Plan plans req.Config as Run does (Engine.begin: the gates, branches and
@@ -127,6 +144,9 @@ func (e *Engine) Plan(req RunRequest) (*PlanResult, error) {
 		return nil, err
 	}
 	out := &PlanResult{Plan: s.plan, TrustedRef: s.rec.TrustedRef, Warnings: warnings, Refused: map[string]string{}}
+	if err := exec.Check(s.plan, exec.Options{Runner: dryrun.New(true), Secrets: s.secrets(), Sensitive: s.cfg.SensitiveValues(), Handler: &dryHandler{s: s}}); err != nil {
+		out.NotStarting = fmt.Errorf("a run would not start: %w", err)
+	}
 	inPlan := func(env string) bool { return s.plan.Node(envKind+"."+env) != nil }
 	for _, n := range s.plan.Nodes {
 		if n.Kind == plan.KindDeploy {
@@ -161,6 +181,9 @@ func dryResolve(n *plan.Node) (*runners.Step, error) {
 		return t.Display()
 	}
 	st := &runners.Step{Env: map[string]string{}, Image: show(v.Image)}
+	if n.Step.Shared {
+		st.Labels = map[string]string{runners.LabelShared: n.Stage}
+	}
 	if v.Run != nil {
 		st.Script = show(*v.Run)
 	}
@@ -194,6 +217,9 @@ func (d describeRunner) Run(ctx context.Context, st *runners.Step, stdout, stder
 	if st.Image != "" {
 		where = "in " + st.Image
 	}
+	if stage := st.Labels[runners.LabelShared]; stage != "" {
+		where += " (an exec in the shared container of " + stage + ")"
+	}
 	fmt.Fprintf(stdout, "would run %s: %s\n", where, what)
 	return d.inner.Run(ctx, st, stdout, stderr)
 }
@@ -208,6 +234,23 @@ type dryHandler struct {
 	mu     sync.Mutex
 	gates  []GateWait
 	status map[string]string // node ID -> status in this walk
+	// whenFalse: the steps skipped because their when is false, which
+	// complete a deployment as a success does (see session.finalDone).
+	whenFalse map[string]bool
+}
+
+// resolve is dryResolve, remembering the steps whose when is false.
+func (h *dryHandler) resolve(n *plan.Node) (*runners.Step, error) {
+	st, err := dryResolve(n)
+	if errors.Is(err, exec.ErrWhenFalse) {
+		h.mu.Lock()
+		if h.whenFalse == nil {
+			h.whenFalse = map[string]bool{}
+		}
+		h.whenFalse[n.ID] = true
+		h.mu.Unlock()
+	}
+	return st, err
 }
 
 func (h *dryHandler) RunNode(_ context.Context, n *plan.Node) error {
@@ -235,7 +278,8 @@ func (h *dryHandler) RunNode(_ context.Context, n *plan.Node) error {
 }
 
 // deployed reports whether environment env was deployed in this walk:
-// every final node of its deployment succeeded (see session.settledHere).
+// every final node of its deployment succeeded or was skipped because its
+// when is false (see session.settledHere).
 func (h *dryHandler) deployed(env string) bool {
 	n := h.s.plan.Node(envKind + "." + env)
 	if n == nil {
@@ -244,7 +288,7 @@ func (h *dryHandler) deployed(env string) bool {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for _, f := range n.Env.Final {
-		if h.status[f] != exec.StatusSucceeded {
+		if h.status[f] != exec.StatusSucceeded && !(h.status[f] == exec.StatusSkipped && skippedByWhen(h.s.plan, f, h.whenFalse)) {
 			return false
 		}
 	}

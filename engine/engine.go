@@ -83,6 +83,10 @@ type Options struct {
 	// plan.PrivilegeError). The runners refuse such steps again unless
 	// they were given the same permission.
 	AllowPrivileged bool
+	// LogLimit bounds the stored log of each step attempt in bytes;
+	// beyond it the store keeps the head and the tail (exec.Options.LogLimit):
+	// 0 means exec.DefaultLogLimit (64 MiB), negative means no limit.
+	LogLimit int64
 }
 
 // Engine runs and queries pipelines. It is safe for concurrent use; each

@@ -148,9 +148,9 @@ func (e *Engine) resumeVars(run *state.Run, rec *recorded, vars []dsl.VarArg) er
 
 // samePlan reads the plan run recorded (plan.Decode) and refuses to
 // resume when it cannot be read (an older or newer schema) or when the
-// steps planned again now differ from it: a when condition, image, script
-// or command evaluates differently (env() reads another environment, say),
-// or steps appeared or disappeared. Resume does what the run planned, or
+// steps planned again now differ from it: a when condition evaluates
+// differently (env() reads another environment, say), or steps appeared
+// or disappeared (see plan.Stored.StepChanges). Resume does what the run planned, or
 // nothing. Gates and promotion rules are not compared: they are read again
 // from the trusted ref on purpose.
 func (s *session) samePlan(run *state.Run) error {

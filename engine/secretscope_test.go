@@ -197,3 +197,26 @@ func TestSecretScopeRollbackToOlderConfig(t *testing.T) {
 		t.Errorf("Run of release 1's config = %v; want ErrSecretOutOfScope (main scopes prod_token to prod now)", err)
 	}
 }
+
+// TestSecretScopeWithoutTrustedRef checks that a test step listing a
+// secret is refused when the trusted ref cannot be determined (no
+// default branch): whatever scope the reviewed config gives the secret
+// cannot be read, so it fails closed.
+func TestSecretScopeWithoutTrustedRef(t *testing.T) {
+	r := newRepo(t, nil)
+	r.commit("alice@example.com", "trusted", map[string]string{"pipeline.hcl": scopedProd})
+	r.git("branch", "-m", "main", "trunk")
+	r.git("checkout", "-q", "-b", "feature")
+	r.commit("mallory@example.com", "leak", map[string]string{"pipeline.hcl": strings.NewReplacer(
+		"environments = [environment.prod]", "",
+		`step "check" { run = "echo testing" }`, `step "check" {
+    run     = "echo $PROD_TOKEN | rev"
+    secrets = [secret.prod_token]
+  }`).Replace(scopedProd)})
+	f := newFixture(t, r)
+	f.env["PROD_TOKEN"] = "s3cr3t-prod-token"
+	_, err := f.eng.Run(ctx(t), engine.RunRequest{Config: r.load()})
+	if !errors.Is(err, trust.ErrSecretOutOfScope) || exitCode(err) != 2 || !strings.Contains(err.Error(), "the trusted ref cannot be determined") {
+		t.Fatalf("Run = %v (code %d); want ErrSecretOutOfScope (code 2) saying the trusted ref cannot be determined", err, exitCode(err))
+	}
+}

@@ -75,6 +75,40 @@ type session struct {
 	decision string // rejected or expired, when a gate ended the run
 	nodeErr  error  // the first error of a release, deploy or gate node
 	finals   map[string]bool
+	// whenFalse holds the steps skipped in this process because their
+	// when condition is false: like a success, they complete their
+	// environment's deployment (see finalDone).
+	whenFalse map[string]bool
+}
+
+// finalDone reports whether a final node of an environment with the given
+// status completes the deployment: it succeeded (or was reused), or it is
+// a step skipped because its when condition is false.
+func (s *session) finalDone(id, status string) bool {
+	switch status {
+	case exec.StatusSucceeded, exec.StatusReused:
+		return true
+	case exec.StatusSkipped:
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		return skippedByWhen(s.plan, id, s.whenFalse)
+	}
+	return false
+}
+
+// skippedByWhen reports whether step id of p is skipped because its when
+// condition is false: known false when planning (exec skips it without
+// resolving it), or found false just before it ran (late).
+func skippedByWhen(p *plan.Plan, id string, late map[string]bool) bool {
+	if late[id] {
+		return true
+	}
+	n := p.Node(id)
+	if n == nil || n.Kind != plan.KindStep || n.Step == nil || n.Step.Values == nil {
+		return false
+	}
+	w := n.Step.Values.When
+	return w.Known && !w.Value
 }
 
 // groupsOf returns the groups of trusted, plus those of head that trusted
@@ -112,7 +146,7 @@ func (s *session) execute(ctx context.Context, done map[string]bool, warnings []
 	res, err := exec.Run(ctx, s.plan, exec.Options{
 		Parallelism: s.rec.Parallelism, FailFast: s.rec.FailFast,
 		Runner: def, Runners: e.opts.Runners, Workspace: workspace, Secrets: s.secrets(), Sensitive: s.cfg.SensitiveValues(),
-		Store: e.store, RunID: s.run.ID, Done: done, Resolve: s.resolve, Handler: s,
+		Store: e.store, RunID: s.run.ID, Done: done, Resolve: s.resolve, Handler: s, LogLimit: e.opts.LogLimit,
 		Output: &settleSink{next: e.opts.Output, s: s}, Clock: e.opts.Clock, Logger: e.logger.Named("exec"),
 	})
 	if res == nil {
@@ -207,6 +241,14 @@ func (s *session) resolve(n *plan.Node) (*runners.Step, error) {
 		return nil, fmt.Errorf("evaluating step %s: %w", n.ID, diags)
 	}
 	st, err := stepFromValues(n.ID, v)
+	if errors.Is(err, exec.ErrWhenFalse) {
+		s.mu.Lock()
+		if s.whenFalse == nil {
+			s.whenFalse = map[string]bool{}
+		}
+		s.whenFalse[n.ID] = true
+		s.mu.Unlock()
+	}
 	if st != nil {
 		st.Artifacts = artifacts
 	}

@@ -19,14 +19,15 @@ type settleSink struct {
 
 func (k *settleSink) Event(e ui.Event) {
 	k.next.Event(e)
-	if e.Kind != ui.NodeFinished || e.Status != ui.StatusSucceeded {
+	if (e.Kind != ui.NodeFinished && e.Kind != ui.NodeSkipped) || !k.s.finalDone(e.Node, e.Status) {
 		return
 	}
 	k.s.finalSucceeded(e.Node)
 }
 
-// finalSucceeded records that node succeeded and ends the deployment of
-// the environment it completes once all its final nodes have.
+// finalSucceeded records that node succeeded (or was skipped because its
+// when condition is false) and ends the deployment of the environment it
+// completes once all its final nodes have.
 func (s *session) finalSucceeded(node string) {
 	for _, n := range s.plan.Nodes {
 		if n.Env == nil {

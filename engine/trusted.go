@@ -103,10 +103,9 @@ func (s *session) checkSecrets() error {
 	if err := s.tr.CheckSecrets(s.cfg); err != nil {
 		return invalid(err)
 	}
-	scoped := s.tr.ScopedEnv()
 	var read []string
 	for _, name := range s.res.Config.EnvRead() {
-		if slices.Contains(scoped, name) {
+		if s.tr.Scoped(name) {
 			read = append(read, name)
 		}
 	}
@@ -116,8 +115,8 @@ func (s *session) checkSecrets() error {
 			"(secrets = [secret.NAME]) instead of reading it with env()",
 			trust.ErrSecretOutOfScope, strings.Join(read, ", "), s.rec.TrustedRef, strings.Join(read, ", ")))
 	}
-	s.res.Config.HideEnv(scoped...)
-	s.cfg.HideEnv(scoped...)
+	s.res.Config.HideEnv(s.tr.Scoped)
+	s.cfg.HideEnv(s.tr.Scoped)
 	return nil
 }
 

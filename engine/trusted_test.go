@@ -29,6 +29,11 @@ func TestTrustedRulesFailClosed(t *testing.T) {
 		trustedRef string
 		wantReason string
 	}{
+		{"unknown trusted ref is no adoption path", func(r *repo) string {
+			r.git("checkout", "-q", "-b", "feature")
+			r.commit("alice@example.com", "drop the gate", map[string]string{"pipeline.hcl": noGate})
+			return "."
+		}, "no-such-ref", "at the trusted ref no-such-ref does not load"},
 		{"no default branch and no origin/HEAD", func(r *repo) string {
 			r.git("branch", "-m", "main", "trunk")
 			r.git("checkout", "-q", "-b", "feature")

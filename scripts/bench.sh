@@ -121,6 +121,9 @@ h=$(metric BenchmarkHistory100k ns/op); r=$(metric BenchmarkRecordStep ns/op)
 row "history --env production over 100,000 deployments (SQLite)" "$(awk -v n="$h" 'BEGIN { printf "%.2f ms", n / 1e6 }')" "< 100 ms" "$(ok "$(awk -v n="$h" 'BEGIN { print n / 1e6 }')" 100)"
 row "recording one step: node + 3 log lines + node (SQLite)" "$(awk -v n="$r" 'BEGIN { printf "%.3f ms", n / 1e6 }')" "< 2 ms" "$(ok "$(awk -v n="$r" 'BEGIN { print n / 1e6 }')" 2)"
 
+# ---- 5-7. shared stage containers, output at disk speed, a Go module ----
+source scripts/bench-speed.sh
+
 echo
 echo "pipeline benchmarks, $(date -u +%Y-%m-%d), $(nproc) cores, $(go version | awk '{ print $3 }'), Docker $(docker version --format '{{.Server.Version}}')"
 echo

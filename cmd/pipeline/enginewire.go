@@ -37,6 +37,7 @@ type runnerFlags struct {
 	wait            bool
 	waitLock        time.Duration
 	trustedRef      string
+	logLimit        string
 }
 
 func (r *runnerFlags) addFlags(f interface {
@@ -49,6 +50,7 @@ func (r *runnerFlags) addFlags(f interface {
 	f.BoolVar(&r.plain, "plain", false, "plain line-by-line output even in a terminal")
 	f.BoolVar(&r.wait, "wait", false, "wait at gates for a decision instead of exiting with code 3")
 	f.DurationVar(&r.waitLock, "wait-lock", 0, "how long to wait for an environment locked by another deployment (0: fail at once)")
+	f.StringVar(&r.logLimit, "log-limit", logLimitDefault(), "store at most `SIZE` of each step attempt's log (e.g. 64MiB, 512KiB; 0: no limit): the head and the tail are kept, with a line saying what was cut (default $PIPELINE_LOG_LIMIT, else 64MiB)")
 	f.StringVar(&r.trustedRef, "trusted-ref", "", "git ref to read protection rules (gates, branches, requires) from (default: the repository's default branch; when there is none, or the config there does not load, environments are refused)")
 }
 
@@ -60,6 +62,9 @@ var validRunners = []string{"docker", "local"}
 func (r *runnerFlags) validate() error {
 	if !slices.Contains(validRunners, r.runner) {
 		return &usageError{fmt.Errorf("--runner %q is not a runner; use --runner %s", r.runner, strings.Join(validRunners, " or --runner "))}
+	}
+	if _, err := parseSize(r.logLimit); err != nil && r.logLimit != "" {
+		return &usageError{fmt.Errorf("--log-limit %q: %w", r.logLimit, err)}
 	}
 	if r.waitLock < 0 {
 		return &usageError{fmt.Errorf("--wait-lock %s is negative; pass 0 to fail at once when the environment is locked, or how long to wait (e.g. 5m)", r.waitLock)}
@@ -118,6 +123,29 @@ func sqliteFile(url string) (path string, ok bool) {
 		return "", false
 	}
 	return url, true
+}
+
+// existingStore opens the SQLite state store when its file exists, for a
+// dry run's reads; nil when there is none, it is not SQLite, or it does not
+// open (logged).
+func (g *globals) existingStore(ctx context.Context, logger hclog.Logger) state.Store {
+	url, _, err := g.stateLocation()
+	if err != nil {
+		return nil
+	}
+	p, ok := sqliteFile(url)
+	if !ok || p == "" {
+		return nil
+	}
+	if _, err := os.Stat(p); err != nil {
+		return nil
+	}
+	st, err := backend.Open(ctx, url, logger)
+	if err != nil {
+		logger.Warn("the dry run does not read the state store", "store", p, "error", err)
+		return nil
+	}
+	return st
 }
 
 // checkStoreExists returns a usage error naming the file and the fix when
@@ -179,7 +207,11 @@ func (g *globals) logger() hclog.Logger {
 type wiring struct {
 	res     *loader.Result // nil for commands that need no config
 	flags   *runnerFlags   // nil for commands that run no steps
-	noStore bool           // dry run: never open the state store
+	noStore bool           // dry run: never create or change the state store
+	// readStore, with noStore, opens the SQLite state store when its file
+	// exists (a dry run: the release version a run would create must be
+	// new); a store that is missing or does not open is left out.
+	readStore bool
 	// existing is set by commands that only read or decide on recorded
 	// state (queries, serve, approve, reject, resume): a missing SQLite
 	// file is an error instead of a new, empty store.
@@ -231,10 +263,21 @@ func (g *globals) openEngine(ctx context.Context, w wiring) (*engine.Engine, fun
 			opts.Store, opts.ArtifactDir = st, artifacts
 		}
 	}
+	if w.noStore && w.readStore {
+		if st := g.existingStore(ctx, logger); st != nil {
+			closers = append(closers, func() { _ = st.Close() })
+			opts.Store = st
+		}
+	}
 	if w.flags != nil {
 		opts.Actor = g.actor()
 		opts.DefaultRunner = w.flags.runner
 		opts.AllowPrivileged = w.flags.allowPrivileged
+		if n, err := parseSize(w.flags.logLimit); err == nil && n == 0 {
+			opts.LogLimit = -1 // --log-limit 0: no limit
+		} else {
+			opts.LogLimit = n // 0 when unset (gc): the default
+		}
 		opts.Runners["local"] = local.New(local.Options{AllowPrivileged: w.flags.allowPrivileged}, logger)
 		if needsDocker(w.res, w.flags.runner) && !w.noStore {
 			cli, err := client.NewClientWithOpts(client.FromEnv, client.WithAPIVersionNegotiation())

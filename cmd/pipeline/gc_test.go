@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -49,15 +48,19 @@ func TestGCOnlyThisHost(t *testing.T) {
 	testenv.RequireTestImage(t)
 	t.Setenv("PIPELINE_STATE", "")
 	ctx := context.Background()
-	child := exec.Command("true")
-	if err := child.Run(); err != nil {
-		t.Fatal(err)
+	// A PID above the kernel's pid_max is never alive and, unlike the PID
+	// of a finished child, cannot be reused by a busy machine meanwhile.
+	deadPID := 1<<22 + 1
+	if b, err := os.ReadFile("/proc/sys/kernel/pid_max"); err == nil {
+		if n, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil {
+			deadPID = n + 1
+		}
 	}
 	hostA := fmt.Sprintf("sim-a-%d-%d", os.Getpid(), time.Now().UnixNano())
 	run := "gc-test-" + hostA
 	c, err := cli.ContainerCreate(ctx, &container.Config{Image: testenv.TestImage, Cmd: []string{"sleep", "30"},
 		Labels: map[string]string{runners.LabelManaged: "true", runners.LabelRun: run, runners.LabelHost: hostA,
-			runners.LabelPID: strconv.Itoa(child.Process.Pid)}}, nil, nil, nil, "")
+			runners.LabelPID: strconv.Itoa(deadPID)}}, nil, nil, nil, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,9 +94,9 @@ func TestGCOnlyThisHost(t *testing.T) {
 		t.Skip("another process removed host A's container meanwhile; gc on host B did not (it removed none)")
 	}
 	if out := gc(hostA); !strings.Contains(out, "removed 1 container ") && exists() {
-		t.Errorf("gc on host A printed %q and left its container of dead PID %d", out, child.Process.Pid)
+		t.Errorf("gc on host A printed %q and left its container of dead PID %d", out, deadPID)
 	}
 	if exists() {
-		t.Errorf("gc on host A left its container of dead PID %d", child.Process.Pid)
+		t.Errorf("gc on host A left its container of dead PID %d", deadPID)
 	}
 }

@@ -119,6 +119,9 @@ same warnings; plan then names the environments a run would refuse and why
 			if err != nil {
 				return err
 			}
+			if out.NotStarting != nil {
+				out.Warnings = append(out.Warnings, out.NotStarting.Error())
+			}
 			if g.json {
 				writeRules(g.stderr, out.TrustedRef, out.Warnings, out.Refused)
 				return mask.Write(g.stdout, m, out.Plan.WriteJSON)

@@ -59,8 +59,9 @@ config, 3 stopped at a gate.
 --dry-run walks the plan the way a run would: the same trusted rules (gates,
 branches, requires, with the same warnings), the same when conditions and the
 same refusals, and exits with the code the run would (3 when it would stop at
-a gate, 1 when an environment would be refused), without running a step or
-recording anything.
+a gate, 1 when an environment would be refused or the release version
+already exists in the SQLite store, which it reads when it exists), without
+running a step or recording anything.
 ` + runJSONHelp,
 		Example: `  pipeline run
   pipeline run --json --runner local > result.json
@@ -81,7 +82,7 @@ recording anything.
 			if !dryRun {
 				g.jsonResultMode()
 			}
-			eng, closeAll, err := g.openEngine(ctx, wiring{res: res, flags: &rf, noStore: dryRun})
+			eng, closeAll, err := g.openEngine(ctx, wiring{res: res, flags: &rf, noStore: dryRun, readStore: dryRun})
 			if err != nil {
 				return err
 			}
@@ -102,6 +103,9 @@ recording anything.
 						at = append(at, gw.Environment+"/"+gw.Gate)
 					}
 					fmt.Fprintf(g.stdout, "dry run: would stop at gate %s\n", strings.Join(at, ", "))
+				}
+				if out.NotStarting != nil {
+					fmt.Fprintf(g.stderr, "Error: %v\n", out.NotStarting)
 				}
 				fmt.Fprintf(g.stdout, "dry run %s: a run would exit with code %d\n", out.Exec.Status, out.Code())
 				if code := out.Code(); code != exitOK {

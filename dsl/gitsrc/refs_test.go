@@ -4,6 +4,7 @@ import (
 	"errors"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -284,5 +285,30 @@ func TestDirty(t *testing.T) {
 	}
 	if _, err := Dirty(t.TempDir()); err == nil {
 		t.Errorf("Dirty(a directory outside git) error = nil; want an error")
+	}
+}
+
+func TestConfigDirs(t *testing.T) {
+	root := gittest.Init(t)
+	gittest.Commit(t, root, "configs", map[string]string{
+		"pipeline.hcl":              `secret "a" { env = "PROD_TOKEN" }`,
+		"a/pipeline.hcl":            `secret "b" { env = "PROD_TOKEN" }`,
+		"b/x.pipeline.hcl":          `secret "c" { env = "OTHER" }`,
+		"c/notes.txt":               "PROD_TOKEN",
+		"d/.hidden.pipeline.hcl":    "PROD_TOKEN",
+		"e/f/deploy.pipeline.hcl":   "# PROD_TOKEN",
+		"g/notpipeline.hcl.example": "PROD_TOKEN",
+	})
+	gittest.Git(t, root, "checkout", "-q", "-b", "later")
+	gittest.Commit(t, root, "later", map[string]string{"b/x.pipeline.hcl": `secret "c" { env = "PROD_TOKEN" }`})
+	got, err := ConfigDirs(root, "main", "PROD_TOKEN")
+	if want := []string{".", "a", "e/f"}; err != nil || !slices.Equal(got, want) {
+		t.Errorf("ConfigDirs(main, PROD_TOKEN) = %q, %v; want %q", got, err, want)
+	}
+	if got, err := ConfigDirs(root, "main", "NOWHERE"); err != nil || len(got) != 0 {
+		t.Errorf("ConfigDirs(main, NOWHERE) = %q, %v; want none", got, err)
+	}
+	if _, err := ConfigDirs(root, "nope", "PROD_TOKEN"); !errors.Is(err, ErrUnknownRef) {
+		t.Errorf("ConfigDirs(nope) error = %v; want ErrUnknownRef", err)
 	}
 }

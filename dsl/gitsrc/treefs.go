@@ -360,20 +360,24 @@ func (d *dirFile) ReadDir(n int) ([]fs.DirEntry, error) {
 
 // ConfigDirs returns, sorted, the directories (slash-separated, relative to
 // the repository root, "." for the root) that hold a pipeline file
-// (dsl.IsConfigFile) in the commit ref resolves to: every component's
-// config at that ref.
-func ConfigDirs(root, ref string) ([]string, error) {
+// (dsl.IsConfigFile) containing text in the commit ref resolves to: the
+// components whose config at that ref may mention text. One git grep.
+func ConfigDirs(root, ref, text string) ([]string, error) {
 	commit, err := resolve(root, ref)
 	if err != nil {
 		return nil, err
 	}
-	out, err := git(root, nil, "ls-tree", "-r", "-z", "--name-only", commit)
+	out, err := git(root, nil, "grep", "-l", "-z", "-F", "-e", text, commit, "--", "*pipeline.hcl")
+	if exitCode(err) == 1 {
+		return nil, nil // no match
+	}
 	if err != nil {
-		return nil, fmt.Errorf("listing the files at %s: %w", ref, err)
+		return nil, fmt.Errorf("searching the pipeline files at %s: %w", ref, err)
 	}
 	seen := map[string]bool{}
 	var dirs []string
 	for _, name := range strings.Split(string(out), "\x00") {
+		name = strings.TrimPrefix(name, commit+":")
 		if name == "" || !dsl.IsConfigFile(path.Base(name)) {
 			continue
 		}

@@ -18,7 +18,8 @@ import (
 const generatedConfigs = 24
 
 // whenPool are the when conditions generated steps draw from: operators,
-// functions, variables and git values, each known when planning.
+// functions, variables, git, run and release values, each known once the
+// run has an id and a version.
 var whenPool = []string{
 	`var.n > 0`,
 	`var.n >= 3`,
@@ -41,6 +42,9 @@ var whenPool = []string{
 	`var.n > 0 ? var.flag : true`,
 	`format("%s-%d", var.name, var.n) == "x-2"`,
 	`try(var.n > 1, false)`,
+	`release.version != ""`,
+	`length(run.id) > 3 && var.n != 1`,
+	`startswith(release.version, "1.0.")`,
 }
 
 var branchesPool = [][]string{nil, {"main"}, {"feature"}, {"main", "feature"}, {"release/*"}, {"main", "feat*"}}
@@ -235,7 +239,9 @@ func (c genConfig) hcl() string {
 }
 
 // genScenario makes the scenario of one seed: a trusted config on main
-// and, mostly, a change of it on branch feature, sometimes with -var n.
+// and, mostly, a change of it on branch feature, sometimes with -var n or
+// --until ENV (an environment of the trusted config, which the change may
+// have dropped: then both refuse the selection).
 func genScenario(seed int64) scenario {
 	r := rand.New(rand.NewSource(seed))
 	trusted := generate(r)
@@ -247,6 +253,15 @@ func genScenario(seed int64) scenario {
 	}
 	if r.Intn(3) == 0 {
 		sc.vars = []dsl.VarArg{{Name: "n", Value: fmt.Sprint(r.Intn(5))}}
+	}
+	if r.Intn(4) == 0 { // --until one of the environments the runs see
+		var envs []string
+		for _, st := range trusted.stages {
+			if st.kind == "environment" {
+				envs = append(envs, st.name)
+			}
+		}
+		sc.until = envs[r.Intn(len(envs))]
 	}
 	return sc
 }

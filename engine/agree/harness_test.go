@@ -36,6 +36,11 @@ type scenario struct {
 	head    map[string]string
 	vars    []dsl.VarArg
 	env     map[string]string
+	// unset names environment variables withInputs must leave unset (a
+	// secret the run lacks).
+	unset map[string]bool
+	// until is the run's --until.
+	until string
 }
 
 // keptStepAttrs are the step attributes hostSteps keeps: the ones that
@@ -195,14 +200,18 @@ func check(t *testing.T, sc scenario) outcome {
 	})
 
 	var dry, real outcome
-	dres, derr := eng.DryRun(ctx, engine.RunRequest{Config: load(), Vars: sc.vars})
+	req := func() engine.RunRequest {
+		return engine.RunRequest{Config: load(), Vars: sc.vars, Until: sc.until}
+	}
+	dres, derr := eng.DryRun(ctx, req())
 	switch {
 	case derr != nil:
 		dry = outcome{code: codeOf(derr), err: derr.Error(), fates: map[string]string{}}
 	default:
 		dry = outcome{code: dres.Code(), fates: fates(dres.Exec)}
 	}
-	rres, rerr := eng.Run(ctx, engine.RunRequest{Config: load(), Vars: sc.vars})
+	pres, perr := eng.Plan(req())
+	rres, rerr := eng.Run(ctx, req())
 	real = outcome{code: codeOf(rerr), fates: map[string]string{}}
 	if rres != nil {
 		real.fates = fates(rres.Exec)
@@ -211,8 +220,20 @@ func check(t *testing.T, sc scenario) outcome {
 		real.err = rerr.Error()
 	}
 
-	if len(real.fates) == 0 {
+	t.Logf("%s: exit code %d (%d nodes walked)", sc.name, real.code, len(real.fates))
+	notStarting := dres != nil && dres.NotStarting != nil
+	switch {
+	case len(real.fates) == 0 && notStarting:
+		// Both say the run does not start; the dry run still walks to
+		// show what it would do, the run walks nothing.
+		dry.fates = map[string]string{}
+	case len(real.fates) == 0 && derr != nil && dry.code == real.code:
+		// Both refuse before walking (a selection the config cannot
+		// satisfy, say); the codes are compared below.
+	case len(real.fates) == 0:
 		t.Errorf("%s: the run walked no node (exit code %d: %s); the harness must run every config", sc.name, real.code, real.err)
+	case notStarting:
+		t.Errorf("%s: the dry run says %v, but the run started", sc.name, dres.NotStarting)
 	}
 	var diffs []string
 	if dry.code != real.code {
@@ -242,10 +263,59 @@ func check(t *testing.T, sc scenario) outcome {
 			diffs = append(diffs, fmt.Sprintf("node %s: dry run %q, run %q", id, d, r))
 		}
 	}
+	diffs = append(diffs, planDiffs(pres, perr, dres, rres, rerr)...)
 	if len(diffs) > 0 {
 		t.Errorf("%s: the dry run and the run disagree:\n  %s\nconfig:\n%s", sc.name, strings.Join(diffs, "\n  "), configText(sc))
 	}
 	return real
+}
+
+// planDiffs lists where Plan disagrees with the run: an error where the
+// run has none (or the other way round), other warnings than the run's
+// (the dry run's too), or an environment Plan says a run refuses that the
+// run deployed. (A run may refuse more than Plan: requires counts an
+// environment of the plan as deployed, which a skipped final step of it
+// can make untrue.)
+func planDiffs(pres *engine.PlanResult, perr error, dres *engine.DryRunResult, rres *engine.RunResult, rerr error) []string {
+	if perr == nil && rres == nil && pres.NotStarting != nil && rerr != nil {
+		return nil // both say the run does not start
+	}
+	if perr != nil || rres == nil {
+		if (perr != nil) != (rres == nil) || codeOf(perr) != codeOf(rerr) {
+			return []string{fmt.Sprintf("plan: error %v (code %d), run: error %v (code %d)", perr, codeOf(perr), rerr, codeOf(rerr))}
+		}
+		return nil
+	}
+	var out []string
+	if pres.NotStarting != nil {
+		out = append(out, fmt.Sprintf("plan says %v, but the run started", pres.NotStarting))
+	}
+	want := strings.Join(rres.Warnings, "\n")
+	if got := strings.Join(pres.Warnings, "\n"); got != want {
+		out = append(out, fmt.Sprintf("warnings: plan %q, run %q", got, want))
+	}
+	if dres != nil {
+		if got := strings.Join(dres.Warnings, "\n"); got != want {
+			out = append(out, fmt.Sprintf("warnings: dry run %q, run %q", got, want))
+		}
+	}
+	for env, why := range pres.Refused {
+		n := rres.Exec.Nodes["environment."+env]
+		if n == nil {
+			out = append(out, fmt.Sprintf("plan refuses environment %s (%s); the run has no such node", env, why))
+			continue
+		}
+		switch n.Status {
+		case exec.StatusFailed:
+			if n.Reason != why {
+				out = append(out, fmt.Sprintf("environment %s: plan refuses it with %q, the run with %q", env, why, n.Reason))
+			}
+		case exec.StatusSkipped, exec.StatusNotReached, exec.StatusCancelled:
+		default:
+			out = append(out, fmt.Sprintf("environment %s: plan refuses it (%s), the run's deploy node %s", env, why, n.Status))
+		}
+	}
+	return out
 }
 
 // withInputs completes sc with what its config needs from outside: a
@@ -269,7 +339,7 @@ func withInputs(t *testing.T, dir string, sc scenario) scenario {
 	}
 	sort.Slice(vars, func(i, j int) bool { return vars[i].Name < vars[j].Name })
 	for name, sec := range res.Config.Secrets {
-		if _, ok := env[sec.Env]; !ok && sec.Env != "" {
+		if _, ok := env[sec.Env]; !ok && sec.Env != "" && !sc.unset[sec.Env] {
 			env[sec.Env] = "agree-secret-value-" + name
 		}
 	}

@@ -81,11 +81,45 @@ func itoa(i int) string {
 	return itoa(i/10) + digits[i%10:i%10+1]
 }
 
+// secretScenarios are runs that must not start: a secret a step lists is
+// not set, or is too short to mask.
+func secretScenarios() []scenario {
+	const cfg = `
+pipeline "secrets" {}
+
+secret "token" {
+  env = "AGREE_TOKEN"
+}
+
+build "app" {
+  step "compile" {}
+}
+
+environment "production" {
+  step "rollout" {
+    secrets = [secret.token]
+  }
+}
+`
+	scoped := strings.Replace(cfg, `env = "AGREE_TOKEN"`, "env          = \"AGREE_TOKEN\"\n  environments = [environment.production]", 1)
+	// The change drops the scope and gives the secret to a build step.
+	leaked := strings.Replace(cfg, "step \"compile\" {}", "step \"compile\" {\n    secrets = [secret.token]\n  }", 1)
+	return []scenario{
+		{name: "secret scoped at the trusted ref, unscoped and given to a build step by the change",
+			trusted: map[string]string{"pipeline.hcl": scoped}, head: map[string]string{"pipeline.hcl": leaked}},
+		{name: "secret not set", trusted: map[string]string{"pipeline.hcl": cfg}, unset: map[string]bool{"AGREE_TOKEN": true}},
+		{name: "secret too short to mask", trusted: map[string]string{"pipeline.hcl": cfg}, env: map[string]string{"AGREE_TOKEN": "ab"}},
+		{name: "secret set", trusted: map[string]string{"pipeline.hcl": cfg}, env: map[string]string{"AGREE_TOKEN": "a-long-enough-token"}},
+	}
+}
+
 // TestDryRunAgreesOnValidConfigs runs every config of testdata/valid and
-// every complete example of docs/language.md as a dry run and as a real
-// run and requires the same fate for every node and the same exit code.
+// every complete example of docs/language.md (and a config whose secret
+// is missing or too short) as a dry run and as a real run and requires the
+// same fate for every node and the same exit code.
 func TestDryRunAgreesOnValidConfigs(t *testing.T) {
 	scenarios := append(validConfigs(t), docExamples(t)...)
+	scenarios = append(scenarios, secretScenarios()...)
 	if len(scenarios) < 15 {
 		t.Fatalf("found %d configs in testdata/valid and docs/language.md; want at least 15 (did a path move?)", len(scenarios))
 	}

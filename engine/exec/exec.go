@@ -17,6 +17,15 @@
 //   - Cancelling ctx cancels running steps (runners stop and remove their
 //     containers); the run and every unfinished node are cancelled.
 //
+// Steps the plan marks Shared (a stage with container = "shared") run in
+// one environment per stage when their runner has the runners.Sharer
+// capability (the Docker runner: execs in one container); it is started by
+// the stage's first such step and closed when the stage's node is reached
+// or decided, or when Run ends. Other runners run them one by one.
+//
+// Output lines are batched to the store by a background writer (see
+// logBatcher); Options.LogLimit caps what is stored of each step attempt.
+//
 // All output passes through a line-masking writer built from the run's
 // secret values before it reaches the Sink or the store; reasons recorded
 // in the store are masked too.
@@ -110,6 +119,11 @@ type Options struct {
 	// lines never clash with those of the earlier attempts.
 	Store state.Store
 	RunID string
+	// LogLimit bounds the stored log of each step attempt, in bytes of
+	// text (a newline counted per line): beyond it the store keeps the
+	// first and the last half and a line saying what was cut; the Output
+	// still gets every line. 0 means DefaultLogLimit; negative, no limit.
+	LogLimit int64
 	// Done holds node IDs that already succeeded (resume): they are not
 	// run again, are reported as reused, and are not re-recorded.
 	Done map[string]bool

@@ -48,6 +48,7 @@ func Run(ctx context.Context, p *plan.Plan, opts Options) (*Result, error) {
 		return r.visit(ctx, v.Name())
 	})
 	r.settle(ctx, walkCtx, errs)
+	r.closeAllShared(ctx)
 	r.waitRunners(ctx)
 	r.logs.stop()
 
@@ -61,6 +62,16 @@ func Run(ctx context.Context, p *plan.Plan, opts Options) (*Result, error) {
 
 func ptr[T any](v T) *T { return &v }
 
+// Check returns the error Run would fail with before starting (invalid
+// options, a secret too short to mask, a step listing a secret that was
+// not supplied, non-step nodes without a Handler), or nil, without
+// running or recording anything. A dry run uses it to say whether the run
+// would start.
+func Check(p *plan.Plan, opts Options) error {
+	_, err := newRunner(p, opts)
+	return err
+}
+
 // scheduler holds the state of one Run.
 type scheduler struct {
 	p      *plan.Plan
@@ -73,6 +84,7 @@ type scheduler struct {
 	order  []string
 
 	cancelWalk context.CancelCauseFunc
+	shared     sharedPool
 
 	// prior holds, by node ID, the attempts the store already records
 	// for this run (a resumed run): their attempts are numbered on from there.
@@ -252,6 +264,9 @@ func (r *scheduler) visit(ctx context.Context, id string) (err error) {
 		}
 	}()
 	if !shown(n) {
+		if n.Kind == plan.KindStage {
+			r.closeShared(ctx, id)
+		}
 		t := r.now()
 		r.mu.Lock()
 		r.nodes[id] = &NodeResult{ID: id, Kind: string(n.Kind), Status: StatusSucceeded, Started: t, Finished: t}
@@ -400,6 +415,9 @@ func (r *scheduler) decide(ctx context.Context, id, status, reason string, overS
 	r.nodes[id] = nr
 	r.mu.Unlock()
 	if !shown(n) {
+		if n.Kind == plan.KindStage {
+			r.closeShared(ctx, id)
+		}
 		return true
 	}
 	r.out.Event(ui.Event{Kind: ui.NodeSkipped, Time: r.now(), Node: id, NodeKind: nr.Kind, Status: status, Reason: reason})

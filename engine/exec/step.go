@@ -22,6 +22,9 @@ func (r *scheduler) runStep(ctx context.Context, n *plan.Node) error {
 	}
 	nr := &NodeResult{Started: r.now()}
 	step, runner, err := r.prepare(n)
+	if err == nil {
+		runner, err = r.runnerFor(ctx, n, runner, step)
+	}
 	if err != nil {
 		if errors.Is(err, ErrWhenFalse) {
 			r.decide(ctx, n.ID, StatusSkipped, r.masker.String(err.Error()), false)
@@ -188,15 +191,21 @@ func buildStep(n *plan.Node) (*runners.Step, error) {
 func (r *scheduler) attempt(ctx context.Context, n *plan.Node, runner runners.Runner, step *runners.Step, attempt int) (*runners.Result, error) {
 	var mu sync.Mutex
 	var seq int64
+	cut := newLogCut(r.opts.LogLimit)
+	max := r.prior[n.ID] + maxAttempts(n)
 	line := func(stream string) mask.LineWriter {
 		return mask.LineFunc(func(text string) error {
 			t := r.now()
+			// Seq is given and the line queued under one lock, so the
+			// store receives a node attempt's lines in Seq order.
 			mu.Lock()
-			s := seq
+			l := state.LogLine{RunID: r.opts.RunID, NodeID: n.ID, Attempt: attempt, Seq: seq, Stream: stream, Time: t, Text: text}
 			seq++
+			if cut.keep(l) {
+				r.logs.add(l)
+			}
 			mu.Unlock()
-			r.out.Event(ui.Event{Kind: ui.NodeOutput, Time: t, Node: n.ID, NodeKind: string(n.Kind), Attempt: attempt, MaxAttempts: r.prior[n.ID] + maxAttempts(n), Stream: stream, Line: text})
-			r.logs.add(state.LogLine{RunID: r.opts.RunID, NodeID: n.ID, Attempt: attempt, Seq: s, Stream: stream, Time: t, Text: text})
+			r.out.Event(ui.Event{Kind: ui.NodeOutput, Time: t, Node: n.ID, NodeKind: string(n.Kind), Attempt: attempt, MaxAttempts: max, Stream: stream, Line: text})
 			return nil
 		})
 	}
@@ -205,5 +214,10 @@ func (r *scheduler) attempt(ctx context.Context, n *plan.Node, runner runners.Ru
 	res, err := runner.Run(ctx, step, stdout, stderr)
 	_ = stdout.Close()
 	_ = stderr.Close()
+	mu.Lock()
+	for _, l := range cut.finish() {
+		r.logs.add(l)
+	}
+	mu.Unlock()
 	return res, err
 }

@@ -66,6 +66,9 @@ type JSONStep struct {
 	Pull           string              `json:"pull,omitempty"`
 	Privileged     bool                `json:"privileged,omitempty"`
 	Mounts         []string            `json:"mounts,omitempty"`
+	// Container is "shared" for a step that runs as an exec in its
+	// stage's shared container, else empty.
+	Container string `json:"container,omitempty"`
 }
 
 // JSONWhen is a step's condition.
@@ -149,6 +152,9 @@ func jsonStep(s *StepNode) *JSONStep {
 		TimeoutSeconds: s.Timeout.Seconds(), Retries: s.Retries, Needs: s.Needs,
 		Runner: s.Runner, Pull: s.Pull, Privileged: s.Privileged, Mounts: s.Mounts,
 		When: JSONWhen{Value: v.When.Value, Known: v.When.Known, Source: v.When.Source, After: v.When.After, Display: whenText(v.When)},
+	}
+	if s.Shared {
+		js.Container = "shared"
 	}
 	if v.Run != nil {
 		t := jsonText(*v.Run)

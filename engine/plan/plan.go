@@ -114,6 +114,10 @@ type StepNode struct {
 	Mounts     []string
 	Secrets    []string
 	Needs      []string // sibling step names
+	// Shared is true when the step runs as an exec in its stage's shared
+	// container (stage container = "shared" and the step uses the stage's
+	// image; see markShared).
+	Shared bool
 	// Def is the step block, for evaluating it again once run-time values
 	// are known (dsl.Config.EvalStep).
 	Def *dsl.Step

@@ -141,6 +141,9 @@ func (p *Plan) writeNode(w io.Writer, n *Node) {
 func (p *Plan) writeStep(w io.Writer, s *StepNode) {
 	v := s.Values
 	field(w, "image", imageText(v.Image, s.Runner))
+	if s.Shared {
+		field(w, "container", "shared (an exec in the stage's one container)")
+	}
 	if v.Run != nil {
 		field(w, "run", v.Run.Display())
 	}

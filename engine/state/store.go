@@ -37,6 +37,9 @@ var (
 	// ErrConflict reports an update that lost a race (a compare-and-swap that
 	// found a different value than expected).
 	ErrConflict = errors.New("conflicting update")
+	// ErrUnavailable reports a state store that stayed unreachable for the
+	// whole retry budget.
+	ErrUnavailable = errors.New("the state store is unavailable")
 )
 
 // Run statuses. A node (step, gate, deployment) uses the same words plus
@@ -141,6 +144,13 @@ type RunStore interface {
 	// Logs returns a node's lines ordered by attempt and Seq; an empty
 	// nodeID returns every node's lines ordered by time, node and Seq.
 	Logs(ctx context.Context, runID, nodeID string) ([]LogLine, error)
+	// StreamLogs calls fn for each line Logs would return, in the same
+	// order, holding only a bounded part of the log in memory; it stops
+	// at and returns fn's first error as is.
+	StreamLogs(ctx context.Context, runID, nodeID string, fn func(LogLine) error) error
+	// LogAttempts returns, by node ID, the attempts that have log lines,
+	// ascending.
+	LogAttempts(ctx context.Context, runID string) (map[string][]int, error)
 }
 
 // Release is an immutable, versioned result of a run's package stages.

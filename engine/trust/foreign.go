@@ -15,25 +15,36 @@ type foreignSecret struct {
 	secret   *dsl.Secret
 }
 
-// foreignScoped returns the scoped secrets of every pipeline config at the
-// trusted ref outside the change's directory (a monorepo's other
-// components, or the config a change moved away from), loaded once. A
-// directory whose config does not load contributes what did load. Errors
-// listing the ref leave the list empty: the change's own directory is
-// still checked.
-func (r *Result) foreignScoped() []foreignSecret {
-	if r.others != nil {
-		return *r.others
-	}
-	out := []foreignSecret{}
-	r.others = &out
-	if r.root == "" || r.Ref == "" {
+// foreignScoped returns the secrets reading environment variable name
+// that the pipeline configs at the trusted ref outside the change's
+// directory (a monorepo's other components, or the config a change moved
+// away from) scope to environments. Only the configs whose files mention
+// name are loaded, once per name. A directory whose config does not load
+// contributes what did load; errors searching the ref give none (the
+// change's own directory is still checked). Safe for concurrent use.
+func (r *Result) foreignScoped(name string) []foreignSecret {
+	r.othersMu.Lock()
+	defer r.othersMu.Unlock()
+	if out, ok := r.others[name]; ok {
 		return out
 	}
-	dirs, err := gitsrc.ConfigDirs(r.root, r.Ref)
+	out := r.loadForeign(name)
+	if r.others == nil {
+		r.others = map[string][]foreignSecret{}
+	}
+	r.others[name] = out
+	return out
+}
+
+func (r *Result) loadForeign(name string) []foreignSecret {
+	if r.root == "" || r.Ref == "" || name == "" {
+		return nil
+	}
+	dirs, err := gitsrc.ConfigDirs(r.root, r.Ref, name)
 	if err != nil {
-		return out
+		return nil
 	}
+	var out []foreignSecret
 	for _, dir := range dirs {
 		if dir == path.Clean(r.dir) {
 			continue
@@ -51,17 +62,17 @@ func (r *Result) foreignScoped() []foreignSecret {
 		if cfg == nil {
 			continue
 		}
-		name := "(unnamed)"
+		pipeline := "(unnamed)"
 		if cfg.Pipeline != nil {
-			name = cfg.Pipeline.Name
+			pipeline = cfg.Pipeline.Name
 		}
 		where := "directory " + dir
 		if dir == "." {
 			where = "the repository root"
 		}
 		for _, sname := range sortedNames(cfg.Secrets) {
-			if s := cfg.Secrets[sname]; s.EnvironmentsSet && s.Env != "" {
-				out = append(out, foreignSecret{pipeline: name, where: where, secret: s})
+			if s := cfg.Secrets[sname]; s.EnvironmentsSet && s.Env == name {
+				out = append(out, foreignSecret{pipeline: pipeline, where: where, secret: s})
 			}
 		}
 	}

@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"sync"
 
 	"github.com/pipeline-cd/pipeline/dsl"
 	"github.com/pipeline-cd/pipeline/dsl/gitsrc"
@@ -65,7 +66,8 @@ type Result struct {
 	// Ref (see foreignScoped); others caches them.
 	root, dir string
 	getenv    func(string) (string, bool)
-	others    *[]foreignSecret
+	othersMu  sync.Mutex
+	others    map[string][]foreignSecret // by environment variable
 }
 
 // InGit reports whether the change is in a git repository, so that a

@@ -21,6 +21,9 @@ var ErrSecretOutOfScope = errors.New("secret outside its trusted scope")
 // the same environment variable, and every such step outside the trusted
 // scope is refused. Head's own scopes are checked by dsl when it loads.
 //
+// When the trusted ref cannot be determined at all, every build, test and
+// package step that lists a secret is refused: no scope can be read.
+//
 // It returns nil when no step is refused, else one error matching
 // ErrSecretOutOfScope that names every refused step, its secret and the
 // trusted scope. Without a trusted config (outside git, or the trusted
@@ -51,6 +54,13 @@ func (r *Result) CheckSecrets(head *dsl.Config) error {
 // the trusted ref scoped to its environments keeps it from every step of
 // this one.
 func (r *Result) checkSecret(st *dsl.Stage, step *dsl.Step, name string, hs *dsl.Secret) []string {
+	if r.Ref == "" && r.Refused != nil && st.Kind != dsl.KindEnvironment {
+		// No trusted ref: the scopes that bind this secret cannot be read.
+		// (Environment steps are refused with the environments.)
+		return []string{fmt.Sprintf("step %s.%s lists secret %s, but the trusted ref cannot be determined, so the scope the reviewed "+
+			"config gives that secret cannot be checked; pass --trusted-ref REF (in a CI checkout fetch it first, "+
+			"for example `git fetch origin main` and --trusted-ref origin/main)", st.Address(), step.Name, name)}
+	}
 	var problems []string
 	ownReads := false
 	for _, tname := range sortedNames(r.secrets) {
@@ -71,10 +81,7 @@ func (r *Result) checkSecret(st *dsl.Stage, step *dsl.Step, name string, hs *dsl
 	if ownReads || hs == nil || hs.Env == "" {
 		return problems
 	}
-	for _, f := range r.foreignScoped() {
-		if f.secret.Env != hs.Env {
-			continue
-		}
+	for _, f := range r.foreignScoped(hs.Env) {
 		problems = append(problems, fmt.Sprintf("step %s.%s lists secret %s, which reads %s, the variable of secret %s that pipeline %s (%s) "+
 			"at the trusted ref %s gives only to the steps of its %s; declare the secret in this pipeline's config at %s first",
 			st.Address(), step.Name, name, hs.Env, f.secret.Name, f.pipeline, f.where, r.Ref, envsText(f.secret.Environments), r.Ref))
@@ -92,27 +99,24 @@ func (e *scopeError) Error() string {
 // Is makes a scopeError match ErrSecretOutOfScope.
 func (e *scopeError) Is(target error) bool { return target == ErrSecretOutOfScope }
 
-// ScopedEnv returns, sorted, the environment variables of the secrets
-// that the trusted configs (this pipeline's and the others' at the
-// trusted ref) scope to environments. A change must not read them with
-// env(), which no scope can follow.
-func (r *Result) ScopedEnv() []string {
-	var out []string
-	add := func(s *dsl.Secret) {
-		if s.EnvironmentsSet && s.Env != "" && !slices.Contains(out, s.Env) {
-			out = append(out, s.Env)
-		}
-	}
+// Scoped reports whether environment variable name is read by a secret
+// that a trusted config scopes to environments: this pipeline's config at
+// the trusted ref when one of its secrets reads name, else another
+// pipeline's there. A change must not read such a
+// variable with env(), which no scope can follow. The other pipelines'
+// configs that mention name are loaded only when this one's does not
+// decide, once per name. Safe for concurrent use.
+func (r *Result) Scoped(name string) bool {
+	own, scoped := false, false
 	for _, s := range r.secrets {
-		add(s)
-	}
-	if r.InGit() {
-		for _, f := range r.foreignScoped() {
-			add(f.secret)
+		if s.Env == name {
+			own, scoped = true, scoped || s.EnvironmentsSet
 		}
 	}
-	slices.Sort(out)
-	return out
+	if own || !r.InGit() {
+		return scoped
+	}
+	return len(r.foreignScoped(name)) > 0
 }
 
 func envsText(envs []string) string {

@@ -42,6 +42,10 @@ const cleanupTimeout = 30 * time.Second
 // rest of its output before it closes the stream.
 const outputDrain = 10 * time.Second
 
+// outputAhead is how much of a step's output is read from the engine ahead
+// of the writers (see readAhead).
+const outputAhead = 8 << 20
+
 // Client lists the Docker Engine API calls the Runner makes.
 // *client.Client from github.com/docker/docker/client implements it.
 type Client interface {
@@ -56,6 +60,9 @@ type Client interface {
 	ContainerKill(ctx context.Context, containerID, signal string) error
 	ContainerRemove(ctx context.Context, containerID string, options container.RemoveOptions) error
 	ContainerList(ctx context.Context, options container.ListOptions) ([]container.Summary, error)
+	ContainerExecCreate(ctx context.Context, containerID string, options container.ExecOptions) (container.ExecCreateResponse, error)
+	ContainerExecAttach(ctx context.Context, execID string, config container.ExecAttachOptions) (types.HijackedResponse, error)
+	ContainerExecInspect(ctx context.Context, execID string) (container.ExecInspect, error)
 }
 
 var _ Client = (*client.Client)(nil)
@@ -216,7 +223,9 @@ func (r *Runner) runContainer(ctx context.Context, step *runners.Step, id string
 	}
 	defer attach.Close()
 	copied := make(chan error, 1)
-	go func() { copied <- demux(orDiscard(stdout), orDiscard(stderr), attach.Reader) }()
+	ahead := readAhead(attach.Reader, outputAhead)
+	defer ahead.Close()
+	go func() { copied <- demux(orDiscard(stdout), orDiscard(stderr), ahead) }()
 
 	// The wait must outlive ctx: after a cancellation Run still waits for
 	// the container it stopped.

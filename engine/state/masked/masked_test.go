@@ -112,7 +112,7 @@ func TestEveryStoreMethodDecided(t *testing.T) {
 		"CreateDeployment": true, "UpdateDeployment": true, "AddApproval": true, "AppendAudit": true,
 	}
 	passes := map[string]bool{ // reads, and writes of identifiers, times and statuses only
-		"Close": true, "GetRun": true, "ListRuns": true, "Pipelines": true, "Nodes": true, "Logs": true,
+		"Close": true, "GetRun": true, "ListRuns": true, "Pipelines": true, "Nodes": true, "Logs": true, "StreamLogs": true, "LogAttempts": true,
 		"GetRelease": true, "ReleaseByVersion": true, "ListReleases": true, "GetDeployment": true, "ListDeployments": true,
 		"PutGate": true, "GetGate": true, "WaitingGates": true, "Approvals": true, "Audit": true,
 		"TryLock": true, "TakeOver": true, "Renew": true, "Unlock": true, "GetLock": true,

@@ -6,9 +6,16 @@ package postgres
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
+	"io"
+	"net"
 	"net/url"
+	"os"
+	"strings"
+	"syscall"
+	"time"
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -40,6 +47,32 @@ var Dialect = &sqlstore.Dialect{
 	},
 	IsUniqueViolation:     func(err error) bool { return sqlState(err) == "23505" },
 	IsForeignKeyViolation: func(err error) bool { return sqlState(err) == "23503" },
+	IsTransient:           transient,
+}
+
+// transient reports errors after which a statement may succeed again: the
+// connection refused, reset or dropped (the server restarting), PostgreSQL
+// shutting down or starting up (57P01-57P03), a connection exception
+// (class 08), a serialization failure or deadlock (40001, 40P01).
+func transient(err error) bool {
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return false
+	}
+	switch code := sqlState(err); {
+	case strings.HasPrefix(code, "08"), code == "57P01", code == "57P02", code == "57P03", code == "40001", code == "40P01":
+		return true
+	case code != "":
+		return false
+	}
+	var ce *pgconn.ConnectError
+	var ne net.Error
+	switch {
+	case errors.Is(err, driver.ErrBadConn), errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF),
+		errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE),
+		errors.As(err, &ce), errors.As(err, &ne), pgconn.SafeToRetry(err):
+		return true
+	}
+	return strings.Contains(err.Error(), "conn closed")
 }
 
 func sqlState(err error) string {
@@ -65,7 +98,7 @@ func Open(ctx context.Context, dsn string, logger hclog.Logger) (*sqlstore.Store
 	// A CLI process needs few connections; many CI jobs share one server.
 	db.SetMaxOpenConns(MaxConns)
 	db.SetMaxIdleConns(2)
-	if err := db.PingContext(ctx); err != nil {
+	if err := ping(ctx, db, sqlstore.RetryBudgetFromEnv(os.Getenv), logger); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("postgres state store %s: connect: %w; check that the server is running and the user, password and database exist", shown, err)
 	}
@@ -86,4 +119,25 @@ func Redact(dsn string) string {
 		return "(unparsable URL)"
 	}
 	return u.Redacted()
+}
+
+// ping connects, retrying a transient failure (the server restarting or
+// not yet listening) with backoff for at most budget.
+func ping(ctx context.Context, db *sql.DB, budget time.Duration, logger hclog.Logger) error {
+	start, delay := time.Now(), 20*time.Millisecond
+	for {
+		err := db.PingContext(ctx)
+		if err == nil || !transient(err) || time.Since(start)+delay > budget {
+			return err
+		}
+		if delay == 20*time.Millisecond {
+			logger.Warn("the state store did not answer; retrying", "error", err, "for at most", budget)
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(delay):
+		}
+		delay = min(2*delay, 2*time.Second)
+	}
 }

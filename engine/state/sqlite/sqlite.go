@@ -45,6 +45,12 @@ var Dialect = &sqlstore.Dialect{
 	IsForeignKeyViolation: func(err error) bool {
 		return errorCode(err) == sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY
 	},
+	// Busy and locked outlast the busy timeout only under heavy write
+	// contention; the store's retry budget then waits longer.
+	IsTransient: func(err error) bool {
+		c := errorCode(err) & 0xff
+		return c == sqlite3.SQLITE_BUSY || c == sqlite3.SQLITE_LOCKED
+	},
 }
 
 func errorCode(err error) int {

@@ -28,6 +28,11 @@ type Dialect struct {
 	IsUniqueViolation func(err error) bool
 	// IsForeignKeyViolation reports a foreign key violation.
 	IsForeignKeyViolation func(err error) bool
+	// IsTransient reports an error after which the same statement may
+	// succeed if retried: the server unreachable or restarting, a
+	// connection dropped, a serialization failure, a busy database file.
+	// Nil: nothing is retried.
+	IsTransient func(err error) bool
 }
 
 // rebind rewrites "?" placeholders for the dialect. Queries hold no string

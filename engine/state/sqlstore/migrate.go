@@ -173,6 +173,22 @@ ALTER TABLE approvals ADD COLUMN key_fingerprint {{text}} NOT NULL DEFAULT '';
 ALTER TABLE audit ADD COLUMN signed_payload {{text}} NOT NULL DEFAULT '';
 ALTER TABLE audit ADD COLUMN signature {{text}} NOT NULL DEFAULT '';
 ALTER TABLE audit ADD COLUMN key_fingerprint {{text}} NOT NULL DEFAULT ''`},
+	{3, "compressed log chunks", `
+CREATE TABLE log_chunks (
+	run_id     {{text}} NOT NULL REFERENCES runs (id),
+	node_id    {{text}} NOT NULL,
+	attempt    BIGINT NOT NULL,
+	first_seq  BIGINT NOT NULL,
+	last_seq   BIGINT NOT NULL,
+	first_at   BIGINT NOT NULL,
+	last_at    BIGINT NOT NULL,
+	line_count BIGINT NOT NULL,
+	raw_bytes  BIGINT NOT NULL,
+	codec      {{text}} NOT NULL,
+	data       {{blob}} NOT NULL,
+	PRIMARY KEY (run_id, node_id, attempt, first_seq)
+);
+CREATE INDEX log_chunks_run_time ON log_chunks (run_id, first_at, node_id, attempt, first_seq)`},
 }
 
 // migrate applies pending migrations in one transaction. Concurrent openers

@@ -10,6 +10,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"os"
 	"sync"
 	"time"
 
@@ -22,7 +23,7 @@ import (
 // several goroutines and, through the database's own locking, by several
 // processes.
 type Store struct {
-	db      *sql.DB
+	db      *retryDB
 	dialect *Dialect
 	log     hclog.Logger
 	queries sync.Map // query text -> rebound query text
@@ -36,7 +37,7 @@ func New(ctx context.Context, db *sql.DB, d *Dialect, logger hclog.Logger) (*Sto
 	if logger == nil {
 		logger = hclog.NewNullLogger()
 	}
-	s := &Store{db: db, dialect: d, log: logger}
+	s := &Store{db: &retryDB{DB: db, transient: d.IsTransient, budget: RetryBudgetFromEnv(os.Getenv), log: logger}, dialect: d, log: logger}
 	if err := s.migrate(ctx); err != nil {
 		return nil, err
 	}
@@ -59,27 +60,24 @@ func (s *Store) q(query string) string {
 	return r
 }
 
-// execer is what *sql.DB and *sql.Tx have in common.
-type execer interface {
-	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
-}
-
 // inTx runs fn in one write transaction, committing when fn returns nil.
+// The whole transaction is retried while it fails with a transient error
+// (see retryDB), so fn must do nothing but its statements.
 func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("begin transaction: %w", err)
-	}
-	if err := fn(tx); err != nil {
-		_ = tx.Rollback() // the transaction already failed; fn's error is the one to report
-		return err
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("commit: %w", err)
-	}
-	return nil
+	return s.db.retry(ctx, func() error {
+		tx, err := s.db.BeginTx(ctx, nil)
+		if err != nil {
+			return fmt.Errorf("begin transaction: %w", err)
+		}
+		if err := fn(tx); err != nil {
+			_ = tx.Rollback() // the transaction already failed; fn's error is the one to report
+			return err
+		}
+		if err := tx.Commit(); err != nil {
+			return fmt.Errorf("commit: %w", err)
+		}
+		return nil
+	})
 }
 
 // classify maps constraint violations to the state sentinels: a unique

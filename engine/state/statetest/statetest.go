@@ -29,6 +29,7 @@ func Run(t *testing.T, open func(t *testing.T) state.Store) {
 		{"Pipelines", testPipelines},
 		{"Nodes", testNodes},
 		{"Logs", testLogs},
+		{"StreamLogs", testStreamLogs},
 		{"Releases", testReleases},
 		{"DuplicateRelease", testDuplicateRelease},
 		{"ConcurrentDuplicateRelease", testConcurrentDuplicateRelease},
