@@ -18,6 +18,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/pipeline-cd/pipeline/internal/proc"
@@ -88,7 +89,17 @@ func Add(repoRoot, commit string, owner Owner) (*Checkout, error) {
 		return nil, fmt.Errorf("recording the owner of the checkout of %.12s: %w", commit, err)
 	}
 	// git worktree add wants a missing or empty directory: dir is empty.
-	if _, err := git(repoRoot, "worktree", "add", "--detach", "--quiet", dir, commit); err != nil {
+	// It reads every worktree's bookkeeping, which another process may be
+	// writing at that moment: worktree commands are serialized by a lock.
+	unlock, err := lock(base)
+	if err != nil {
+		_ = os.Remove(dir)
+		_ = os.Remove(dir + ".owner")
+		return nil, err
+	}
+	_, err = git(repoRoot, "worktree", "add", "--detach", "--quiet", dir, commit)
+	unlock()
+	if err != nil {
 		c := &Checkout{Root: dir, Commit: commit, repo: repoRoot}
 		_ = c.Remove()
 		return nil, fmt.Errorf("checking out commit %.12s into %s: %w", commit, dir, err)
@@ -109,7 +120,13 @@ func (c *Checkout) Remove() error {
 }
 
 func remove(repoRoot, dir string) error {
-	_, werr := git(repoRoot, "worktree", "remove", "--force", dir)
+	var werr error
+	if unlock, err := lock(filepath.Dir(dir)); err == nil {
+		_, werr = git(repoRoot, "worktree", "remove", "--force", dir)
+		defer unlock()
+	} else {
+		werr = err
+	}
 	rerr := os.RemoveAll(dir)
 	_ = os.Remove(dir + ".owner")
 	if werr != nil {
@@ -199,4 +216,22 @@ func git(root string, args ...string) (string, error) {
 		return "", fmt.Errorf("git %s: %w: %s", strings.Join(args, " "), err, strings.TrimSpace(stderr.String()))
 	}
 	return stdout.String(), nil
+}
+
+// lock takes the exclusive lock of the checkout folder base (a flock on
+// base/.lock) and returns what releases it. A process that dies releases
+// it with its file descriptors.
+func lock(base string) (func(), error) {
+	f, err := os.OpenFile(filepath.Join(base, ".lock"), os.O_CREATE|os.O_RDWR, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("locking the checkout folder %s: %w", base, err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("locking the checkout folder %s: %w", base, err)
+	}
+	return func() {
+		_ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+		f.Close()
+	}, nil
 }

@@ -115,3 +115,29 @@ func TestSweepRemovesCheckoutsOfDeadProcessesOnly(t *testing.T) {
 		t.Errorf("Sweep all = %d, %v; want 2 removed", n, err)
 	}
 }
+
+// TestConcurrentAdd: checkouts made at the same time (concurrent deploys
+// of a monorepo's components) do not trip over each other's git
+// bookkeeping.
+func TestConcurrentAdd(t *testing.T) {
+	dir := gittest.Init(t)
+	c := gittest.Commit(t, dir, "one", map[string]string{"a": "1"})
+	errs := make(chan error, 6)
+	for i := 0; i < cap(errs); i++ {
+		go func() {
+			co, err := checkout.Add(dir, c, checkout.Owner{Host: "h", PID: os.Getpid()})
+			if err == nil {
+				err = co.Remove()
+			}
+			errs <- err
+		}()
+	}
+	for i := 0; i < cap(errs); i++ {
+		if err := <-errs; err != nil {
+			t.Errorf("concurrent Add/Remove: %v", err)
+		}
+	}
+	if list := gittest.Git(t, dir, "worktree", "list"); strings.Count(list, "\n") != 0 {
+		t.Errorf("worktrees left:\n%s", list)
+	}
+}

@@ -109,8 +109,7 @@ func TestRollbackRunsTheReleasesOwnCommit(t *testing.T) {
 	if list := r.git("worktree", "list"); strings.Count(list, "\n") != 0 {
 		t.Errorf("a checkout is left behind:\n%s", list)
 	}
-	left, _ := filepath.Glob(filepath.Join(r.dir, ".git", "pipeline-checkouts", "*"))
-	if len(left) != 0 {
+	if left := checkouts(r); len(left) != 0 {
 		t.Errorf("checkout folders left behind: %v", left)
 	}
 
@@ -180,7 +179,7 @@ func TestKilledRollbackLeavesACheckoutThatGCRemoves(t *testing.T) {
 	if got := lastLine(t, log); got != "v1 1.0.1" {
 		t.Errorf("the resumed rollback ran %q; want v1's deploy.sh (v1 1.0.1)", got)
 	}
-	if left, _ := filepath.Glob(filepath.Join(r.dir, ".git", "pipeline-checkouts", "*")); len(left) != 0 {
+	if left := checkouts(r); len(left) != 0 {
 		t.Errorf("checkouts left after the resumed rollback: %v", left)
 	}
 }
