@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"sort"
 	"strings"
 	"time"
 
+	"github.com/pipeline-cd/pipeline/engine/cache"
 	"github.com/pipeline-cd/pipeline/engine/history"
 	"github.com/pipeline-cd/pipeline/engine/state"
 )
@@ -408,4 +410,15 @@ func (e *Engine) Audit(ctx context.Context, pipeline string, limit int) ([]*stat
 		return nil, failed(fmt.Errorf("reading the audit trail: %w", err))
 	}
 	return evs, nil
+}
+
+// CacheAdmin returns what `pipeline cache ls | prune` work with: the
+// reusable results in the store and their output files, the cache volumes
+// in Docker, and the host cache directories below repoRoot/.pipeline/cache.
+func (e *Engine) CacheAdmin(repoRoot string) *cache.Admin {
+	a := &cache.Admin{Store: e.store, ArtifactDir: e.opts.ArtifactDir, Volumes: e.opts.Volumes}
+	if repoRoot != "" {
+		a.LocalRoot = filepath.Join(repoRoot, ".pipeline", "cache")
+	}
+	return a
 }

@@ -287,12 +287,12 @@ func (g *globals) openEngine(ctx context.Context, w wiring) (*engine.Engine, fun
 				pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 				err = dr.Ping(pctx)
 				cancel()
-				opts.Runners["docker"], opts.Images = dr, cli
+				opts.Runners["docker"], opts.Images, opts.Volumes = dr, cli, cli
 			}
 			if err != nil && w.dockerOptional {
 				g.dockerDown = err
 				delete(opts.Runners, "docker")
-				opts.Images, err = nil, nil
+				opts.Images, opts.Volumes, err = nil, nil, nil
 			}
 			if err != nil {
 				closeAll()

@@ -46,6 +46,7 @@ func (d *differ) compare() {
 	d.compareGroups()
 	d.compareStages()
 	d.compareNotifies()
+	d.compareStepImages()
 }
 
 func (d *differ) comparePipeline() {

@@ -39,6 +39,8 @@ func storeStatus(status string) string {
 		return state.StatusWaiting
 	case StatusNotReached:
 		return state.NodePending
+	case StatusReused:
+		return state.StatusSucceeded
 	default:
 		return status
 	}

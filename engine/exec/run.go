@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"runtime"
 	"runtime/debug"
 	"sort"
 	"strings"
@@ -51,6 +50,7 @@ func Run(ctx context.Context, p *plan.Plan, opts Options) (*Result, error) {
 	r.closeAllShared(ctx)
 	r.waitRunners(ctx)
 	r.logs.stop()
+	r.flushCache(ctx)
 
 	res := r.result(ctx, r.now().Sub(start))
 	r.out.Event(ui.Event{Kind: ui.RunFinished, Time: r.now(), Summary: ptr(res.Summary())})
@@ -94,6 +94,10 @@ type scheduler struct {
 	nodes    map[string]*NodeResult
 	failed   string // first failed node, for fail-fast reasons
 	firstErr error  // first store error
+	// keys holds the reuse keys of steps that succeeded or were reused.
+	keys map[string]string
+	// volumes holds the cache volumes the run's steps used (name -> path).
+	volumes map[string]string
 }
 
 func newRunner(p *plan.Plan, opts Options) (*scheduler, error) {
@@ -101,7 +105,7 @@ func newRunner(p *plan.Plan, opts Options) (*scheduler, error) {
 		return nil, errors.New("exec: no plan to run")
 	}
 	if opts.Parallelism <= 0 {
-		opts.Parallelism = runtime.NumCPU()
+		opts.Parallelism = DefaultParallelism
 	}
 	if opts.Clock == nil {
 		opts.Clock = time.Now

@@ -22,6 +22,20 @@ func (r *scheduler) runStep(ctx context.Context, n *plan.Node) error {
 	}
 	nr := &NodeResult{Started: r.now()}
 	step, runner, err := r.prepare(n)
+	key := ""
+	if err == nil && r.reusable(n) {
+		// Before a shared container is started for it: a reused step
+		// creates none. The key uses the step's own runner (the image ID).
+		k, kerr := r.stepKey(ctx, n, step, runner)
+		if kerr != nil {
+			r.log.Warn("computing the reuse key failed; running the step", "step", n.ID, "error", kerr)
+		} else {
+			key = k
+		}
+		if key != "" && !r.opts.NoCache && r.tryReuse(ctx, n, step, key) {
+			return nil
+		}
+	}
 	if err == nil {
 		runner, err = r.runnerFor(ctx, n, runner, step)
 	}
@@ -54,6 +68,9 @@ func (r *scheduler) runStep(ctx context.Context, n *plan.Node) error {
 			Kind: ui.NodeRetrying, Time: r.now(), Node: n.ID, NodeKind: string(n.Kind),
 			Attempt: attempt, MaxAttempts: max, Status: nr.Status, Reason: nr.Reason, ExitCode: nr.ExitCode,
 		})
+	}
+	if key != "" && nr.Status == StatusSucceeded {
+		r.saveResult(ctx, n, step, key, nr.Attempts)
 	}
 	nr.Finished = r.now()
 	r.logs.flush()
@@ -125,6 +142,7 @@ func (r *scheduler) prepare(n *plan.Node) (*runners.Step, runners.Runner, error)
 	}
 	step.Timeout = n.Step.Timeout
 	step.Pull, step.Privileged, step.Mounts = n.Step.Pull, n.Step.Privileged, n.Step.Mounts
+	r.prepareFiles(n, step, runner)
 	if step.Labels == nil {
 		step.Labels = make(map[string]string, 2)
 	}

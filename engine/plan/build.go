@@ -217,6 +217,7 @@ func (b *builder) stepNode(s *dsl.Stage, st *dsl.Step, id string) *Node {
 			Name: st.Name, Values: values, Timeout: st.Timeout, Retries: st.Retries,
 			Runner: st.Runner, Pull: st.Pull, Privileged: st.Privileged,
 			Mounts: st.Mounts, Secrets: st.Secrets, Needs: st.Needs, Def: st,
+			Inputs: st.Inputs, Outputs: st.Outputs, Caches: st.Caches, User: st.User, NoWorkspace: st.NoWorkspace,
 		},
 	}
 }

@@ -23,6 +23,7 @@ type Store interface {
 	AuditStore
 	LockStore
 	GroupStore
+	CacheStore
 	// Close releases the store's connections.
 	Close() error
 }

@@ -100,6 +100,10 @@ type Runner struct {
 	// present remembers images known to exist, so that steps after the
 	// first skip the inspect round trip.
 	present sync.Map
+	// volumes remembers cache volumes known to exist.
+	volumes sync.Map
+	// ids remembers image IDs by reference (see ImageID).
+	ids sync.Map
 	// removals counts container removals still running.
 	removals sync.WaitGroup
 }
@@ -191,6 +195,9 @@ func (r *Runner) Run(ctx context.Context, step *runners.Step, stdout, stderr io.
 func (r *Runner) create(ctx context.Context, step *runners.Step, spec *containerSpec, logger hclog.Logger) (string, error) {
 	for attempt := 0; ; attempt++ {
 		if err := r.ensureImage(ctx, step, logger); err != nil {
+			return "", err
+		}
+		if err := r.ensureVolumes(ctx, step, logger); err != nil {
 			return "", err
 		}
 		nonce := newNonce()

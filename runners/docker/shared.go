@@ -105,7 +105,14 @@ func fitKey(s *runners.Step) string {
 	if art != "" {
 		art, _ = filepath.Abs(art)
 	}
-	return strings.Join([]string{s.Image, s.Pull, ws, art, fmt.Sprint(s.Privileged), strings.Join(s.Mounts, "\x00")}, "\x01")
+	var caches []string
+	for _, c := range s.Caches {
+		caches = append(caches, c.Volume+":"+c.Path)
+	}
+	// The user, the workspace mount and the cache volumes are the
+	// container's: a step that differs in them gets its own container.
+	return strings.Join([]string{s.Image, s.Pull, ws, art, fmt.Sprint(s.Privileged), strings.Join(s.Mounts, "\x00"),
+		s.User, fmt.Sprint(s.NoWorkspace), strings.Join(caches, "\x00")}, "\x01")
 }
 
 // Fits implements runners.Shared.
@@ -157,9 +164,12 @@ func (s *shared) Run(ctx context.Context, step *runners.Step, stdout, stderr io.
 	if step.Workdir != "" {
 		workdir = path.Join(runners.WorkspaceMount, filepath.ToSlash(step.Workdir))
 	}
+	if step.NoWorkspace {
+		workdir = filepath.ToSlash(step.Workdir) // "": the image's WORKDIR
+	}
 	cmd := append([]string{"sh", "-c", wrapperScript, pidFile}, step.Argv()...)
 	created, err := s.r.cli.ContainerExecCreate(ctx, s.id, container.ExecOptions{
-		Cmd: cmd, Env: env(step.Env), WorkingDir: workdir, AttachStdout: true, AttachStderr: true,
+		Cmd: cmd, Env: env(stepEnv(step)), WorkingDir: workdir, AttachStdout: true, AttachStderr: true,
 	})
 	if err != nil {
 		return nil, s.r.apiError(ctx, step, "create exec in shared container", err)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/pipeline-cd/pipeline/engine/state"
 	"github.com/pipeline-cd/pipeline/engine/state/sqlite"
+	"github.com/pipeline-cd/pipeline/engine/state/sqlstore"
 )
 
 // TestLogsMigration takes a database back to schema version 2 with lines
@@ -30,7 +31,9 @@ func TestLogsMigration(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	for _, q := range []string{`DROP TABLE log_chunks`, `DELETE FROM schema_migrations WHERE version = 3`} {
+	// A version 2 database: without log_chunks (3) and what came after
+	// it (4: cache_entries).
+	for _, q := range []string{`DROP TABLE log_chunks`, `DROP TABLE cache_entries`, `DELETE FROM schema_migrations WHERE version >= 3`} {
 		if _, err := db.ExecContext(ctx, q); err != nil {
 			t.Fatalf("%s: %v", q, err)
 		}
@@ -48,8 +51,8 @@ func TestLogsMigration(t *testing.T) {
 		t.Fatalf("Open(schema version 2) = %v", err)
 	}
 	defer s.Close()
-	if v, err := s.SchemaVersion(ctx); err != nil || v != 3 {
-		t.Fatalf("SchemaVersion() after opening a version 2 database = %d, %v; want 3", v, err)
+	if v, err := s.SchemaVersion(ctx); err != nil || v != sqlstore.LatestVersion() {
+		t.Fatalf("SchemaVersion() after opening a version 2 database = %d, %v; want %d", v, err, sqlstore.LatestVersion())
 	}
 	// build.b ran beside build.a before the upgrade; its lines, stored
 	// now, interleave with the old ones by time.

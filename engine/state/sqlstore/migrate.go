@@ -189,6 +189,21 @@ CREATE TABLE log_chunks (
 	PRIMARY KEY (run_id, node_id, attempt, first_seq)
 );
 CREATE INDEX log_chunks_run_time ON log_chunks (run_id, first_at, node_id, attempt, first_seq)`},
+	{4, "step result and tool cache entries", `
+CREATE TABLE cache_entries (
+	kind       {{text}} NOT NULL,
+	cache_key  {{text}} NOT NULL,
+	pipeline   {{text}} NOT NULL,
+	name       {{text}} NOT NULL,
+	run_id     {{text}} NOT NULL,
+	attempt    BIGINT NOT NULL,
+	outputs    {{blob}},
+	size       BIGINT NOT NULL,
+	created_at BIGINT NOT NULL,
+	used_at    BIGINT NOT NULL,
+	PRIMARY KEY (kind, cache_key)
+);
+CREATE INDEX cache_entries_pipeline ON cache_entries (kind, pipeline, name)`},
 }
 
 // migrate applies pending migrations in one transaction. Concurrent openers

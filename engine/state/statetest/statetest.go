@@ -39,6 +39,7 @@ func Run(t *testing.T, open func(t *testing.T) state.Store) {
 		{"Approvals", testApprovals},
 		{"Audit", testAudit},
 		{"Groups", testGroups},
+		{"Cache", testCache},
 		{"NotFound", testNotFound},
 		{"ConcurrentWrites", testConcurrentWrites},
 		{"Locks", testLocks},
