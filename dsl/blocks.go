@@ -2,6 +2,7 @@ package dsl
 
 import (
 	"fmt"
+	"path"
 	"sort"
 	"strings"
 
@@ -13,11 +14,12 @@ var pipelineBlockSchema = &hcl.BodySchema{
 		{Name: "description"},
 		{Name: "version"},
 		{Name: "image"},
+		{Name: "paths"},
 	},
 }
 
 // decodePipelineBlock decodes the pipeline block. version stays an
-// expression; description and image are evaluated now.
+// expression; description, image and paths are evaluated now.
 func (l *loader) decodePipelineBlock(b *hcl.Block) (*Pipeline, hcl.Diagnostics) {
 	p := &Pipeline{Name: b.Labels[0], DeclRange: b.DefRange}
 	var diags hcl.Diagnostics
@@ -42,7 +44,41 @@ func (l *loader) decodePipelineBlock(b *hcl.Block) (*Pipeline, hcl.Diagnostics) 
 	if a, ok := content.Attributes["version"]; ok {
 		p.Version = a.Expr
 	}
+	if a, ok := content.Attributes["paths"]; ok {
+		paths, d := l.decodePaths(a)
+		diags = append(diags, d...)
+		p.Paths = paths
+	}
 	return p, diags
+}
+
+// decodePaths decodes pipeline.paths: a static list of distinct, relative,
+// slash-separated paths below the pipeline's directory or beside it.
+func (l *loader) decodePaths(a *hcl.Attribute) ([]string, hcl.Diagnostics) {
+	paths, ranges, diags := l.staticStrings(a)
+	var out []string
+	seen := map[string]bool{}
+	for i, p := range paths {
+		clean := path.Clean(strings.TrimSpace(p))
+		bad := ""
+		switch {
+		case strings.TrimSpace(p) == "":
+			bad = "A path must not be empty. Remove the empty entry."
+		case path.IsAbs(p) || strings.Contains(p, "\\") || (len(p) > 1 && p[1] == ':'):
+			bad = fmt.Sprintf("%q is not a relative path. Name the path relative to the pipeline's directory with forward slashes, for example \"../shared\".", p)
+		case strings.ContainsAny(p, "*?["):
+			bad = fmt.Sprintf("%q has a wildcard. Name directories or files; every commit that changes a file below one of them belongs to this component.", p)
+		case seen[clean]:
+			bad = fmt.Sprintf("%q is listed twice in paths. Remove one of the entries.", p)
+		}
+		if bad != "" {
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid Path", Detail: bad, Subject: ranges[i].Ptr()})
+			continue
+		}
+		seen[clean] = true
+		out = append(out, clean)
+	}
+	return out, diags
 }
 
 var secretBlockSchema = &hcl.BodySchema{

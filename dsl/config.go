@@ -143,7 +143,11 @@ type Pipeline struct {
 	// Version is the release version expression; nil means "use git describe".
 	Version hcl.Expression
 	// Image is the default image for steps; empty when not set.
-	Image     string
+	Image string
+	// Paths are the paths, relative to the pipeline's directory, whose
+	// commits belong to this component besides the directory itself
+	// (shared code of a monorepo component); empty when not set.
+	Paths     []string
 	DeclRange hcl.Range
 }
 

@@ -214,6 +214,7 @@ type stepImageView struct {
 type pipelineView struct {
 	Name, Description, Version, Image, Decl string
 	VersionValue                            string
+	Paths                                   []string `json:",omitempty"`
 }
 
 type variableView struct {
@@ -292,7 +293,7 @@ func renderConfig(t *testing.T, c *Config) configView {
 	}
 	if p := c.Pipeline; p != nil {
 		v.Pipeline = &pipelineView{Name: p.Name, Description: p.Description, Version: src(p.Version),
-			Image: p.Image, Decl: pos(p.DeclRange), VersionValue: text(p.Version)}
+			Image: p.Image, Decl: pos(p.DeclRange), VersionValue: text(p.Version), Paths: p.Paths}
 	}
 	for name, vr := range c.Variables {
 		vv := variableView{Type: vr.Type.FriendlyName(), Description: vr.Description, HasDefault: vr.HasDefault}

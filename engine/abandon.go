@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/pipeline-cd/pipeline/engine/history"
 	"github.com/pipeline-cd/pipeline/engine/state"
 )
 
@@ -41,20 +42,5 @@ func (s *session) abandonDeployments(ctx context.Context, env string, prev *stat
 	}
 }
 
-// liveDeployment returns the deployment that is live: of the successful
-// ones, the one that finished last (deps newest first by start; a tie
-// keeps the earlier one in deps). A deployment that started earlier but
-// finished later (a run resumed after a crash) is the one live. It returns
-// nil when none succeeded.
-func liveDeployment(deps []*state.Deployment) *state.Deployment {
-	var live *state.Deployment
-	for _, d := range deps {
-		if d.Status != state.StatusSucceeded {
-			continue
-		}
-		if live == nil || d.FinishedAt.After(live.FinishedAt) {
-			live = d
-		}
-	}
-	return live
-}
+// liveDeployment returns the deployment that is live; see history.Live.
+func liveDeployment(deps []*state.Deployment) *state.Deployment { return history.Live(deps) }

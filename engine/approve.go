@@ -12,6 +12,7 @@ import (
 	"github.com/pipeline-cd/pipeline/dsl"
 	"github.com/pipeline-cd/pipeline/dsl/loader"
 	"github.com/pipeline-cd/pipeline/engine/mask"
+	"github.com/pipeline-cd/pipeline/engine/notify"
 	"github.com/pipeline-cd/pipeline/engine/rules"
 	"github.com/pipeline-cd/pipeline/engine/state"
 )
@@ -182,6 +183,11 @@ func (e *Engine) decide(ctx context.Context, d Decision, decision string) (*Deci
 	if err := e.store.AppendAudit(ctx, ev); err != nil {
 		return nil, failed(fmt.Errorf("auditing the %s: %w", decision, err))
 	}
+	kind := "gate_approved"
+	if decision == "reject" {
+		kind = "gate_rejected"
+	}
+	e.notifyRun(ctx, run, rec, notify.Event{Kind: kind, Environment: g.Environment, Gate: base, Actor: d.By})
 	return &DecisionResult{Run: run, Gate: g, Approval: a}, nil
 }
 

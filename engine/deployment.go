@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"slices"
 
-	"github.com/pipeline-cd/pipeline/dsl/gitsrc"
 	"github.com/pipeline-cd/pipeline/engine/exec"
+	"github.com/pipeline-cd/pipeline/engine/history"
 	"github.com/pipeline-cd/pipeline/engine/plan"
 	"github.com/pipeline-cd/pipeline/engine/state"
 )
@@ -196,29 +196,28 @@ func mergeNames(a, b []string) []string {
 	return out
 }
 
-// commitsSince lists the commits from the commit of the previous
-// successful deployment to env (exclusive) to commit, newest first.
+// commitsSince lists the commits of this component (see
+// history.Paths) from the commit of the previous successful deployment to
+// env (exclusive) to commit, newest first, at most maxCommits. For the
+// first deployment to env there is nothing to compare with: it lists the
+// component's newest commits up to commit, at most history.FirstLimit.
 func (s *session) commitsSince(ctx context.Context, env, commit string) []state.Commit {
 	root := s.res.RepoRoot
 	if root == "" || commit == "" {
 		return nil
 	}
-	from := ""
+	from, limit := "", history.FirstLimit
 	prev, err := s.e.store.ListDeployments(ctx, state.DeploymentFilter{Pipeline: s.run.Pipeline,
 		Environment: env, Status: state.StatusSucceeded, Limit: 1})
 	if err == nil && len(prev) > 0 {
-		from = s.deploymentCommit(ctx, prev[0])
+		from, limit = s.deploymentCommit(ctx, prev[0]), maxCommits
 	}
-	cs, err := gitsrc.Commits(root, from, commit, maxCommits)
+	cs, err := history.Commits(root, history.Paths(s.res.Component, s.cfg.Pipeline.Paths), from, commit, limit)
 	if err != nil {
 		s.e.logger.Warn("listing the commits of the deployment", "environment", env, "error", err)
 		return nil
 	}
-	out := make([]state.Commit, 0, len(cs))
-	for _, c := range cs {
-		out = append(out, state.Commit{SHA: c.SHA, Author: c.Author, Subject: c.Subject})
-	}
-	return out
+	return cs
 }
 
 // deploymentCommit returns the commit a deployment deployed.

@@ -78,6 +78,9 @@ type Options struct {
 	// for: the actor of the audit events of runs, deploys and rollbacks.
 	// Empty: PIPELINE_USER, else "pipeline@HOST".
 	Actor string
+	// RepoRoot is the git repository whose leftover release checkouts
+	// (see engine/checkout) GC removes; empty: none.
+	RepoRoot string
 	// AllowPrivileged mirrors --allow-privileged: without it, runs, dry
 	// runs, resumes, deployments and rollbacks whose plan has steps asking
 	// for privileged mode, host bind mounts or the Docker socket fail with

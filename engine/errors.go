@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
+
+	"github.com/pipeline-cd/pipeline/engine/history"
 )
 
 // Exit codes carried by the engine's errors (Code()).
@@ -23,7 +25,9 @@ var (
 	ErrGateWaiting = errors.New("waiting for approval")
 	// ErrNoRollbackTarget reports an environment without an earlier
 	// successful release to roll back to.
-	ErrNoRollbackTarget = errors.New("no rollback target")
+	ErrNoRollbackTarget = history.ErrNoRollbackTarget
+	// ErrAlreadyLive reports a rollback to the release that is live.
+	ErrAlreadyLive = errors.New("nothing to roll back")
 	// ErrNotResumable reports a run that cannot be resumed (finished,
 	// rejected, or still running in a live process).
 	ErrNotResumable = errors.New("run cannot be resumed")

@@ -7,9 +7,11 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/pipeline-cd/pipeline/engine/exec"
+	"github.com/pipeline-cd/pipeline/engine/notify"
 	"github.com/pipeline-cd/pipeline/engine/plan"
 	"github.com/pipeline-cd/pipeline/engine/rules"
 	"github.com/pipeline-cd/pipeline/engine/state"
@@ -262,6 +264,9 @@ func (e *Engine) expireGate(ctx context.Context, run *state.Run, g *state.Gate) 
 		Environment: g.Environment, RunID: run.ID, Detail: fmt.Sprintf("gate %s expired at %s", g.Name, g.ExpiresAt.Format(time.RFC3339))}
 	if err := e.store.AppendAudit(ctx, ev); err != nil {
 		return fmt.Errorf("auditing the expiry of gate %s: %w", g.Name, err)
+	}
+	if rec, err := decodeRecorded(run); err == nil {
+		e.notifyRun(ctx, run, rec, notify.Event{Kind: "gate_expired", Environment: g.Environment, Gate: strings.TrimPrefix(g.Name, g.Environment+gateSep)})
 	}
 	return nil
 }

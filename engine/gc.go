@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sort"
 
+	"github.com/pipeline-cd/pipeline/engine/checkout"
 	"github.com/pipeline-cd/pipeline/runners"
 )
 
@@ -15,11 +16,16 @@ type GCResult struct {
 	Containers int
 	// TempFiles counts partial artifact blobs left by killed writers.
 	TempFiles int
+	// Checkouts counts release checkouts (see engine/checkout) of
+	// Options.RepoRoot left by killed deploy and rollback processes.
+	Checkouts int
 }
 
 // GC removes what killed pipeline processes left behind: step containers
 // (through every runner that implements runners.Cleaner; all removes
-// containers of live processes too) and partial artifact blobs.
+// containers of live processes too), partial artifact blobs, and the
+// release checkouts of Options.RepoRoot made on this host by processes
+// that are gone (all: every one).
 func (e *Engine) GC(ctx context.Context, all bool) (*GCResult, error) {
 	res := &GCResult{}
 	var errs []error
@@ -37,6 +43,13 @@ func (e *Engine) GC(ctx context.Context, all bool) (*GCResult, error) {
 	if e.cas != nil {
 		n, err := e.cas.CleanTemp()
 		res.TempFiles = n
+		if err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if e.opts.RepoRoot != "" {
+		n, err := checkout.Sweep(e.opts.RepoRoot, e.checkoutHost(), all)
+		res.Checkouts = n
 		if err != nil {
 			errs = append(errs, err)
 		}
@@ -68,4 +81,14 @@ func (e *Engine) runnerNames() []string {
 	}
 	sort.Strings(names)
 	return names
+}
+
+// checkoutHost is the host identity recorded with the release checkouts
+// this process makes and compared by their sweep: Options.HostID (machine
+// and PID namespace), else Options.Host.
+func (e *Engine) checkoutHost() string {
+	if e.opts.HostID != "" {
+		return e.opts.HostID
+	}
+	return e.opts.Host
 }

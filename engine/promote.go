@@ -12,6 +12,8 @@ import (
 
 	"github.com/pipeline-cd/pipeline/dsl"
 	"github.com/pipeline-cd/pipeline/dsl/loader"
+	"github.com/pipeline-cd/pipeline/engine/checkout"
+	"github.com/pipeline-cd/pipeline/engine/history"
 	"github.com/pipeline-cd/pipeline/engine/state"
 )
 
@@ -76,6 +78,9 @@ func (e *Engine) Rollback(ctx context.Context, req RollbackRequest) (*RunResult,
 		if rel, err = e.releaseByVersion(ctx, req.Config, req.To); err == nil {
 			err = e.deployedBefore(ctx, rel, req.Environment)
 		}
+		if err == nil {
+			err = e.notLive(ctx, rel, req.Environment)
+		}
 	} else {
 		rel, err = e.rollbackRelease(ctx, req.Config.Config.Pipeline.Name, req.Environment)
 	}
@@ -104,6 +109,26 @@ func (e *Engine) deployedBefore(ctx context.Context, rel *state.Release, env str
 	return nil
 }
 
+// notLive refuses (code 2, ErrAlreadyLive) a rollback of env to rel when
+// rel is the release live there and the last deployment that finished
+// there is its successful one: there is nothing to roll back. After a
+// failed deployment (which may have left the environment half changed)
+// a rollback to the release live before it is allowed.
+func (e *Engine) notLive(ctx context.Context, rel *state.Release, env string) error {
+	deps, err := e.store.ListDeployments(ctx, state.DeploymentFilter{Pipeline: rel.Pipeline, Environment: env})
+	if err != nil {
+		return failed(fmt.Errorf("reading deployments of %s: %w", env, err))
+	}
+	live := history.Settled(deps)
+	if live == nil || live.Status != state.StatusSucceeded || live.ReleaseID != rel.ID {
+		return nil
+	}
+	return invalid(fmt.Errorf("%w: release %s is already live in %s (deployed by run %s, finished %s); "+
+		"deployed there: %s. Roll back to another release with --to VERSION, or redeploy this one with `pipeline deploy %s --release %s`",
+		ErrAlreadyLive, rel.Version, env, live.RunID, live.FinishedAt.UTC().Format("2006-01-02 15:04:05 UTC"),
+		history.Summary(deps), env, rel.Version))
+}
+
 func (e *Engine) rollbackRelease(ctx context.Context, pipeline, env string) (*state.Release, error) {
 	deps, err := e.store.ListDeployments(ctx, state.DeploymentFilter{Pipeline: pipeline, Environment: env})
 	if err != nil {
@@ -111,7 +136,7 @@ func (e *Engine) rollbackRelease(ctx context.Context, pipeline, env string) (*st
 	}
 	_, target, err := RollbackTarget(deps)
 	if err != nil {
-		return nil, failed(fmt.Errorf("%w for %s of %s", err, env, pipeline))
+		return nil, failed(fmt.Errorf("rollback of %s (pipeline %s): %w", env, pipeline, err))
 	}
 	rel, err := e.store.GetRelease(ctx, target.ReleaseID)
 	if err != nil {
@@ -121,52 +146,10 @@ func (e *Engine) rollbackRelease(ctx context.Context, pipeline, env string) (*st
 }
 
 // RollbackTarget picks, from an environment's deployments (newest first),
-// the current deployment (the newest finished one) and the rollback target:
-// the release that was live before the current one, as a deployment of it.
-// A release that was rolled away from is never a target: once a rollback
-// (or a promotion of an older release) puts release R live again, the
-// releases deployed after R are out of the line, and the next target is
-// the release that was live before R. Failed, cancelled and running
-// deployments are never targets; when the current deployment failed, the
-// target is the release live before it. Without a target it returns
-// ErrNoRollbackTarget.
+// the current deployment and the rollback target; see
+// history.RollbackTarget.
 func RollbackTarget(deps []*state.Deployment) (current, target *state.Deployment, err error) {
-	i := 0
-	for ; i < len(deps) && deps[i].Status == state.StatusRunning; i++ {
-	}
-	if i == len(deps) {
-		return nil, nil, fmt.Errorf("%w: nothing was deployed yet", ErrNoRollbackTarget)
-	}
-	current = deps[i]
-	live := liveLine(deps[i:])
-	for j := len(live) - 1; j >= 0; j-- {
-		if live[j].ReleaseID != current.ReleaseID {
-			return current, live[j], nil
-		}
-	}
-	return current, nil, fmt.Errorf("%w: no release was live there before %s (releases rolled back from are not targets); name one with --to VERSION",
-		ErrNoRollbackTarget, current.Version)
-}
-
-// liveLine replays deps (newest first) from the oldest and returns the
-// line of releases that were live in turn, oldest first, each as its
-// newest successful deployment. A successful deployment of a release
-// already in the line (a rollback, or a promotion of an older release)
-// cuts the line back to it: the releases after it were rolled away from.
-func liveLine(deps []*state.Deployment) []*state.Deployment {
-	var line []*state.Deployment
-	for k := len(deps) - 1; k >= 0; k-- {
-		d := deps[k]
-		if d.Status != state.StatusSucceeded || d.ReleaseID == "" {
-			continue
-		}
-		at := slices.IndexFunc(line, func(l *state.Deployment) bool { return l.ReleaseID == d.ReleaseID })
-		if at >= 0 {
-			line = line[:at]
-		}
-		line = append(line, d)
-	}
-	return line
+	return history.RollbackTarget(deps)
 }
 
 func (e *Engine) releaseByVersion(ctx context.Context, res *loader.Result, version string) (*state.Release, error) {
@@ -193,6 +176,9 @@ func (e *Engine) deployRelease(ctx context.Context, req DeployRequest, rel *stat
 		TrustedRef: req.TrustedRef, Version: rel.Version, Environment: req.Environment, Kind: kind, OverrideFreeze: req.OverrideFreeze}
 	res := req.Config
 	if res.RepoRoot != "" && rel.Commit != "" {
+		if err := checkout.Available(res.RepoRoot, rel.Commit, "release "+rel.Version); err != nil {
+			return nil, invalid(err)
+		}
 		var err error
 		if res, err = e.load(req.Config.AbsDir, rel.Commit, rel.Branch, rec); err != nil {
 			return nil, err
@@ -215,18 +201,24 @@ func (e *Engine) deployRelease(ctx context.Context, req DeployRequest, rel *stat
 		return nil, err
 	}
 	var notes []string
+	gateNote := ""
 	if kind == "rollback" {
-		if note := s.gatesSkipped(ctx, req.Environment, rel); note != "" {
-			notes = append(notes, note)
+		if gateNote = s.gatesSkipped(ctx, req.Environment, rel); gateNote != "" {
+			notes = append(notes, gateNote)
 		}
+	}
+	if res.RepoRoot != "" && rel.Commit != "" {
+		notes = append(notes, fmt.Sprintf("the steps of %s run from a temporary checkout of release %s's commit %.12s, not from the working tree",
+			req.Environment, rel.Version, rel.Commit))
 	}
 	if req.Started != nil {
 		req.Started(RunInfo{Run: s.run, TrustedRef: rec.TrustedRef, Warnings: warnings, Notes: notes})
 	}
+	s.notify(ctx, "run_started", "", "")
 	if kind == "rollback" {
 		detail := fmt.Sprintf("rollback of %s to release %s (commit %.12s)", req.Environment, rel.Version, rel.Commit)
-		if len(notes) > 0 {
-			detail += "; " + notes[0]
+		if gateNote != "" {
+			detail += "; " + gateNote
 		}
 		s.audit(ctx, "rollback", req.Environment, detail)
 		s.notify(ctx, "rollback", req.Environment, "")

@@ -7,8 +7,10 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/pipeline-cd/pipeline/engine/cache"
+	"github.com/pipeline-cd/pipeline/engine/history"
 	"github.com/pipeline-cd/pipeline/engine/state"
 )
 
@@ -163,6 +165,9 @@ type History struct {
 	// RollbackTargets maps an environment to the version `pipeline
 	// rollback ENV` would deploy; environments without one are absent.
 	RollbackTargets map[string]string `json:"rollback_targets"`
+	// Firsts holds the IDs of the deployments recorded when their
+	// environment had no successful deployment yet (see history.Firsts).
+	Firsts map[string]bool `json:"-"`
 }
 
 // Environments returns the environments of h's deployments in the order
@@ -183,36 +188,68 @@ func (h *History) Environments() []string {
 // History lists a pipeline's deployments newest first, optionally of one
 // environment, with each environment's rollback target.
 func (e *Engine) History(ctx context.Context, pipeline, env string, limit int) (*History, error) {
-	deps, err := e.store.ListDeployments(ctx, state.DeploymentFilter{Pipeline: pipeline, Environment: env, Limit: limit})
+	deps, err := e.store.ListDeployments(ctx, state.DeploymentFilter{Pipeline: pipeline, Environment: env})
 	if err != nil {
 		return nil, failed(fmt.Errorf("listing deployments: %w", err))
 	}
-	h := &History{Deployments: deps, RollbackTargets: map[string]string{}}
-	envs := map[string]bool{}
+	// One read of every deployment serves the first-deployment marks and
+	// each environment's rollback target; the newest limit are shown.
+	firsts := history.Firsts(deps)
+	byEnv := map[string][]*state.Deployment{}
 	for _, d := range deps {
-		envs[d.Environment] = true
+		byEnv[d.Environment] = append(byEnv[d.Environment], d)
 	}
-	for name := range envs {
-		if v, err := e.rollbackVersion(ctx, pipeline, name); err == nil && v != "" {
-			h.RollbackTargets[name] = v
+	if limit > 0 && len(deps) > limit {
+		deps = deps[:limit]
+	}
+	h := &History{Deployments: deps, RollbackTargets: map[string]string{}, Firsts: firsts}
+	for _, d := range deps {
+		if _, done := h.RollbackTargets[d.Environment]; done {
+			continue
+		}
+		if _, t, err := RollbackTarget(byEnv[d.Environment]); err == nil {
+			h.RollbackTargets[d.Environment] = t.Version
+		} else {
+			h.RollbackTargets[d.Environment] = ""
+		}
+	}
+	for env, v := range h.RollbackTargets {
+		if v == "" {
+			delete(h.RollbackTargets, env)
 		}
 	}
 	return h, nil
 }
 
-func (e *Engine) rollbackVersion(ctx context.Context, pipeline, env string) (string, error) {
-	all, err := e.store.ListDeployments(ctx, state.DeploymentFilter{Pipeline: pipeline, Environment: env})
+// LiveAt answers which release was live in env of pipeline at t, since
+// when, and which commits of the component it carried compared with the
+// release before it (see history.NewReport; g says where the component's
+// commits are, zero: the recorded ones). When nothing was live then it
+// fails with code 1 and an error wrapping history.ErrNothingLive.
+func (e *Engine) LiveAt(ctx context.Context, pipeline, env string, t time.Time, g history.Git) (*history.Report, error) {
+	deps, err := e.store.ListDeployments(ctx, state.DeploymentFilter{Pipeline: pipeline, Environment: env})
 	if err != nil {
-		return "", err
+		return nil, failed(fmt.Errorf("listing deployments of %s: %w", env, err))
 	}
-	_, t, err := RollbackTarget(all)
-	if errors.Is(err, ErrNoRollbackTarget) {
-		return "", nil
-	}
+	m, err := history.At(deps, t)
 	if err != nil {
-		return "", err
+		return nil, failed(fmt.Errorf("%s of %s: %w", env, pipeline, err))
 	}
-	return t.Version, nil
+	commit := func(d *state.Deployment) string {
+		if d.ReleaseID == "" {
+			return ""
+		}
+		r, err := e.store.GetRelease(ctx, d.ReleaseID)
+		if err != nil {
+			return ""
+		}
+		return r.Commit
+	}
+	r, err := history.NewReport(env, m, commit, g)
+	if err != nil {
+		return nil, failed(fmt.Errorf("listing the commits live in %s at %s: %w", env, t.UTC().Format(time.RFC3339), err))
+	}
+	return r, nil
 }
 
 // EnvStatus is one environment's row of Status.

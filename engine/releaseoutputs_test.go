@@ -3,6 +3,7 @@ package engine_test
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/pipeline-cd/pipeline/engine"
@@ -23,7 +24,7 @@ package "app" {
 
 environment "production" {
   step "rollout" {
-    run = "echo ${release.version} ${release.outputs.stamp.commit} >> deploy.log"
+    run = "echo ${release.version} ${release.outputs.stamp.commit} >> DEPLOY_LOG"
   }
 }
 `
@@ -31,15 +32,18 @@ environment "production" {
 // TestReleaseOutputsOnRollback: a package step's outputs are stored on the
 // release; the environment reads them as release.outputs.STEP.KEY, and a
 // rollback reads those of the release it puts back, not the latest run's.
+// The log is outside the repository: a rollback runs its steps in a
+// checkout of the release's commit, not in the working tree.
 func TestReleaseOutputsOnRollback(t *testing.T) {
 	r := newRepo(t, nil)
 	f := newFixture(t, r)
 	c := ctx(t)
 	var shas []string
+	deployLog := filepath.Join(t.TempDir(), "deploy.log")
 	for i := range 2 {
 		files := map[string]string{"README": string(rune('a' + i))}
 		if i == 0 {
-			files["pipeline.hcl"] = releaseOutputsLine
+			files["pipeline.hcl"] = strings.ReplaceAll(releaseOutputsLine, "DEPLOY_LOG", deployLog)
 		}
 		sha := r.commit("alice@example.com", "change", files)
 		shas = append(shas, sha[:7])
@@ -58,7 +62,7 @@ func TestReleaseOutputsOnRollback(t *testing.T) {
 	if _, err := f.eng.Rollback(c, engine.RollbackRequest{DeployRequest: engine.DeployRequest{Config: r.load(), Environment: "production"}}); err != nil {
 		t.Fatalf("Rollback: %v", err)
 	}
-	b, err := os.ReadFile(filepath.Join(r.dir, "deploy.log"))
+	b, err := os.ReadFile(deployLog)
 	if err != nil {
 		t.Fatal(err)
 	}

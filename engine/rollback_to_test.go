@@ -105,3 +105,35 @@ func TestRollbackToNeverDeployedRelease(t *testing.T) {
 		t.Errorf("newest prod deployment = %+v (of %d); want a succeeded rollback to 3.0.1", deps[0], len(deps))
 	}
 }
+
+// TestRollbackToTheLiveRelease: `rollback ENV --to V` of the release live
+// in ENV is refused (code 2, ErrAlreadyLive) while its deployment is the
+// last to have finished there; after a failed deployment of a newer
+// release, which may have left ENV half changed, it is allowed.
+func TestRollbackToTheLiveRelease(t *testing.T) {
+	r := newRepo(t, nil)
+	cfg := strings.Replace(stagedProd, `step "rollout" { run = "echo staging ${release.version} >> deploy.log" }`,
+		`step "rollout" { run = "grep -q good src.txt" }`, 1)
+	r.commit("alice@example.com", "one", map[string]string{"pipeline.hcl": cfg, "src.txt": "good\n"})
+	f := newFixture(t, r)
+	c := ctx(t)
+	rollback := func(to string) error {
+		_, err := f.eng.Rollback(c, engine.RollbackRequest{To: to,
+			DeployRequest: engine.DeployRequest{Config: r.load(), Environment: "staging"}})
+		return err
+	}
+	if _, err := f.eng.Run(c, engine.RunRequest{Config: r.load()}); exitCode(err) != 3 {
+		t.Fatalf("Run = %v; want 3.0.1 in staging, waiting at prod's gate", err)
+	}
+	err := rollback("3.0.1")
+	if !errors.Is(err, engine.ErrAlreadyLive) || exitCode(err) != 2 || !strings.Contains(err.Error(), "3.0.1 succeeded (live)") {
+		t.Fatalf("Rollback(staging, --to the live 3.0.1) = %v (code %d); want ErrAlreadyLive, code 2, naming what was deployed", err, exitCode(err))
+	}
+	r.commit("alice@example.com", "two breaks staging", map[string]string{"src.txt": "bad\n"})
+	if _, err := f.eng.Run(c, engine.RunRequest{Config: r.load()}); exitCode(err) != 1 {
+		t.Fatalf("Run of 3.0.2 = %v; want staging to fail (1)", err)
+	}
+	if err := rollback("3.0.1"); err != nil {
+		t.Errorf("Rollback(staging, --to 3.0.1) after 3.0.2 failed there = %v; want it allowed", err)
+	}
+}

@@ -14,7 +14,9 @@ import (
 	"github.com/pipeline-cd/pipeline/dsl"
 	"github.com/pipeline-cd/pipeline/dsl/loader"
 	"github.com/pipeline-cd/pipeline/engine/cache"
+	"github.com/pipeline-cd/pipeline/engine/checkout"
 	"github.com/pipeline-cd/pipeline/engine/exec"
+	"github.com/pipeline-cd/pipeline/engine/history"
 	"github.com/pipeline-cd/pipeline/engine/images"
 	"github.com/pipeline-cd/pipeline/engine/mask"
 	"github.com/pipeline-cd/pipeline/engine/notify"
@@ -36,6 +38,9 @@ type session struct {
 	plan    *plan.Plan
 	run     *state.Run
 	trusted map[string]rules.Env
+	// notifyCfg is the config whose notify blocks are told about the run:
+	// the trusted one (see applyTrusted); nil: nobody.
+	notifyCfg *dsl.Config
 	// tr is what the trusted ref says about the change (see applyTrusted).
 	tr *trust.Result
 	// fresh lists the environments left out because the trusted ref
@@ -140,6 +145,11 @@ func (s *session) execute(ctx context.Context, done map[string]bool, warnings []
 	if def == nil && s.usesDefaultRunner(done) {
 		return nil, s.abort(ctx, invalid(fmt.Errorf("runner %q is not available; use --runner local or --runner docker", name)))
 	}
+	workspace, cleanup, err := s.workspace()
+	if err != nil {
+		return nil, s.abort(ctx, err)
+	}
+	defer cleanup()
 	// Containers of dead pipeline processes are removed while the run
 	// goes on: they carry another PID, so this run's are never touched,
 	// and a cached run need not wait for the engine's answer.
@@ -152,7 +162,7 @@ func (s *session) execute(ctx context.Context, done map[string]bool, warnings []
 	s.buildStepImages(ctx, done)
 	res, err := exec.Run(ctx, s.plan, exec.Options{
 		Parallelism: s.rec.Parallelism, FailFast: s.rec.FailFast,
-		Runner: def, Runners: e.opts.Runners, Workspace: s.res.AbsDir, Secrets: s.secrets(), Sensitive: s.cfg.SensitiveValues(),
+		Runner: def, Runners: e.opts.Runners, Workspace: workspace, Secrets: s.secrets(), Sensitive: s.cfg.SensitiveValues(),
 		Store: e.store, RunID: s.run.ID, Done: done, Resolve: s.resolve, Handler: s, LogLimit: e.opts.LogLimit,
 		Output: &settleSink{next: e.opts.Output, s: s}, Clock: e.opts.Clock, Logger: e.logger.Named("exec"),
 		Cache: e.stepCache(), NoCache: s.rec.NoCache, User: e.opts.StepUser, CacheRoot: cacheRoot(s.res),
@@ -164,6 +174,36 @@ func (s *session) execute(ctx context.Context, done map[string]bool, warnings []
 		e.logger.Warn("recording the run was incomplete", "run", s.run.ID, "error", err)
 	}
 	return s.finish(ctx, res, warnings)
+}
+
+// workspace returns the directory the steps run in and what removes it.
+// A deploy or rollback run in git runs from a temporary checkout of its
+// release's commit (see engine/checkout), so the release's own scripts
+// run; every other run uses the config directory as it is.
+func (s *session) workspace() (string, func(), error) {
+	root := s.res.RepoRoot
+	if root == "" || s.run.Commit == "" || (s.run.Kind != "deploy" && s.run.Kind != "rollback") {
+		return s.res.AbsDir, func() {}, nil
+	}
+	if n, err := checkout.Sweep(root, s.e.checkoutHost(), false); err != nil {
+		s.e.logger.Warn("removing checkouts of dead pipeline processes", "error", err)
+	} else if n > 0 {
+		s.e.logger.Info("removed checkouts of dead pipeline processes", "count", n)
+	}
+	what := fmt.Sprintf("release %s", s.rec.Version)
+	if err := checkout.Available(root, s.run.Commit, what); err != nil {
+		return "", nil, invalid(err)
+	}
+	co, err := checkout.Add(root, s.run.Commit, checkout.Owner{Host: s.e.checkoutHost(), PID: s.e.opts.PID, RunID: s.run.ID, Since: s.e.now()})
+	if err != nil {
+		return "", nil, failed(fmt.Errorf("checking out commit %.12s of %s to run its steps: %w", s.run.Commit, what, err))
+	}
+	s.e.logger.Debug("running the release's steps from a checkout of its commit", "commit", s.run.Commit, "dir", co.Root)
+	return co.Dir(s.res.Component), func() {
+		if err := co.Remove(); err != nil {
+			s.e.logger.Warn("removing the checkout of the release's commit; `pipeline gc` removes it later", "dir", co.Root, "error", err)
+		}
+	}, nil
 }
 
 // usesDefaultRunner reports whether a step of the plan that is still to
@@ -433,25 +473,92 @@ func failedNodes(res *exec.Result) []string {
 	return ids
 }
 
-// notify sends a notification to the config's notify blocks; failures are
-// logged by the notifier and never fail the run.
+// notify sends the event kind to the notify blocks of the trusted config
+// (see applyTrusted): a rollback to a release older than a notify block
+// still notifies. A deploy_* or rollback event carries the release's
+// commit, the version live before and the commits the deployment carries.
+// Failures are logged by the notifier and never fail the run.
 func (s *session) notify(ctx context.Context, kind, env, gate string) {
-	var hooks []notify.Hook
-	for _, nb := range s.cfg.Notifies {
-		t, diags := s.cfg.EvalText(nb.Webhook, s.scope)
-		if diags.HasErrors() || !t.Known {
-			s.e.logger.Warn("notify: webhook URL cannot be evaluated", "notify", nb.Name)
-			continue
-		}
-		hooks = append(hooks, notify.Hook{Name: nb.Name, URL: t.Value, On: nb.On})
+	if s.notifyCfg == nil || len(s.notifyCfg.Notifies) == 0 {
+		return
 	}
+	ev := notify.Event{Kind: kind, Pipeline: s.run.Pipeline, Environment: env, Version: s.rec.Version,
+		RunID: s.run.ID, Gate: gate, Actor: s.e.actor(), Commit: s.run.Commit}
+	if env != "" && (strings.HasPrefix(kind, "deploy_") || kind == "rollback") {
+		s.deploymentFacts(ctx, &ev)
+	}
+	s.mu.Lock()
+	scope := s.scope
+	s.mu.Unlock()
+	s.e.send(ctx, s.notifyCfg, scope, ev)
+}
+
+// deploymentFacts fills the commits of this run's deployment to
+// ev.Environment and the version live there before it.
+func (s *session) deploymentFacts(ctx context.Context, ev *notify.Event) {
+	s.mu.Lock()
+	d := s.deps[ev.Environment]
+	s.mu.Unlock()
+	deps, err := s.e.store.ListDeployments(ctx, state.DeploymentFilter{Pipeline: s.run.Pipeline, Environment: ev.Environment})
+	if err != nil {
+		s.e.logger.Warn("notify: reading the deployments of the environment", "environment", ev.Environment, "error", err)
+		return
+	}
+	if d == nil {
+		if live := history.Live(deps); live != nil {
+			ev.PreviousVersion = live.Version
+		}
+		return
+	}
+	for _, c := range d.Commits {
+		ev.Commits = append(ev.Commits, notify.Commit{SHA: c.SHA, Author: c.Author, Subject: c.Subject})
+	}
+	var before []*state.Deployment
+	for _, o := range deps {
+		if o.ID != d.ID && !o.FinishedAt.IsZero() && !o.FinishedAt.After(d.StartedAt) {
+			before = append(before, o)
+		}
+	}
+	if live := history.Live(before); live != nil {
+		ev.PreviousVersion = live.Version
+	}
+}
+
+// send posts ev to the hooks of cfg evaluated in scope.
+func (e *Engine) send(ctx context.Context, cfg *dsl.Config, scope dsl.Scope, ev notify.Event) {
+	hooks := notify.HooksOf(cfg, scope, e.logger)
 	if len(hooks) == 0 {
 		return
 	}
-	version := s.rec.Version
-	n := &notify.Notifier{Hooks: hooks, Logger: s.e.logger}
-	n.Send(ctx, notify.Event{Kind: kind, Pipeline: s.cfg.Pipeline.Name, Environment: env,
-		Version: version, RunID: s.run.ID, Gate: gate})
+	(&notify.Notifier{Hooks: hooks, Logger: e.logger}).Send(ctx, ev)
+}
+
+// notifyRun sends ev about run from outside a session (a gate approved,
+// rejected or expired) to the notify blocks of the run's trusted config:
+// the config at its recorded trusted ref, or outside git the working
+// tree's. In git without a trusted ref nothing is sent.
+func (e *Engine) notifyRun(ctx context.Context, run *state.Run, rec *recorded, ev notify.Event) {
+	if rec.Dir == "" {
+		return
+	}
+	// The run's own config (at its commit in git) names the pipeline whose
+	// trusted config trust.Load reads.
+	head, _ := loader.Load(loader.Request{Dir: rec.Dir, Vars: rec.Vars, Getenv: e.opts.Getenv})
+	if head != nil && head.RepoRoot != "" && run.Commit != "" {
+		head, _ = loader.Load(loader.Request{Dir: rec.Dir, Ref: run.Commit, Vars: rec.Vars, Getenv: e.opts.Getenv})
+	}
+	if head == nil || head.Config == nil || head.Config.Pipeline == nil {
+		return
+	}
+	cfg := head.Config
+	if tr := trust.Load(trust.Request{Head: head, Ref: rec.TrustedRef, Getenv: e.opts.Getenv}); tr.InGit() {
+		cfg = tr.Config // nil when refused or not on the trusted ref yet: nobody is told
+	}
+	if cfg == nil {
+		return
+	}
+	ev.Pipeline, ev.RunID, ev.Version, ev.Commit = run.Pipeline, run.ID, rec.Version, run.Commit
+	e.send(ctx, cfg, dsl.Scope{RunID: run.ID, Release: &dsl.ReleaseValues{Version: rec.Version}}, ev)
 }
 
 func firstSummary(diags hcl.Diagnostics) string {

@@ -33,6 +33,7 @@ func (s *session) applyTrusted() ([]string, error) {
 	tr := trust.Load(trust.Request{Head: s.res, Ref: s.rec.TrustedRef, Getenv: s.e.opts.Getenv})
 	s.tr = tr
 	if !tr.InGit() {
+		s.notifyCfg = s.cfg
 		s.e.logger.Debug("not in a git repository: the working tree's config is the only config, so its protection rules apply",
 			"dir", s.res.AbsDir)
 		return nil, nil
@@ -49,6 +50,7 @@ func (s *session) applyTrusted() ([]string, error) {
 	if tr.Config != nil {
 		s.cfg.Freezes = tr.Config.Freezes
 	}
+	s.notifyCfg = tr.Config
 	s.trusted = rules.FromConfig(s.cfg)
 	for name, env := range rules.FromConfig(tr.Config) {
 		s.trusted[name] = env // keep the full trusted requires for history checks

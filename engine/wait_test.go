@@ -94,6 +94,9 @@ notify "broken" {
 	r.commit("alice@example.com", "one", map[string]string{"pipeline.hcl": cfg})
 	t.Setenv("CHAT_WEBHOOK", hook.URL)
 	f := newFixture(t, r)
+	// The webhooks come from the trusted config, loaded by the engine with
+	// its own Getenv.
+	f.env["CHAT_WEBHOOK"] = hook.URL
 	if _, err := f.eng.Run(ctx(t), engine.RunRequest{Config: r.load()}); err != nil {
 		t.Fatalf("Run with a broken webhook = %v; want success (webhooks never fail a deployment)", err)
 	}

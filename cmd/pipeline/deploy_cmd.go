@@ -28,6 +28,12 @@ production only after it succeeded in the environments production requires.
 They are read from --trusted-ref (default: the repository's default branch);
 when it cannot be determined or its config does not load in this directory,
 the deployment is refused: pass --trusted-ref REF (see pipeline run --help).
+
+The steps run from a temporary checkout of the release's commit (a detached
+git worktree below .git/pipeline-checkouts, removed afterwards; pipeline gc
+removes one a killed process left), so the scripts that run are the
+release's own, not the working tree's. When that commit is not in the
+repository (a shallow clone), deploy refuses (exit 2) and says how to fetch it.
 ` + runJSONHelp,
 		Example: `  pipeline deploy production --release 1.0.42`,
 		Args:    cobra.ExactArgs(1),
@@ -76,6 +82,13 @@ trail, with your identity ($PIPELINE_USER, else git config user.email).
 --to VERSION accepts only a release whose deployment to ENV succeeded before;
 any other release is refused (exit 2): it has not passed ENV's gates, so
 promote it with "pipeline deploy ENV --release VERSION", which applies them.
+The release live in ENV is refused too (exit 2): there is nothing to roll
+back (after a failed deployment there, which may have left ENV half changed,
+it is accepted). Without a target, the error lists the releases deployed to
+ENV and their status.
+
+Like deploy, a rollback runs the steps of the release's own commit, from a
+temporary checkout of it, and the run records that commit.
 
 Gates are skipped on purpose: a rollback restores a release that already
 passed them when it was deployed, and must not wait for a person during an
@@ -116,9 +129,11 @@ func newGCCommand(g *globals) *cobra.Command {
 	var rf runnerFlags
 	cmd := &cobra.Command{
 		Use:   "gc",
-		Short: "Remove containers and partial artifacts left by killed pipeline processes",
-		Long: `gc removes the step containers (found by label) and partial artifact files
-that killed pipeline processes left behind.
+		Short: "Remove containers, partial artifacts and release checkouts left by killed pipeline processes",
+		Long: `gc removes the step containers (found by label), partial artifact files and
+release checkouts (below .git/pipeline-checkouts, made by deploy and
+rollback) that killed pipeline processes left behind. With --all it also
+removes those of pipeline processes that are still running.
 
 Only what is dead is removed: containers created on this host identity
 (machine id and PID namespace, recorded in a label) whose creating process
@@ -154,6 +169,9 @@ containers and partial artifact files first).`,
 				}
 			} else if res != nil {
 				fmt.Fprintf(g.stdout, "removed %s and %s\n", plural(res.Containers, "container"), plural(res.TempFiles, "partial artifact file"))
+				if res.Checkouts > 0 {
+					fmt.Fprintf(g.stdout, "removed %s\n", plural(res.Checkouts, "leftover release checkout"))
+				}
 			}
 			if g.dockerDown != nil {
 				down := fmt.Errorf("gc could not reach the Docker engine, so containers left by killed runs were not removed "+

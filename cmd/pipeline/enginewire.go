@@ -348,6 +348,11 @@ func (g *globals) openEngine(ctx context.Context, w wiring) (*engine.Engine, fun
 			}
 		}
 	}
+	if abs, err := filepath.Abs(g.dir); err == nil {
+		if root, err := gitsrc.RepoRoot(abs); err == nil {
+			opts.RepoRoot = root
+		}
+	}
 	if opts.ArtifactDir != "" {
 		opts.HostID = g.hostID(logger)
 	}

@@ -193,7 +193,10 @@ type Commit struct {
 // first; from "" means every commit reachable from to. When limit > 0, at
 // most limit commits are returned. Either ref unknown gives an error wrapping
 // ErrUnknownRef.
-func Commits(root, from, to string, limit int) ([]Commit, error) {
+//
+// With paths (pathspecs relative to root), only the commits that change a
+// file below one of them are listed, like `git log -- PATHS`.
+func Commits(root, from, to string, limit int, paths ...string) ([]Commit, error) {
 	toSHA, err := resolve(root, to)
 	if err != nil {
 		return nil, err
@@ -209,6 +212,12 @@ func Commits(root, from, to string, limit int) ([]Commit, error) {
 			return nil, err
 		}
 		args = append(args, "^"+fromSHA)
+	}
+	if len(paths) > 0 {
+		args = append(args, "--")
+		for _, p := range paths {
+			args = append(args, ":(top,literal)"+p)
+		}
 	}
 	out, err := git(root, nil, args...)
 	if err != nil {

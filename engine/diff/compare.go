@@ -66,6 +66,7 @@ func (d *differ) comparePipeline() {
 	d.field(o, "name", b.Name, h.Name)
 	d.field(o, "description", b.Description, h.Description)
 	d.field(o, "image", b.Image, h.Image)
+	d.field(o, "paths", strings.Join(b.Paths, ", "), strings.Join(h.Paths, ", "))
 	d.field(o, "version", source(d.base, b.Version, "(git describe)"), source(d.head, h.Version, "(git describe)"))
 }
 

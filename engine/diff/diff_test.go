@@ -521,3 +521,15 @@ func TestApplyEdits(t *testing.T) {
 		})
 	}
 }
+
+// TestComparePaths reports a change of pipeline.paths, which changes the
+// commits a deployment lists.
+func TestComparePaths(t *testing.T) {
+	base := &dsl.Config{Pipeline: &dsl.Pipeline{Name: "p", Paths: []string{"../shared"}}}
+	head := &dsl.Config{Pipeline: &dsl.Pipeline{Name: "p", Paths: []string{"../shared", "../proto"}}}
+	r := Compare(base, head)
+	want := []Change{{Kind: Changed, Object: "pipeline", Field: "paths", Old: "../shared", New: "../shared, ../proto"}}
+	if d := cmp.Diff(want, r.Changes); d != "" {
+		t.Errorf("Compare(paths changed) changes mismatch (-want +got):\n%s", d)
+	}
+}

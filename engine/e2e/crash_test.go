@@ -54,7 +54,7 @@ package "app" {
 
 environment "internal" {
   step "rollout" {
-    run = "echo x >> counts/rollout && if [ ! -f counts/rollout.started ]; then touch counts/rollout.started; sleep ${var.deploy_sleep}; fi; mkdir -p deployed && cp ${release.artifacts.bin} deployed/internal"
+    run = "mkdir -p $HOME/counts && echo x >> $HOME/counts/rollout && if [ ! -f $HOME/counts/rollout.started ]; then touch $HOME/counts/rollout.started; sleep ${var.deploy_sleep}; fi; mkdir -p deployed && cp ${release.artifacts.bin} deployed/internal"
   }
 }
 `
@@ -252,7 +252,9 @@ variable "n" {
 }
 
 // heldDeploy deploys prod with a rollout step whose first two attempts (the
-// killed one and the resumed one) hold until counts/hold is removed.
+// killed one and the resumed one) hold until counts/hold is removed. The
+// rollout counts in $HOME/counts (HOME is the repository in these tests):
+// a deploy or rollback runs it in a checkout of the release's commit.
 const heldDeploy = `
 pipeline "svc" {
   version = "3.0.${git.commit_count}"
@@ -272,7 +274,7 @@ package "app" {
 environment "prod" {
   %s
   step "rollout" {
-    run = "echo x >> counts/rollout && n=$(wc -l < counts/rollout | tr -d ' ') && touch counts/rollout.$n && if [ $n -le 2 ]; then i=0; while [ -f counts/hold ] && [ $i -lt 600 ]; do sleep 0.05; i=$((i+1)); done; fi; echo deployed"
+    run = "echo x >> $HOME/counts/rollout && n=$(wc -l < $HOME/counts/rollout | tr -d ' ') && touch $HOME/counts/rollout.$n && if [ $n -le 2 ]; then i=0; while [ -f $HOME/counts/hold ] && [ $i -lt 600 ]; do sleep 0.05; i=$((i+1)); done; fi; echo deployed"
   }
 }
 `
@@ -345,8 +347,18 @@ func TestKillDuringDeployThenResume(t *testing.T) {
 				t.Errorf("status = %+v; want 3.0.1 live in prod", st.Pipelines)
 			}
 
-			// The lock is free: the next deployment takes it without a takeover.
-			r.must(0, nil, "rollback", "prod", "--to", "3.0.1", "--runner", "local", "--plain")
+			// The lock is free: the next deployment takes it without a
+			// takeover (a redeploy of the live release; a rollback to it is
+			// refused: it is already live).
+			redeploy := []string{"deploy", "prod", "--release", "3.0.1", "--runner", "local", "--plain"}
+			if tc.gate == "" {
+				r.must(0, nil, redeploy...)
+			} else {
+				next := r.must(3, nil, redeploy...)
+				nextID := runID(t, next.stdout)
+				r.must(0, nil, "approve", nextID, "go-live", "--as", "carol@example.com")
+				r.must(0, nil, "resume", nextID, "--runner", "local", "--plain")
+			}
 			if audit := r.must(0, nil, "audit").stdout; strings.Contains(audit, "lock_takeover") {
 				t.Errorf("audit records a lock takeover; the resumed run should have released the lock:\n%s", audit)
 			}

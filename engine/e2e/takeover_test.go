@@ -31,7 +31,7 @@ package "app" {
 
 environment "internal" {
   step "rollout" {
-    run = "echo x >> counts/rollout && n=$(wc -l < counts/rollout | tr -d ' ') && echo rolling ${release.version} try $n && touch counts/rollout.$n && i=0; while [ -f counts/hold ] && [ $i -lt 600 ]; do sleep 0.05; i=$((i+1)); done; echo rolled ${release.version} try $n"
+    run = "echo x >> $HOME/counts/rollout && n=$(wc -l < $HOME/counts/rollout | tr -d ' ') && echo rolling ${release.version} try $n && touch $HOME/counts/rollout.$n && i=0; while [ -f $HOME/counts/hold ] && [ $i -lt 600 ]; do sleep 0.05; i=$((i+1)); done; echo rolled ${release.version} try $n"
   }
 }
 `

@@ -86,3 +86,41 @@ func TestSendNilNotifier(t *testing.T) {
 		t.Errorf("(*Notifier)(nil).Send = %d; want 0", got)
 	}
 }
+
+func TestRedact(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"https://bot:s3cret@hooks.example.com/services/T0/B0/token?x=1", "https://hooks.example.com"},
+		{"http://127.0.0.1:8080/hook", "http://127.0.0.1:8080"},
+		{"not a url", "(unparsable URL)"},
+	}
+	for _, tt := range tests {
+		if got := Redact(tt.in); got != tt.want {
+			t.Errorf("Redact(%q) = %q; want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+// TestMessageDeploymentFields: deploy_* and rollback messages carry the
+// commit, the previous version and the commits ([] when none); other
+// events leave them out.
+func TestMessageDeploymentFields(t *testing.T) {
+	tests := []struct {
+		event Event
+		want  string
+	}{
+		{Event{Kind: "deploy_succeeded", Pipeline: "p", Environment: "prod", Version: "1.0.2", Commit: "c2", PreviousVersion: "1.0.1",
+			Commits: []Commit{{SHA: "c2", Author: "a@example.com", Subject: "fix"}}},
+			`"commit":"c2","previous_version":"1.0.1","commits":[{"sha":"c2","author":"a@example.com","subject":"fix"}]`},
+		{Event{Kind: "rollback", Pipeline: "p", Environment: "prod", Version: "1.0.1"}, `"commits":[]`},
+		{Event{Kind: "gate_approved", Pipeline: "p", Environment: "prod", Gate: "go", Actor: "carol"}, `"actor":"carol"}`},
+	}
+	for _, tt := range tests {
+		b, err := json.Marshal(message(tt.event))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(b), tt.want) {
+			t.Errorf("message(%s) = %s; want it to contain %s", tt.event.Kind, b, tt.want)
+		}
+	}
+}

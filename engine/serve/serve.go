@@ -22,6 +22,7 @@ import (
 	"github.com/hashicorp/go-hclog"
 
 	"github.com/pipeline-cd/pipeline/engine"
+	"github.com/pipeline-cd/pipeline/engine/history"
 	"github.com/pipeline-cd/pipeline/engine/state"
 	"github.com/pipeline-cd/pipeline/engine/view"
 )
@@ -33,6 +34,7 @@ type Querier interface {
 	RunDetail(ctx context.Context, id string) (*engine.RunView, []*state.Node, error)
 	Releases(ctx context.Context, pipeline string, limit int) ([]*state.Release, error)
 	History(ctx context.Context, pipeline, env string, limit int) (*engine.History, error)
+	LiveAt(ctx context.Context, pipeline, env string, t time.Time, g history.Git) (*history.Report, error)
 	Status(ctx context.Context, pipeline string, envs []string) ([]engine.EnvStatus, error)
 	Audit(ctx context.Context, pipeline string, limit int) ([]*state.AuditEvent, error)
 	Pipelines(ctx context.Context) ([]string, error)
@@ -79,6 +81,9 @@ const (
 //	GET /api/runs/{id}       one run with its nodes; 404 for an unknown run
 //	GET /api/releases        releases, newest first (?pipeline=, ?limit=)
 //	GET /api/history         deployments, newest first (?pipeline=, ?env=, ?limit=)
+//	GET /api/history/at      the release live in ?env= of ?pipeline= at ?at= (RFC 3339,
+//	                         "2h ago", ...), with the commits recorded for it; 404 when
+//	                         nothing was live then
 //	GET /api/audit           the audit trail, oldest first (?pipeline=, ?limit=)
 //	GET /healthz             "ok" when the store answers, 503 when it does not
 //
@@ -97,6 +102,7 @@ func New(opts Options) *Handler {
 	h.mux.HandleFunc("GET /api/runs/{id}", h.apiRun)
 	h.mux.HandleFunc("GET /api/releases", h.apiReleases)
 	h.mux.HandleFunc("GET /api/history", h.apiHistory)
+	h.mux.HandleFunc("GET /api/history/at", h.apiHistoryAt)
 	h.mux.HandleFunc("GET /api/audit", h.apiAudit)
 	h.mux.HandleFunc("GET /healthz", h.healthz)
 	return h
@@ -157,7 +163,7 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 	switch {
 	case errors.Is(err, errBadRequest):
 		code = http.StatusBadRequest
-	case errors.Is(err, state.ErrNotFound):
+	case errors.Is(err, state.ErrNotFound), errors.Is(err, history.ErrNothingLive):
 		code = http.StatusNotFound
 	default:
 		h.opts.Logger.Error("request failed", "path", r.URL.Path, "error", err)
@@ -279,6 +285,30 @@ func (h *Handler) apiHistory(w http.ResponseWriter, r *http.Request) {
 		deps = deps[:limit]
 	}
 	writeJSON(w, http.StatusOK, view.NewHistory(deps, targets))
+}
+
+// apiHistoryAt answers what pipeline history --env ENV --at TIME --json
+// prints, except that the commits are those recorded with the deployment
+// that put the release live (the server has no repository to compare the
+// two releases' commits in): removed is always [].
+func (h *Handler) apiHistoryAt(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	pipeline, env := q.Get("pipeline"), q.Get("env")
+	if pipeline == "" || env == "" || q.Get("at") == "" {
+		h.fail(w, r, fmt.Errorf("%w: give pipeline, env and at, for example ?pipeline=webapp&env=production&at=2h%%20ago", errBadRequest))
+		return
+	}
+	t, err := history.ParseTime(q.Get("at"), h.opts.Clock())
+	if err != nil {
+		h.fail(w, r, fmt.Errorf("%w: at: %w", errBadRequest, err))
+		return
+	}
+	rep, err := h.q.LiveAt(r.Context(), pipeline, env, t, history.Git{})
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, view.NewLiveAt(pipeline, rep))
 }
 
 func (h *Handler) apiAudit(w http.ResponseWriter, r *http.Request) {

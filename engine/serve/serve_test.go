@@ -189,6 +189,17 @@ func TestAPI(t *testing.T) {
 			"rollback_targets.0.environment": "internal", "rollback_targets.0.version": "1.0.0",
 		}},
 		{"/api/history?env=production", 200, map[string]any{"deployments": []any{}}},
+		{"/api/history/at?pipeline=webapp&env=internal&at=2025-03-01T12:04:00Z", 200, map[string]any{
+			"live.version": "1.0.0", "live.since": "2025-03-01T12:03:00Z", "live.until": "2025-03-01T12:05:00Z",
+			"previous": nil, "added": []any{}, "removed": []any{},
+		}},
+		{"/api/history/at?pipeline=webapp&env=internal&at=5m%20ago", 200, map[string]any{
+			"live.version": "1.1.0", "live.commit": "aaaaaaaaaaaaaaaaaaaa", "live.until": nil, "previous.version": "1.0.0",
+			"added.0.subject": evil,
+		}},
+		{"/api/history/at?pipeline=webapp&env=internal&at=2025-03-01T12:02:00Z", 404, map[string]any{}},
+		{"/api/history/at?pipeline=webapp&env=internal&at=yesterday", 400, map[string]any{}},
+		{"/api/history/at?env=internal&at=now", 400, map[string]any{}},
 		{"/api/audit", 200, map[string]any{
 			"events.0.actor": "carol@example.com", "events.0.action": "approve", "events.0.release": "1.1.0", "events.0.seq": 1.0,
 		}},

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/pipeline-cd/pipeline/engine"
+	"github.com/pipeline-cd/pipeline/engine/history"
 	"github.com/pipeline-cd/pipeline/engine/state"
 )
 
@@ -73,6 +74,7 @@ type Decision struct {
 type GC struct {
 	Containers int `json:"containers"`
 	TempFiles  int `json:"temp_files"`
+	Checkouts  int `json:"checkouts"`
 }
 
 // NewRuns converts a list of runs.
@@ -146,5 +148,58 @@ func NewDecision(r *engine.DecisionResult) Decision {
 
 // NewGC converts a garbage collection result.
 func NewGC(r *engine.GCResult) GC {
-	return GC{Containers: r.Containers, TempFiles: r.TempFiles}
+	return GC{Containers: r.Containers, TempFiles: r.TempFiles, Checkouts: r.Checkouts}
+}
+
+// LiveAt is `pipeline history --env ENV --at TIME --json`: the release
+// live in the environment at that moment (since when, until when; until is
+// null while it is still live), the release live before it (null for the
+// first one), and the component's commits the live release has and the
+// previous one has not (added), and the other way round (removed, when the
+// environment went back to an older release).
+type LiveAt struct {
+	Pipeline    string       `json:"pipeline"`
+	Environment string       `json:"environment"`
+	At          *time.Time   `json:"at"`
+	Live        LiveRelease  `json:"live"`
+	Previous    *LiveRelease `json:"previous"`
+	Added       []Commit     `json:"added"`
+	Removed     []Commit     `json:"removed"`
+}
+
+// LiveRelease is a release as it was live in an environment: the
+// deployment (and its run and kind) that put it live.
+type LiveRelease struct {
+	Version      string     `json:"version"`
+	ReleaseID    string     `json:"release_id"`
+	Commit       string     `json:"commit"`
+	DeploymentID string     `json:"deployment_id"`
+	RunID        string     `json:"run_id"`
+	Kind         string     `json:"kind"`
+	Since        *time.Time `json:"since"`
+	Until        *time.Time `json:"until"`
+}
+
+// NewLiveAt converts a history report.
+func NewLiveAt(pipeline string, r *history.Report) LiveAt {
+	out := LiveAt{Pipeline: pipeline, Environment: r.Environment, At: Time(r.At), Live: liveRelease(r.Live),
+		Added: commits(r.Added), Removed: commits(r.Removed)}
+	if r.Previous != nil {
+		p := liveRelease(*r.Previous)
+		out.Previous = &p
+	}
+	return out
+}
+
+func liveRelease(e history.Entry) LiveRelease {
+	return LiveRelease{Version: e.Version, ReleaseID: e.ReleaseID, Commit: e.Commit, DeploymentID: e.Deployment,
+		RunID: e.RunID, Kind: e.Kind, Since: Time(e.Since), Until: Time(e.Until)}
+}
+
+func commits(cs []state.Commit) []Commit {
+	out := []Commit{}
+	for _, c := range cs {
+		out = append(out, Commit{SHA: c.SHA, Author: c.Author, Subject: c.Subject})
+	}
+	return out
 }
