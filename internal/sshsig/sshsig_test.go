@@ -181,3 +181,42 @@ func TestParseMalformed(t *testing.T) {
 		}
 	}
 }
+
+// TestPrincipalPatternsAsSSHKeygen checks principal patterns the way
+// OpenSSH's match_pattern_list reads them, against the real `ssh-keygen -Y
+// verify`: a matching !negation refuses wherever it stands in the list, and
+// only * and ? are special ([ and / are literal).
+func TestPrincipalPatternsAsSSHKeygen(t *testing.T) {
+	dir := t.TempDir()
+	keyFile, carol := keygen(t, dir, "carol", "ed25519")
+	msg := filepath.Join(dir, "msg")
+	require.NoError(t, os.WriteFile(msg, []byte("hello\n"), 0o600))
+	out, err := exec.Command("ssh-keygen", "-Y", "sign", "-n", ns, "-f", keyFile, msg).CombinedOutput()
+	require.NoError(t, err, "ssh-keygen -Y sign: %s", out)
+	for _, tc := range []struct {
+		principals, principal string
+		want                  bool
+	}{
+		{"*@example.com,!mallory@example.com", "mallory@example.com", false},
+		{"*@example.com,!mallory@example.com", "carol@example.com", true},
+		{"!mallory@example.com,*@example.com", "mallory@example.com", false},
+		{"[ab]c", "ac", false},
+		{"[ab]c", "[ab]c", true},
+		{"*", "team/carol", true},
+		{"car?l@example.com", "carol@example.com", true},
+	} {
+		file := filepath.Join(dir, "allowed_signers")
+		line := allowedLine(tc.principals, carol, "")
+		require.NoError(t, os.WriteFile(file, []byte(line), 0o600))
+		cmd := exec.Command("ssh-keygen", "-Y", "verify", "-f", file, "-I", tc.principal, "-n", ns, "-s", msg+".sig")
+		cmd.Stdin = bytes.NewReader([]byte("hello\n"))
+		sshOK := cmd.Run() == nil
+		require.Equal(t, tc.want, sshOK, "ssh-keygen on %q for %q", tc.principals, tc.principal)
+		a, err := sshsig.ParseAllowedSigners([]byte(line))
+		require.NoError(t, err)
+		err = a.Check(tc.principal, ns, carol.PublicKey(), time.Now())
+		if (err == nil) != tc.want {
+			t.Errorf("principals %q, principal %q: Check = %v; ssh-keygen allowed = %v", tc.principals, tc.principal, err, tc.want)
+		}
+	}
+}
