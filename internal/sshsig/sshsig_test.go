@@ -2,6 +2,9 @@ package sshsig_test
 
 import (
 	"bytes"
+	"crypto/rand"
+	"crypto/sha512"
+	"encoding/base64"
 	"errors"
 	"os"
 	"os/exec"
@@ -217,6 +220,47 @@ func TestPrincipalPatternsAsSSHKeygen(t *testing.T) {
 		err = a.Check(tc.principal, ns, carol.PublicKey(), time.Now())
 		if (err == nil) != tc.want {
 			t.Errorf("principals %q, principal %q: Check = %v; ssh-keygen allowed = %v", tc.principals, tc.principal, err, tc.want)
+		}
+	}
+}
+
+// sha1Signature builds an SSHSIG over msg whose RSA signature uses SHA-1
+// (format ssh-rsa), as old ssh-keygen versions made them.
+func sha1Signature(t *testing.T, signer ssh.Signer, msg []byte) []byte {
+	t.Helper()
+	h := sha512.Sum512(msg)
+	data := append([]byte("SSHSIG"), ssh.Marshal(struct {
+		Namespace, Reserved, HashAlg string
+		Hash                         []byte
+	}{ns, "", "sha512", h[:]})...)
+	sig, err := signer.(ssh.AlgorithmSigner).SignWithAlgorithm(rand.Reader, data, ssh.KeyAlgoRSA)
+	require.NoError(t, err)
+	require.Equal(t, ssh.KeyAlgoRSA, sig.Format)
+	blob := append([]byte("SSHSIG"), ssh.Marshal(struct {
+		Version                      uint32
+		PublicKey                    []byte
+		Namespace, Reserved, HashAlg string
+		Signature                    []byte
+	}{1, signer.PublicKey().Marshal(), ns, "", "sha512", ssh.Marshal(sig)})...)
+	return []byte("-----BEGIN SSH SIGNATURE-----\n" + base64.StdEncoding.EncodeToString(blob) + "\n-----END SSH SIGNATURE-----\n")
+}
+
+// TestSHA1RSASignaturesRefused: an RSA signature with SHA-1 is refused,
+// for a plain RSA key and for an RSA key wrapped in a certificate.
+func TestSHA1RSASignaturesRefused(t *testing.T) {
+	dir := t.TempDir()
+	_, rsaKey := keygen(t, dir, "rsa", "rsa")
+	_, ca := keygen(t, dir, "ca", "ed25519")
+	cert := &ssh.Certificate{Key: rsaKey.PublicKey(), CertType: ssh.UserCert, KeyId: "carol",
+		ValidPrincipals: []string{"carol@example.com"}, ValidBefore: ssh.CertTimeInfinity}
+	require.NoError(t, cert.SignCert(rand.Reader, ca))
+	certSigner, err := ssh.NewCertSigner(cert, rsaKey)
+	require.NoError(t, err)
+	msg := []byte("hello\n")
+	for name, s := range map[string]ssh.Signer{"plain key": rsaKey, "certificate": certSigner} {
+		_, err := sshsig.Verify(sha1Signature(t, s, msg), msg, ns)
+		if !errors.Is(err, sshsig.ErrBadSignature) || !strings.Contains(err.Error(), "SHA-1") {
+			t.Errorf("%s: Verify of an ssh-rsa (SHA-1) signature = %v; want ErrBadSignature naming SHA-1", name, err)
 		}
 	}
 }
