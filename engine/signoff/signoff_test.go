@@ -80,11 +80,15 @@ func TestApprove(t *testing.T) {
 			t.Errorf("%s: Approve() signature = %v; want one exactly when signed", tc.name, sig)
 		}
 		if sig != nil {
-			if err := signoff.VerifyStored(sig, "r-1", "carol@example.com"); err != nil {
+			if err := signoff.VerifyStored(sig, "r-1", "production", "carol@example.com"); err != nil {
 				t.Errorf("%s: VerifyStored = %v; want nil", tc.name, err)
 			}
-			if err := signoff.VerifyStored(sig, "r-2", "carol@example.com"); !errors.Is(err, signoff.ErrMismatch) {
+			if err := signoff.VerifyStored(sig, "r-2", "production", "carol@example.com"); !errors.Is(err, signoff.ErrMismatch) {
 				t.Errorf("%s: VerifyStored(other run) = %v; want ErrMismatch", tc.name, err)
+			}
+			// a signature moved onto another environment's approval event
+			if err := signoff.VerifyStored(sig, "r-1", "staging", "carol@example.com"); !errors.Is(err, signoff.ErrMismatch) {
+				t.Errorf("%s: VerifyStored(other environment) = %v; want ErrMismatch", tc.name, err)
 			}
 		}
 	}
