@@ -62,6 +62,9 @@ func (p Payload) Bytes() []byte {
 // Bytes renders.
 func ParsePayload(b []byte) (Payload, error) {
 	var p Payload
+	if bytes.Contains(b, []byte("\r")) {
+		return p, errors.New("approval payload has CRLF (Windows) line endings; sign the text `pipeline approve --print-payload` prints, unchanged, with LF line endings")
+	}
 	sc := bufio.NewScanner(bytes.NewReader(b))
 	if !sc.Scan() || sc.Text() != header {
 		return p, fmt.Errorf("not an approval payload: the first line must be %q", header)

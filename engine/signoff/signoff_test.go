@@ -43,6 +43,11 @@ func TestPayloadRoundTrip(t *testing.T) {
 			t.Errorf("ParsePayload(%q) = nil error; want an error", bad)
 		}
 	}
+	// A payload saved with Windows line endings says so.
+	crlf := strings.ReplaceAll(string(p.Bytes()), "\n", "\r\n")
+	if _, err := signoff.ParsePayload([]byte(crlf)); err == nil || !strings.Contains(err.Error(), "CRLF") {
+		t.Errorf("ParsePayload(CRLF) = %v; want an error naming the CRLF line endings", err)
+	}
 }
 
 func TestApprove(t *testing.T) {
