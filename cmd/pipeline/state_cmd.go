@@ -134,6 +134,9 @@ processes see the old or the restored content, never a mix.`
 				return &usageError{fmt.Errorf("state %s is not stored in SQLite.\n%s", verb, pgDumpRecipe)}
 			}
 			if verb == "backup" {
+				if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+					return &usageError{fmt.Errorf("no state store at %s: nothing to back up (or pass --state)", path)}
+				}
 				if err := sqlite.Backup(ctx, path, args[0]); err != nil {
 					return err
 				}

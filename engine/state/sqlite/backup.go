@@ -50,6 +50,10 @@ func Restore(ctx context.Context, path, src string) error {
 	if err := CheckFile(ctx, src); err != nil {
 		return err
 	}
+	// A new machine or checkout has no store yet: the restore creates it.
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return fmt.Errorf("restore into %s: %w", path, err)
+	}
 	return withRaw(ctx, path, func(c rawConn) error {
 		b, err := c.NewRestore(fileURI(src))
 		if err != nil {
