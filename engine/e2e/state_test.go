@@ -140,6 +140,15 @@ func TestStateCheckBackupRestore(t *testing.T) {
 		t.Errorf("state backup without a store:\n%s", res.stderr)
 	}
 
+	// A PostgreSQL store is backed up with pg_dump; nothing connects to it.
+	pg := "postgres://u:p@127.0.0.1:1/db?sslmode=disable"
+	for _, verb := range []string{"backup", "restore"} {
+		res := r.must(2, nil, "--state", pg, "state", verb, backup)
+		if !strings.Contains(res.stderr, "state "+verb+" works on a SQLite state store only") || !strings.Contains(res.stderr, "pg_dump") {
+			t.Errorf("state %s of a PostgreSQL store:\n%s", verb, res.stderr)
+		}
+	}
+
 	// Disaster recovery: the backup restores into a new checkout that has
 	// no store (nor .pipeline directory) yet.
 	fresh := newRepo(t)
