@@ -20,7 +20,7 @@ image:
 	bash testdata/image/build.sh
 
 test: image
-	@set -euo pipefail; eval "$$(bash .ci/postgres.sh)"; \
+	@set -euo pipefail; bash .ci/chromium.sh; eval "$$(bash .ci/postgres.sh)"; \
 	$(GO) vet ./... && $(GO) test -count=1 -timeout 20m ./...
 
 # test-short runs the tests that need neither Docker nor PostgreSQL.

@@ -54,6 +54,9 @@ type Config struct {
 	// declaration order (file names sorted, then position in file).
 	Stages   []*Stage
 	Notifies []*Notify
+	// StepImages holds the top-level image blocks by name: step images
+	// built from the repository, used by steps as image = image.NAME.
+	StepImages map[string]*StepImage
 
 	// eval holds what EvalStep and EvalText need: the parsed files, the
 	// load-time evaluation context and the declared artifact and image
@@ -224,8 +227,26 @@ type Stage struct {
 	BranchesSet bool
 	Gates       []*Gate
 
+	// Container is how the stage's steps get containers: "" or
+	// ContainerPerStep (each step its own), or ContainerShared (steps
+	// with the stage's image run as execs in one container per run).
+	Container      string
+	ContainerRange hcl.Range
+
 	DeclRange hcl.Range
 }
+
+// Values of a stage's container attribute.
+const (
+	ContainerPerStep = "per-step"
+	ContainerShared  = "shared"
+)
+
+// ContainerModes lists the values a stage's container attribute takes.
+var ContainerModes = []string{ContainerPerStep, ContainerShared}
+
+// SharedContainer reports whether the stage asks for a shared container.
+func (s *Stage) SharedContainer() bool { return s.Container == ContainerShared }
 
 // Address returns "kind.name", the way the stage is referenced in config.
 func (s *Stage) Address() string { return string(s.Kind) + "." + s.Name }
@@ -264,7 +285,42 @@ type Step struct {
 	// "HOST:CONTAINER" or "HOST:CONTAINER:ro|rw" with absolute paths; the
 	// decoder rejects anything else.
 	Mounts []string
+	// ImageRef names a top-level image block when the step says image =
+	// image.NAME; Image is then nil. ImageRefRange is where it was written.
+	ImageRef      string
+	ImageRefRange hcl.Range
+	// Inputs and Outputs are globs of files relative to the pipeline
+	// directory ("**" matches any number of directories). A step with
+	// inputs is reusable: when its image, command, env, secrets' names,
+	// input files and needed steps are unchanged, it is not run again and
+	// its outputs are restored.
+	Inputs  []string
+	Outputs []string
+	// Caches lists absolute paths inside the container kept between runs
+	// in named volumes, one per pipeline and path.
+	Caches []string
+	// User is "UID[:GID]" or a user name for the container; "" means the
+	// invoking user's uid:gid when the workspace is mounted.
+	User string
+	// NoWorkspace is true for workspace = false: the workspace is not
+	// mounted and the step runs in its image's WORKDIR.
+	NoWorkspace bool
 
+	DeclRange hcl.Range
+}
+
+// StepImage is a top-level image block: a step image built from the
+// repository through the Docker Engine API, tagged by the digest of its
+// context, Dockerfile and build args.
+type StepImage struct {
+	Name string
+	// Context is the build context directory relative to the pipeline
+	// directory ("." for the pipeline directory itself).
+	Context string
+	// Dockerfile is relative to Context; "Dockerfile" when not set.
+	Dockerfile string
+	// Args are the build args (ARG in the Dockerfile).
+	Args      map[string]string
 	DeclRange hcl.Range
 }
 

@@ -246,6 +246,9 @@ func (c *Config) evalStep(step *Step, ctx *hcl.EvalContext) (*StepValues, hcl.Di
 		sv.Command = cmd
 	}
 	switch {
+	case step.ImageRef != "":
+		sv.Image = Text{Source: "image." + step.ImageRef, After: "image build"}
+		sv.ImageRef = step.ImageRef
 	case step.Image != nil:
 		t, d := e.text(step.Image, ctx, "image")
 		diags = append(diags, d...)

@@ -202,6 +202,13 @@ type configView struct {
 	Groups    map[string][]string
 	Stages    []stageView
 	Notifies  []notifyView
+	// StepImages are the top-level image blocks; left out when none.
+	StepImages map[string]stepImageView `json:",omitempty"`
+}
+
+type stepImageView struct {
+	Context, Dockerfile string
+	Args                map[string]string
 }
 
 type pipelineView struct {
@@ -222,6 +229,7 @@ type stageView struct {
 	Requires    []string
 	Branches    []string
 	BranchesSet bool
+	Container   string `json:",omitempty"`
 	Steps       []stepView
 	Artifacts   map[string]string
 	Images      map[string][2]string
@@ -245,6 +253,13 @@ type stepView struct {
 	Pull       string
 	Privileged bool
 	Mounts     []string
+	// Second wave; left out when empty so older goldens stay as they are.
+	ImageRef    string   `json:",omitempty"`
+	Inputs      []string `json:",omitempty"`
+	Outputs     []string `json:",omitempty"`
+	Caches      []string `json:",omitempty"`
+	User        string   `json:",omitempty"`
+	NoWorkspace bool     `json:",omitempty"`
 }
 
 type notifyView struct {
@@ -311,7 +326,7 @@ func renderConfig(t *testing.T, c *Config) configView {
 	}
 	for _, s := range c.Stages {
 		sv := stageView{Address: s.Address(), NeedsSet: s.NeedsSet, Requires: s.Requires,
-			Branches: s.Branches, BranchesSet: s.BranchesSet, Decl: pos(s.DeclRange)}
+			Branches: s.Branches, BranchesSet: s.BranchesSet, Container: s.Container, Decl: pos(s.DeclRange)}
 		for _, n := range s.Needs {
 			sv.Needs = append(sv.Needs, n.Address())
 		}
@@ -340,6 +355,12 @@ func renderConfig(t *testing.T, c *Config) configView {
 	for _, n := range c.Notifies {
 		v.Notifies = append(v.Notifies, notifyView{Name: n.Name, Webhook: text(n.Webhook), On: n.On})
 	}
+	for name, img := range c.StepImages {
+		if v.StepImages == nil {
+			v.StepImages = map[string]stepImageView{}
+		}
+		v.StepImages[name] = stepImageView{Context: img.Context, Dockerfile: img.Dockerfile, Args: img.Args}
+	}
 	return v
 }
 
@@ -350,7 +371,8 @@ func renderStep(t *testing.T, c *Config, s *Stage, st *Step) stepView {
 		t.Fatalf("EvalStep(%s, %s): %s", s.Address(), st.Name, diags.Error())
 	}
 	sv := stepView{Name: st.Name, Image: ev.Image.Display(), Secrets: st.Secrets, Needs: st.Needs,
-		Retries: st.Retries, Runner: st.Runner, Pull: st.Pull, Privileged: st.Privileged, Mounts: st.Mounts}
+		Retries: st.Retries, Runner: st.Runner, Pull: st.Pull, Privileged: st.Privileged, Mounts: st.Mounts,
+		ImageRef: st.ImageRef, Inputs: st.Inputs, Outputs: st.Outputs, Caches: st.Caches, User: st.User, NoWorkspace: st.NoWorkspace}
 	if st.Timeout != 0 {
 		sv.Timeout = st.Timeout.String()
 	}

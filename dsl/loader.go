@@ -257,7 +257,11 @@ func (l *loader) decodeTopBlock(b *hcl.Block) hcl.Diagnostics {
 	case "artifact":
 		diags = append(diags, misplaced(b, "Artifact Outside Package", "An artifact can only be declared inside a package block. Move it into a package stage."))
 	case "image":
-		diags = append(diags, misplaced(b, "Image Outside Package", "An image can only be declared inside a package block. Move it into a package stage."))
+		img, d := l.decodeStepImageBlock(b)
+		diags = append(diags, d...)
+		if l.unique("step image", img.Name, b, &diags) {
+			l.cfg.StepImages[img.Name] = img
+		}
 	}
 	return diags
 }

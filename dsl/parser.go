@@ -156,14 +156,15 @@ func (p *Parser) LoadDir(fsys fs.FS, opts LoadOptions) (*Config, hcl.Diagnostics
 		opts:    opts,
 		skipped: skipped,
 		cfg: &Config{
-			Dir:       opts.Dir,
-			Source:    src,
-			Git:       opts.Git,
-			Variables: map[string]*Variable{},
-			VarValues: map[string]cty.Value{},
-			Locals:    map[string]*Local{},
-			Secrets:   map[string]*Secret{},
-			Groups:    map[string]*Group{},
+			Dir:        opts.Dir,
+			Source:     src,
+			Git:        opts.Git,
+			Variables:  map[string]*Variable{},
+			VarValues:  map[string]cty.Value{},
+			Locals:     map[string]*Local{},
+			Secrets:    map[string]*Secret{},
+			Groups:     map[string]*Group{},
+			StepImages: map[string]*StepImage{},
 		},
 	}
 	diags = append(diags, l.load(files)...)

@@ -95,7 +95,8 @@ func (l *loader) resolveSteps(s *Stage) hcl.Diagnostics {
 				})
 			}
 		}
-		if st.Image == nil && st.Runner != "local" && l.cfg.Pipeline != nil && l.cfg.Pipeline.Image == "" && !l.pipelineImageBroken {
+		diags = append(diags, l.resolveImageRef(s, st)...)
+		if st.Image == nil && st.ImageRef == "" && st.Runner != "local" && l.cfg.Pipeline != nil && l.cfg.Pipeline.Image == "" && !l.pipelineImageBroken {
 			diags = append(diags, &hcl.Diagnostic{
 				Severity: hcl.DiagError,
 				Summary:  "Missing Step Image",

@@ -14,6 +14,7 @@ var stageBlockSchema = &hcl.BodySchema{
 		{Name: "needs"},
 		{Name: "requires"},
 		{Name: "branches"},
+		{Name: "container"},
 	},
 	Blocks: []hcl.BlockHeaderSchema{
 		{Type: "step", LabelNames: []string{"name"}},
@@ -131,6 +132,11 @@ func (l *loader) decodeStageBlock(b *hcl.Block) (*Stage, hcl.Diagnostics) {
 				s.Branches = append(s.Branches, br)
 			}
 		}
+	}
+
+	if a, ok := content.Attributes["container"]; ok {
+		diags = append(diags, l.enum(a, ContainerModes, &s.Container)...)
+		s.ContainerRange = a.Expr.Range()
 	}
 
 	stepNames := map[string]hcl.Range{}

@@ -25,6 +25,11 @@ var stepBlockSchema = &hcl.BodySchema{
 		{Name: "pull"},
 		{Name: "privileged"},
 		{Name: "mounts"},
+		{Name: "inputs"},
+		{Name: "outputs"},
+		{Name: "caches"},
+		{Name: "user"},
+		{Name: "workspace"},
 	},
 }
 
@@ -45,6 +50,12 @@ func (l *loader) decodeStepBlock(b *hcl.Block) (*Step, hcl.Diagnostics) {
 	st.Run = exprOf(attrs, "run")
 	st.Command = exprOf(attrs, "command")
 	st.Image = exprOf(attrs, "image")
+	if st.Image != nil {
+		st.ImageRef, st.ImageRefRange = imageRefOf(st.Image)
+		if st.ImageRef != "" {
+			st.Image = nil
+		}
+	}
 	st.Env = exprOf(attrs, "env")
 	st.Workdir = exprOf(attrs, "workdir")
 	st.When = exprOf(attrs, "when")
@@ -82,6 +93,7 @@ func (l *loader) decodeStepBlock(b *hcl.Block) (*Step, hcl.Diagnostics) {
 	if a, ok := attrs["mounts"]; ok {
 		diags = append(diags, l.mounts(a, st)...)
 	}
+	diags = append(diags, l.decodeStepFiles(attrs, st)...)
 	if a, ok := attrs["needs"]; ok {
 		diags = append(diags, l.stepRefs(a, st, "step", &st.Needs)...)
 	}

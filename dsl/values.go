@@ -59,7 +59,10 @@ type StepValues struct {
 	Run     *Text  // nil when the step uses command
 	Command []Text // nil when the step uses run
 	Image   Text   // the step's image, or the pipeline default
-	Env     map[string]Text
-	Workdir *Text // nil when not set
-	When    Bool  // Known and true when the step has no when
+	// ImageRef names the top-level image block of image = image.NAME;
+	// Image is then unknown until the engine has built it.
+	ImageRef string
+	Env      map[string]Text
+	Workdir  *Text // nil when not set
+	When     Bool  // Known and true when the step has no when
 }

@@ -5,12 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
 
 	"github.com/pipeline-cd/pipeline/dsl"
 	"github.com/pipeline-cd/pipeline/engine/exec"
+	"github.com/pipeline-cd/pipeline/engine/images"
 	"github.com/pipeline-cd/pipeline/engine/mask"
 	"github.com/pipeline-cd/pipeline/engine/plan"
 	"github.com/pipeline-cd/pipeline/engine/ui"
@@ -83,7 +85,7 @@ func (e *Engine) DryRun(ctx context.Context, req RunRequest) (*DryRunResult, err
 		}
 	}
 	res := req.Config
-	dr := describeRunner{dryrun.New(true)}
+	dr := describeRunner{inner: dryrun.New(true), notes: dryNotes(s.plan, res.AbsDir)}
 	names := map[string]runners.Runner{"docker": dr, "local": dr}
 	secrets := map[string]string{}
 	for _, name := range sortedKeys(res.Config.Secrets) {
@@ -181,6 +183,9 @@ func dryResolve(n *plan.Node) (*runners.Step, error) {
 		return t.Display()
 	}
 	st := &runners.Step{Env: map[string]string{}, Image: show(v.Image)}
+	if n.Step.Shared {
+		st.Labels = map[string]string{runners.LabelShared: n.Stage}
+	}
 	if v.Run != nil {
 		st.Script = show(*v.Run)
 	}
@@ -202,8 +207,39 @@ func dryResolve(n *plan.Node) (*runners.Step, error) {
 }
 
 // describeRunner writes what a step would run, then lets the dry-run
-// runner accept it without running anything.
-type describeRunner struct{ inner *dryrun.Runner }
+// runner accept it without running anything. notes holds, by step ID, the
+// lines to print first (image builds, reuse).
+type describeRunner struct {
+	inner *dryrun.Runner
+	notes map[string][]string
+}
+
+// dryNotes says, for each step, what a run would do before running it:
+// build its image (with the tag its context digest gives now) and look
+// for a reusable result. The dry run reads neither Docker nor the state
+// store, so it cannot say whether the image exists or the result matches.
+func dryNotes(p *plan.Plan, dir string) map[string][]string {
+	notes := map[string][]string{}
+	for _, n := range p.Nodes {
+		if n.Kind != plan.KindStep {
+			continue
+		}
+		if ref := n.Step.Values.ImageRef; ref != "" && p.Config != nil && p.Config.StepImages[ref] != nil {
+			b := p.Config.StepImages[ref]
+			tag, _, err := images.Plan(images.Spec{Pipeline: p.Pipeline, Name: ref, Dir: dir, Context: b.Context, Dockerfile: b.Dockerfile, Args: b.Args})
+			if err != nil {
+				notes[n.ID] = append(notes[n.ID], fmt.Sprintf("would build image %s, but: %v", ref, err))
+			} else {
+				notes[n.ID] = append(notes[n.ID], fmt.Sprintf("would build image %s from %s as %s, unless the Docker engine has that tag already (its context is unchanged)",
+					ref, filepath.ToSlash(filepath.Join(b.Context, b.Dockerfile)), tag))
+			}
+		}
+		if len(n.Step.Inputs) > 0 && n.StageKind != dsl.KindEnvironment {
+			notes[n.ID] = append(notes[n.ID], "would be reused instead of run if a recorded run succeeded with the same key (image, command, env, secret names, the files of inputs, needed steps); the dry run reads no state, so it cannot tell; --no-cache runs it")
+		}
+	}
+	return notes
+}
 
 func (d describeRunner) Run(ctx context.Context, st *runners.Step, stdout, stderr io.Writer) (*runners.Result, error) {
 	what := st.Script
@@ -213,6 +249,12 @@ func (d describeRunner) Run(ctx context.Context, st *runners.Step, stdout, stder
 	where := "on the host"
 	if st.Image != "" {
 		where = "in " + st.Image
+	}
+	for _, note := range d.notes[st.ID] {
+		fmt.Fprintln(stdout, note)
+	}
+	if stage := st.Labels[runners.LabelShared]; stage != "" {
+		where += " (an exec in the shared container of " + stage + ")"
 	}
 	fmt.Fprintf(stdout, "would run %s: %s\n", where, what)
 	return d.inner.Run(ctx, st, stdout, stderr)

@@ -13,6 +13,7 @@ package engine
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"os"
 	"path/filepath"
 	"time"
@@ -20,6 +21,7 @@ import (
 	"github.com/hashicorp/go-hclog"
 
 	"github.com/pipeline-cd/pipeline/dsl"
+	"github.com/pipeline-cd/pipeline/engine/cache"
 	"github.com/pipeline-cd/pipeline/engine/mask"
 	"github.com/pipeline-cd/pipeline/engine/release"
 	"github.com/pipeline-cd/pipeline/engine/state"
@@ -44,6 +46,9 @@ type Options struct {
 	// Images builds the images of package stages; nil: a config with
 	// image blocks fails its release with a clear error.
 	Images release.ImageBuilder
+	// Volumes lists and removes cache volumes for CacheAdmin; nil: the
+	// Docker side of the caches is left out.
+	Volumes cache.VolumeClient
 	// ArtifactDir is the root of the content-addressed artifact store;
 	// empty: "artifacts" beside nothing, which is an error when a release
 	// has artifacts.
@@ -80,6 +85,15 @@ type Options struct {
 	// plan.PrivilegeError). The runners refuse such steps again unless
 	// they were given the same permission.
 	AllowPrivileged bool
+	// StepUser is the container user ("UID:GID") of steps that mount the
+	// workspace and set no user attribute, so that the files they write
+	// belong to whoever runs pipeline; "" means this process's uid:gid.
+	// "-" leaves the image's user.
+	StepUser string
+	// LogLimit bounds the stored log of each step attempt in bytes;
+	// beyond it the store keeps the head and the tail (exec.Options.LogLimit):
+	// 0 means exec.DefaultLogLimit (64 MiB), negative means no limit.
+	LogLimit int64
 }
 
 // Engine runs and queries pipelines. It is safe for concurrent use; each
@@ -126,6 +140,12 @@ func New(opts Options) *Engine {
 	}
 	if opts.DefaultRunner == "" {
 		opts.DefaultRunner = "docker"
+	}
+	switch opts.StepUser {
+	case "":
+		opts.StepUser = fmt.Sprintf("%d:%d", os.Getuid(), os.Getgid())
+	case "-":
+		opts.StepUser = ""
 	}
 	e := &Engine{opts: opts, logger: opts.Logger}
 	if opts.Store != nil {

@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"sort"
 	"strings"
 
+	"github.com/pipeline-cd/pipeline/engine/cache"
 	"github.com/pipeline-cd/pipeline/engine/state"
 )
 
@@ -83,6 +85,47 @@ func (e *Engine) Logs(ctx context.Context, runID, step string) ([]state.LogLine,
 		return nil, failed(fmt.Errorf("reading logs of run %s: %w", runID, err))
 	}
 	return lines, nil
+}
+
+// StreamLogs calls fn for each masked log line of a run, or of one of its
+// nodes (step as for Logs), in the order Logs returns them, holding only a
+// bounded part of the log in memory. attempts holds, by node ID, the
+// attempts that have lines, so a caller can mark the lines of a step that
+// ran more than once before it sees them. An error of fn stops the stream
+// and is returned as is.
+func (e *Engine) StreamLogs(ctx context.Context, runID, step string, fn func(attempts map[string][]int, l state.LogLine) error) error {
+	if _, err := e.getRun(ctx, runID); err != nil {
+		return err
+	}
+	node := ""
+	if step != "" {
+		nodes, err := e.store.Nodes(ctx, runID)
+		if err != nil {
+			return failed(fmt.Errorf("reading the nodes of run %s: %w", runID, err))
+		}
+		if node, err = matchNode(nodes, step); err != nil {
+			return invalid(fmt.Errorf("run %s: %w", runID, err))
+		}
+	}
+	attempts, err := e.store.LogAttempts(ctx, runID)
+	if err != nil {
+		return failed(fmt.Errorf("reading logs of run %s: %w", runID, err))
+	}
+	var fnErr error
+	err = e.store.StreamLogs(ctx, runID, node, func(l state.LogLine) error {
+		if err := fn(attempts, l); err != nil {
+			fnErr = err
+			return err
+		}
+		return nil
+	})
+	switch {
+	case fnErr != nil:
+		return fnErr
+	case err != nil:
+		return failed(fmt.Errorf("reading logs of run %s: %w", runID, err))
+	}
+	return nil
 }
 
 func matchNode(nodes []*state.Node, step string) (string, error) {
@@ -330,4 +373,15 @@ func (e *Engine) Audit(ctx context.Context, pipeline string, limit int) ([]*stat
 		return nil, failed(fmt.Errorf("reading the audit trail: %w", err))
 	}
 	return evs, nil
+}
+
+// CacheAdmin returns what `pipeline cache ls | prune` work with: the
+// reusable results in the store and their output files, the cache volumes
+// in Docker, and the host cache directories below repoRoot/.pipeline/cache.
+func (e *Engine) CacheAdmin(repoRoot string) *cache.Admin {
+	a := &cache.Admin{Store: e.store, ArtifactDir: e.opts.ArtifactDir, Volumes: e.opts.Volumes}
+	if repoRoot != "" {
+		a.LocalRoot = filepath.Join(repoRoot, ".pipeline", "cache")
+	}
+	return a
 }

@@ -49,6 +49,9 @@ type RunRequest struct {
 	// rules refuse it. Without it such a run builds and tests, but its
 	// release node and environments fail with ErrDirtyTree.
 	AllowDirty bool
+	// NoCache runs every step, even those a recorded result could stand
+	// in for (see engine/cache); their successes are still recorded.
+	NoCache bool
 }
 
 // RunInfo describes a run that is about to execute.
@@ -111,6 +114,8 @@ type recorded struct {
 	// variable named one (dsl.GitInfo.BranchUnproven), so that a resumed
 	// run's branches rules say it again.
 	BranchUnproven string `json:"branch_unproven,omitempty"`
+	// NoCache records --no-cache, so that a resume runs every step too.
+	NoCache bool `json:"no_cache,omitempty"`
 }
 
 // Run plans and executes the pipeline of req.Config and records it. It
@@ -153,7 +158,7 @@ func (e *Engine) begin(req RunRequest, id string) (*session, []string, error) {
 	}
 	rec := recorded{Dir: req.Config.AbsDir, Ref: req.Config.Config.Source.Ref, Vars: req.Vars, Only: req.Only,
 		Skip: req.Skip, Until: req.Until, Parallelism: req.Parallelism, FailFast: req.FailFast,
-		Runner: req.Runner, TrustedRef: req.TrustedRef, GitBranch: req.Config.Config.Git.Branch}
+		Runner: req.Runner, TrustedRef: req.TrustedRef, GitBranch: req.Config.Config.Git.Branch, NoCache: req.NoCache}
 	dirty, err := treeDirty(req.Config)
 	if err != nil {
 		return nil, nil, err

@@ -13,7 +13,9 @@ import (
 
 	"github.com/pipeline-cd/pipeline/dsl"
 	"github.com/pipeline-cd/pipeline/dsl/loader"
+	"github.com/pipeline-cd/pipeline/engine/cache"
 	"github.com/pipeline-cd/pipeline/engine/exec"
+	"github.com/pipeline-cd/pipeline/engine/images"
 	"github.com/pipeline-cd/pipeline/engine/mask"
 	"github.com/pipeline-cd/pipeline/engine/notify"
 	"github.com/pipeline-cd/pipeline/engine/plan"
@@ -70,6 +72,9 @@ type session struct {
 	decision string // rejected or expired, when a gate ended the run
 	nodeErr  error  // the first error of a release, deploy or gate node
 	finals   map[string]bool
+	// images holds the step images of image blocks by name, set before
+	// the plan runs (buildStepImages).
+	images map[string]stepImage
 	// whenFalse holds the steps skipped in this process because their
 	// when condition is false: like a success, they complete their
 	// environment's deployment (see finalDone).
@@ -132,12 +137,22 @@ func (s *session) execute(ctx context.Context, done map[string]bool, warnings []
 	if def == nil && s.usesDefaultRunner(done) {
 		return nil, s.abort(ctx, invalid(fmt.Errorf("runner %q is not available; use --runner local or --runner docker", name)))
 	}
-	e.cleanupContainers(ctx)
+	// Containers of dead pipeline processes are removed while the run
+	// goes on: they carry another PID, so this run's are never touched,
+	// and a cached run need not wait for the engine's answer.
+	cleaned := make(chan struct{})
+	go func() {
+		defer close(cleaned)
+		e.cleanupContainers(ctx)
+	}()
+	defer func() { <-cleaned }()
+	s.buildStepImages(ctx, done)
 	res, err := exec.Run(ctx, s.plan, exec.Options{
 		Parallelism: s.rec.Parallelism, FailFast: s.rec.FailFast,
 		Runner: def, Runners: e.opts.Runners, Workspace: s.res.AbsDir, Secrets: s.secrets(), Sensitive: s.cfg.SensitiveValues(),
-		Store: e.store, RunID: s.run.ID, Done: done, Resolve: s.resolve, Handler: s,
+		Store: e.store, RunID: s.run.ID, Done: done, Resolve: s.resolve, Handler: s, LogLimit: e.opts.LogLimit,
 		Output: &settleSink{next: e.opts.Output, s: s}, Clock: e.opts.Clock, Logger: e.logger.Named("exec"),
+		Cache: e.stepCache(), NoCache: s.rec.NoCache, User: e.opts.StepUser, CacheRoot: cacheRoot(s.res),
 	})
 	if res == nil {
 		return nil, s.abort(ctx, failed(fmt.Errorf("run %s could not start: %w", s.run.ID, err)))
@@ -199,6 +214,21 @@ func (s *session) resolve(n *plan.Node) (*runners.Step, error) {
 	v, diags := s.cfg.EvalStep(n.StageDef, n.Step.Def, scope)
 	if diags.HasErrors() {
 		return nil, fmt.Errorf("evaluating step %s: %w", n.ID, diags)
+	}
+	if ref := v.ImageRef; ref != "" {
+		s.mu.Lock()
+		img, ok := s.images[ref]
+		s.mu.Unlock()
+		switch {
+		case !ok:
+			// Not built: the step runs on the host (--runner local),
+			// where images do not apply.
+			v.Image = dsl.Text{Known: true, Source: "image." + ref}
+		case img.err != nil:
+			return nil, fmt.Errorf("step %s: %w", n.ID, img.err)
+		default:
+			v.Image = dsl.Text{Value: img.tag, Known: true, Source: "image." + ref}
+		}
 	}
 	st, err := stepFromValues(n.ID, v)
 	if errors.Is(err, exec.ErrWhenFalse) {
@@ -430,4 +460,80 @@ func firstSummary(diags hcl.Diagnostics) string {
 		}
 	}
 	return "errors"
+}
+
+// stepCache returns the cache of reusable step results, kept in the state
+// store with its output files below the artifact store; nil (every step
+// runs) when the engine has no artifact store.
+func (e *Engine) stepCache() *cache.Cache {
+	if e.opts.ArtifactDir == "" {
+		return nil
+	}
+	return cache.New(e.store, e.opts.ArtifactDir, e.opts.Clock)
+}
+
+// cacheRoot is the directory whose .pipeline/cache holds the tool caches of
+// steps on the host: the repository root, else the pipeline directory.
+func cacheRoot(res *loader.Result) string {
+	if res.RepoRoot != "" {
+		return res.RepoRoot
+	}
+	return res.AbsDir
+}
+
+// stepImage is the outcome of making one image block's image present.
+type stepImage struct {
+	tag string
+	err error
+}
+
+// buildStepImages makes the image of every image block that a step still
+// to run uses present in the engine, building those whose context digest
+// has no image yet, before any step runs. A failed build is kept and fails
+// the steps that use the image (see resolve), not the run's other steps.
+func (s *session) buildStepImages(ctx context.Context, done map[string]bool) {
+	def := s.rec.Runner
+	if def == "" {
+		def = s.e.opts.DefaultRunner
+	}
+	refs := map[string]bool{}
+	for _, n := range s.plan.Nodes {
+		if n.Kind != plan.KindStep || done[n.ID] || n.Step.Values.ImageRef == "" {
+			continue
+		}
+		runner := n.Step.Runner
+		if runner == "" {
+			runner = def
+		}
+		if runner == "docker" { // a step run on the host (--runner local) needs no image
+			refs[n.Step.Values.ImageRef] = true
+		}
+	}
+	if len(refs) == 0 {
+		return
+	}
+	out := make(map[string]stepImage, len(refs))
+	for _, name := range sortedKeys(refs) {
+		block := s.cfg.StepImages[name]
+		switch {
+		case block == nil:
+			out[name] = stepImage{err: fmt.Errorf("image %q is not declared", name)}
+		case s.e.opts.Images == nil:
+			out[name] = stepImage{err: fmt.Errorf("image %s needs the Docker engine to build it, and none is connected; start dockerd or set DOCKER_HOST", name)}
+		default:
+			img, err := images.Ensure(ctx, s.e.opts.Images, images.Spec{Pipeline: s.cfg.Pipeline.Name, Name: name,
+				Dir: s.res.AbsDir, Context: block.Context, Dockerfile: block.Dockerfile, Args: block.Args})
+			if err != nil {
+				out[name] = stepImage{err: fmt.Errorf("building image %s (%s): %w", name, block.DeclRange, err)}
+				continue
+			}
+			if img.Built {
+				s.e.logger.Info("built step image", "image", name, "tag", img.Tag, "id", img.ID)
+			}
+			out[name] = stepImage{tag: img.Tag}
+		}
+	}
+	s.mu.Lock()
+	s.images = out
+	s.mu.Unlock()
 }

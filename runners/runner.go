@@ -60,6 +60,30 @@ type Step struct {
 	Artifacts string
 	// Labels are added to the container (Docker) for lookup and cleanup.
 	Labels map[string]string
+	// User is the container's user, "UID[:GID]" or a name the image
+	// knows; "" means the image's own user. Docker only. When it is a
+	// numeric uid other than 0 and Env sets no HOME, the Docker runner sets
+	// HOME=/tmp, so tools that write to $HOME work without a passwd entry.
+	User string
+	// NoWorkspace keeps the workspace out of the container: the step runs
+	// in its image's WORKDIR (Workdir relative to it). Docker only.
+	NoWorkspace bool
+	// Caches are directories kept between runs. The Docker runner mounts
+	// the named volume Volume (created on first use with Labels) at Path;
+	// the local runner creates HostDir and exports PIPELINE_CACHE.
+	Caches []Cache
+}
+
+// Cache is one tool cache of a step.
+type Cache struct {
+	// Path is the absolute path in the container ("/root/go/pkg/mod").
+	Path string
+	// Volume is the Docker volume that holds it.
+	Volume string
+	// Labels are set on the volume when the runner creates it.
+	Labels map[string]string
+	// HostDir is where a runner on the host keeps it.
+	HostDir string
 }
 
 // Result is how a step ended.

@@ -121,6 +121,19 @@ h=$(metric BenchmarkHistory100k ns/op); r=$(metric BenchmarkRecordStep ns/op)
 row "history --env production over 100,000 deployments (SQLite)" "$(awk -v n="$h" 'BEGIN { printf "%.2f ms", n / 1e6 }')" "< 100 ms" "$(ok "$(awk -v n="$h" 'BEGIN { print n / 1e6 }')" 100)"
 row "recording one step: node + 3 log lines + node (SQLite)" "$(awk -v n="$r" 'BEGIN { printf "%.3f ms", n / 1e6 }')" "< 2 ms" "$(ok "$(awk -v n="$r" 'BEGIN { print n / 1e6 }')" 2)"
 
+# ---- 5-7. shared stage containers, output at disk speed, a Go module ----
+source scripts/bench-speed.sh
+
+# ---- 8 and 9: reuse of unchanged steps, default parallelism ----
+# shellcheck source=scripts/bench-reuse.sh
+. "$(dirname "$0")/bench-reuse.sh"
+
+# ---- 10. the release console ----
+gobench ./engine/console 'Benchmark(Overview|EnvironmentPage)$' -benchtime 5x
+o=$(metric BenchmarkOverview ns/op); e=$(metric BenchmarkEnvironmentPage ns/op)
+row "console overview, 200 components x 5 environments (SQLite)" "$(awk -v n="$o" 'BEGIN { printf "%.1f ms", n / 1e6 }')" "< 200 ms" "$(ok "$(awk -v n="$o" 'BEGIN { print n / 1e6 }')" 200)"
+row "console environment page, 5,000 deployments (SQLite)" "$(awk -v n="$e" 'BEGIN { printf "%.1f ms", n / 1e6 }')" "" ""
+
 echo
 echo "pipeline benchmarks, $(date -u +%Y-%m-%d), $(nproc) cores, $(go version | awk '{ print $3 }'), Docker $(docker version --format '{{.Server.Version}}')"
 echo

@@ -37,6 +37,7 @@ type runnerFlags struct {
 	wait            bool
 	waitLock        time.Duration
 	trustedRef      string
+	logLimit        string
 }
 
 func (r *runnerFlags) addFlags(f interface {
@@ -49,6 +50,7 @@ func (r *runnerFlags) addFlags(f interface {
 	f.BoolVar(&r.plain, "plain", false, "plain line-by-line output even in a terminal")
 	f.BoolVar(&r.wait, "wait", false, "wait at gates for a decision instead of exiting with code 3")
 	f.DurationVar(&r.waitLock, "wait-lock", 0, "how long to wait for an environment locked by another deployment (0: fail at once)")
+	f.StringVar(&r.logLimit, "log-limit", logLimitDefault(), "store at most `SIZE` of each step attempt's log (e.g. 64MiB, 512KiB; 0: no limit): the head and the tail are kept, with a line saying what was cut (default $PIPELINE_LOG_LIMIT, else 64MiB)")
 	f.StringVar(&r.trustedRef, "trusted-ref", "", "git ref to read protection rules (gates, branches, requires) from (default: the repository's default branch; when there is none, or the config there does not load, environments are refused)")
 }
 
@@ -60,6 +62,9 @@ var validRunners = []string{"docker", "local"}
 func (r *runnerFlags) validate() error {
 	if !slices.Contains(validRunners, r.runner) {
 		return &usageError{fmt.Errorf("--runner %q is not a runner; use --runner %s", r.runner, strings.Join(validRunners, " or --runner "))}
+	}
+	if _, err := parseSize(r.logLimit); err != nil && r.logLimit != "" {
+		return &usageError{fmt.Errorf("--log-limit %q: %w", r.logLimit, err)}
 	}
 	if r.waitLock < 0 {
 		return &usageError{fmt.Errorf("--wait-lock %s is negative; pass 0 to fail at once when the environment is locked, or how long to wait (e.g. 5m)", r.waitLock)}
@@ -268,6 +273,11 @@ func (g *globals) openEngine(ctx context.Context, w wiring) (*engine.Engine, fun
 		opts.Actor = g.actor()
 		opts.DefaultRunner = w.flags.runner
 		opts.AllowPrivileged = w.flags.allowPrivileged
+		if n, err := parseSize(w.flags.logLimit); err == nil && n == 0 {
+			opts.LogLimit = -1 // --log-limit 0: no limit
+		} else {
+			opts.LogLimit = n // 0 when unset (gc): the default
+		}
 		opts.Runners["local"] = local.New(local.Options{AllowPrivileged: w.flags.allowPrivileged}, logger)
 		if needsDocker(w.res, w.flags.runner) && !w.noStore {
 			cli, err := client.NewClientWithOpts(client.FromEnv, client.WithAPIVersionNegotiation())
@@ -277,12 +287,12 @@ func (g *globals) openEngine(ctx context.Context, w wiring) (*engine.Engine, fun
 				pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 				err = dr.Ping(pctx)
 				cancel()
-				opts.Runners["docker"], opts.Images = dr, cli
+				opts.Runners["docker"], opts.Images, opts.Volumes = dr, cli, cli
 			}
 			if err != nil && w.dockerOptional {
 				g.dockerDown = err
 				delete(opts.Runners, "docker")
-				opts.Images, err = nil, nil
+				opts.Images, opts.Volumes, err = nil, nil, nil
 			}
 			if err != nil {
 				closeAll()

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -128,15 +129,33 @@ With --json it prints {"run_id", "step", "lines": [{"node_id", "attempt",
 				if len(args) == 2 {
 					step = args[1]
 				}
-				lines, err := eng.Logs(ctx, args[0], step)
-				if err != nil {
-					return err
-				}
+				w := bufio.NewWriterSize(g.stdout, 64<<10)
+				var err error
 				if g.json {
-					return printDataJSON(g.stdout, view.NewLogs(args[0], step, lines))
+					// Nothing is written before the run and step are
+					// known to exist: the document would be cut short.
+					var doc *logsJSON
+					err = eng.StreamLogs(ctx, args[0], step, func(_ map[string][]int, l state.LogLine) error {
+						if doc == nil {
+							doc = newLogsJSON(w, args[0], step)
+						}
+						return doc.line(l)
+					})
+					if err == nil {
+						if doc == nil {
+							doc = newLogsJSON(w, args[0], step)
+						}
+						err = doc.close()
+					}
+				} else {
+					err = eng.StreamLogs(ctx, args[0], step, func(attempts map[string][]int, l state.LogLine) error {
+						return writeLogLine(w, l, step != "", len(attempts[l.NodeID]) > 1)
+					})
 				}
-				writeLogLines(g.stdout, lines, step != "")
-				return nil
+				if ferr := w.Flush(); err == nil {
+					err = ferr
+				}
+				return err
 			})
 		},
 	}

@@ -3,12 +3,12 @@ package main
 import (
 	"errors"
 	"fmt"
-	"runtime"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/pipeline-cd/pipeline/engine"
+	"github.com/pipeline-cd/pipeline/engine/exec"
 	"github.com/pipeline-cd/pipeline/engine/state"
 	"github.com/pipeline-cd/pipeline/engine/view"
 )
@@ -20,7 +20,7 @@ func init() {
 func newRunCommand(g *globals) *cobra.Command {
 	var sel selection
 	var rf runnerFlags
-	var dryRun, failFast, allowDirty bool
+	var dryRun, failFast, allowDirty, noCache bool
 	var parallelism int
 	cmd := &cobra.Command{
 		Use:   "run",
@@ -53,6 +53,13 @@ still run, but no release is created and every environment is refused
 with a "-dirty" suffix on its version and records no branch, so environments
 with a branches rule refuse it.
 
+A build, test or package step that declares inputs is reused when a run
+recorded a success with the same key (its image ID, command, env without
+secret values, secret names, the content of its input files and the keys of
+the steps it needs): it does not run, its outputs are restored from the
+artifact store's step-outputs folder and it is shown as "reused from run R".
+--no-cache runs every step.
+
 Exit codes: 0 success, 1 a step or deployment failed, 2 bad usage or invalid
 config, 3 stopped at a gate.
 
@@ -71,7 +78,7 @@ running a step or recording anything.
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if parallelism < 1 {
-				return &usageError{fmt.Errorf("--parallelism %d: pass 1 or more, the number of steps to run at once (default: the number of CPUs, %d)", parallelism, runtime.NumCPU())}
+				return &usageError{fmt.Errorf("--parallelism %d: pass 1 or more, the number of steps to run at once (default %d)", parallelism, exec.DefaultParallelism)}
 			}
 			res, err := g.loadConfig()
 			if err != nil {
@@ -89,7 +96,7 @@ running a step or recording anything.
 			defer closeAll()
 			req := engine.RunRequest{Config: res, Vars: varArgsOf(g), Only: sel.only, Skip: sel.skip, Until: sel.until,
 				Parallelism: parallelism, FailFast: failFast, Runner: rf.runner, Wait: rf.wait, WaitLock: rf.waitLock,
-				TrustedRef: rf.trustedRef, Started: g.printStarted, AllowDirty: allowDirty}
+				TrustedRef: rf.trustedRef, Started: g.printStarted, AllowDirty: allowDirty, NoCache: noCache}
 			if dryRun {
 				fmt.Fprintf(g.stdout, "dry run of %s: nothing runs, nothing is recorded\n", res.Config.Pipeline.Name)
 				out, err := eng.DryRun(ctx, req)
@@ -121,8 +128,9 @@ running a step or recording anything.
 	rf.addFlags(cmd.Flags())
 	f := cmd.Flags()
 	f.BoolVar(&dryRun, "dry-run", false, "walk the plan as a run would (the trusted ref's rules applied), evaluate when conditions and print what would run, without Docker or the state store; exits with the code the run would")
-	f.IntVar(&parallelism, "parallelism", runtime.NumCPU(), "run at most `N` steps at once")
+	f.IntVar(&parallelism, "parallelism", exec.DefaultParallelism, "run at most `N` steps at once (steps mostly wait on the Docker engine, so more than the CPUs pays; see README Performance)")
 	f.BoolVar(&failFast, "fail-fast", false, "stop every running step as soon as one fails")
+	f.BoolVar(&noCache, "no-cache", false, "run every step, even those whose recorded result could be reused (steps with inputs); their results are still recorded")
 	f.BoolVar(&allowDirty, "allow-dirty", false, "create a release from a working tree with modified tracked files: its version gets a -dirty suffix and it records no branch, so branches rules refuse it")
 	return cmd
 }

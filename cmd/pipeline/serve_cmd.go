@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/pipeline-cd/pipeline/dsl"
+	"github.com/pipeline-cd/pipeline/engine/console"
 	"github.com/pipeline-cd/pipeline/engine/serve"
 )
 
@@ -24,10 +25,12 @@ func newServeCommand(g *globals) *cobra.Command {
 	var listen string
 	cmd := &cobra.Command{
 		Use:   "serve",
-		Short: "Serve a read-only web page and JSON API over the state store",
-		Long: `serve shows what the state store knows on a web page and as JSON: for each
-pipeline, the version live in each environment, what waits at a gate (with the
-exact pipeline approve command to copy), the rollback target, the recent runs,
+		Short: "Serve the read-only release console and JSON API over the state store",
+		Long: `serve shows what the state store knows in the release console and as JSON:
+an overview grid of pipelines x environments (the version live in each, how long
+ago, what waits at a gate, the rollback target; filter with ?component=), and a
+page per run (the plan drawn as a graph, node statuses, step logs with attempt
+markers, timing) that follows a running run live. The JSON API lists runs,
 releases, the deployment history and the audit trail.
 
 It never changes the state: approvals stay on the command line, where the
@@ -35,7 +38,7 @@ approver's identity is checked. It has no authentication, so it listens on
 loopback (127.0.0.1:8080) by default; pass --listen :8080 to let other machines
 read it. It stops on Ctrl-C or SIGTERM.
 
-Routes: GET /, /api/status, /api/runs, /api/runs/{id}, /api/releases,
+Routes: GET /, /runs/{id}, /runs/{id}/events (Server-Sent Events), /api/status, /api/runs, /api/runs/{id}, /api/releases,
 /api/history?env=E, /api/audit (each takes ?pipeline=P; lists take ?limit=N)
 and /healthz.`,
 		Args: func(c *cobra.Command, args []string) error {
@@ -70,7 +73,7 @@ and /healthz.`,
 				pipelines = append(pipelines, p)
 			}
 			logger := g.logger().Named("serve")
-			h := serve.New(serve.Options{Querier: eng, Store: url, Pipelines: pipelines, Logger: logger})
+			h := console.New(console.Options{Querier: eng, Store: url, Pipelines: pipelines, Logger: logger})
 			ln, err := net.Listen("tcp", listen)
 			if err != nil {
 				return fmt.Errorf("listening on %s: %w; pick another address with --listen", listen, err)

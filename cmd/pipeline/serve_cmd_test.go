@@ -109,6 +109,19 @@ func TestServeCommand(t *testing.T) {
 		t.Errorf("GET /api/status environments = %+v; want staging live 2.0.0, then production with nothing live", envs)
 	}
 
+	// The console's overview grid: the config's environments as columns
+	// in its order.
+	resp, err = http.Get(base)
+	require.NoError(t, err)
+	body, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	require.Equal(t, 200, resp.StatusCode)
+	page := string(body)
+	require.Contains(t, page, `<table class="grid">`)
+	iStaging, iProd := strings.Index(page, `<th scope="col">staging</th>`), strings.Index(page, `<th scope="col">production</th>`)
+	require.True(t, iStaging > 0 && iStaging < iProd, "the grid's columns are not staging, production:\n%s", page)
+	require.Contains(t, page, `<a class="version" href="/releases/shop/2.0.0">2.0.0</a>`)
+
 	cancel()
 	select {
 	case err := <-done:

@@ -46,6 +46,7 @@ func (d *differ) compare() {
 	d.compareGroups()
 	d.compareStages()
 	d.compareNotifies()
+	d.compareStepImages()
 }
 
 func (d *differ) comparePipeline() {
@@ -235,6 +236,7 @@ func (d *differ) compareStages() {
 		default:
 			o := stageObject(h)
 			d.field(o, "needs", stageNeeds(b), stageNeeds(h))
+			d.field(o, "container", containerMode(b), containerMode(h))
 			if h.Kind == dsl.KindEnvironment {
 				d.field(o, "requires", joinList(b.Requires), joinList(h.Requires))
 				d.field(o, "branches", branches(b), branches(h))
@@ -254,6 +256,14 @@ func stageNeeds(s *dsl.Stage) string {
 		addrs[i] = n.Address()
 	}
 	return joinList(addrs)
+}
+
+// containerMode renders a stage's container attribute.
+func containerMode(s *dsl.Stage) string {
+	if s.Container == "" {
+		return dsl.ContainerPerStep
+	}
+	return s.Container
 }
 
 // branches renders an environment's branch patterns.

@@ -39,6 +39,11 @@ func (d *differ) compareStep(o object, bStage *dsl.Stage, b *dsl.Step, hStage *d
 	d.field(o, "pull", orDefault(b.Pull), orDefault(h.Pull))
 	d.field(o, "privileged", strconv.FormatBool(b.Privileged), strconv.FormatBool(h.Privileged))
 	d.field(o, "mounts", joinList(b.Mounts), joinList(h.Mounts))
+	d.field(o, "inputs", joinList(b.Inputs), joinList(h.Inputs))
+	d.field(o, "outputs", joinList(b.Outputs), joinList(h.Outputs))
+	d.field(o, "caches", joinList(b.Caches), joinList(h.Caches))
+	d.field(o, "user", orDefault(b.User), orDefault(h.User))
+	d.field(o, "workspace", strconv.FormatBool(!b.NoWorkspace), strconv.FormatBool(!h.NoWorkspace))
 }
 
 func orDefault(s string) string {

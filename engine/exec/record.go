@@ -17,11 +17,17 @@ import (
 // detached from the run's, so a cancelled run still records how it ended.
 const storeTimeout = 10 * time.Second
 
-// logFlushInterval is how often buffered log lines are written to the
-// store; logBatchSize lines are written at once without waiting.
+// Log lines reach the store in batches: every logFlushInterval, or as soon
+// as logBatchBytes of text wait, and when a step attempt ends. Each call to
+// the store carries at most logChunkBytes of text (one compressed chunk per
+// node attempt in the SQL stores). A producer that outruns the store waits
+// once logMaxPending bytes are queued, so memory stays bounded and output
+// is stored at the store's speed, never dropped.
 const (
 	logFlushInterval = 100 * time.Millisecond
-	logBatchSize     = 200
+	logBatchBytes    = 256 << 10
+	logChunkBytes    = 1 << 20
+	logMaxPending    = 8 << 20
 )
 
 // storeStatus maps a node status to the word the store uses.
@@ -33,6 +39,8 @@ func storeStatus(status string) string {
 		return state.StatusWaiting
 	case StatusNotReached:
 		return state.NodePending
+	case StatusReused:
+		return state.StatusSucceeded
 	default:
 		return status
 	}
@@ -76,27 +84,33 @@ func (r *scheduler) storeErr() error {
 }
 
 // logBatcher buffers masked log lines and appends them to the store in
-// small batches: every logFlushInterval, whenever logBatchSize lines are
-// waiting, and when a step attempt ends, so a crash loses at most a tenth
-// of a second of output. Batches are written in order, one at a time. A
-// batch that fails is reported and dropped (not retried, which could store
-// lines twice).
+// batches, from a goroutine of its own, so that a step's output never waits
+// for a store round trip unless logMaxPending bytes are already queued.
+// Batches are written in order, one at a time; flush writes everything
+// queued before it returns, so a crash loses at most a tenth of a second of
+// output. A batch that fails is reported and dropped (not retried, which
+// could store lines twice).
 type logBatcher struct {
-	store  state.Store
-	log    hclog.Logger
-	onErr  func(error)
-	mu     sync.Mutex
-	lines  []state.LogLine
-	write  sync.Mutex // serializes flushes
-	quit   chan struct{}
-	exited chan struct{}
+	store   state.Store
+	log     hclog.Logger
+	onErr   func(error)
+	mu      sync.Mutex
+	room    *sync.Cond // signalled when the queue is taken
+	lines   []state.LogLine
+	pending int
+	write   sync.Mutex // serializes flushes
+	kick    chan struct{}
+	quit    chan struct{}
+	exited  chan struct{}
 }
 
 func newLogBatcher(store state.Store, log hclog.Logger, onErr func(error)) *logBatcher {
-	return &logBatcher{store: store, log: log, onErr: onErr}
+	b := &logBatcher{store: store, log: log, onErr: onErr, kick: make(chan struct{}, 1)}
+	b.room = sync.NewCond(&b.mu)
+	return b
 }
 
-// start begins the periodic flushing.
+// start begins the background flushing.
 func (b *logBatcher) start() {
 	if b.store == nil {
 		return
@@ -111,13 +125,14 @@ func (b *logBatcher) start() {
 			case <-b.quit:
 				return
 			case <-t.C:
-				b.flush()
+			case <-b.kick:
 			}
+			b.flush()
 		}
 	}()
 }
 
-// stop ends the periodic flushing and writes what is left.
+// stop ends the background flushing and writes what is left.
 func (b *logBatcher) stop() {
 	if b.store == nil {
 		return
@@ -127,21 +142,29 @@ func (b *logBatcher) stop() {
 	b.flush()
 }
 
-// add queues a line, flushing when the batch is full.
+// add queues a line. It wakes the flusher once a batch is full and waits
+// while logMaxPending bytes are queued.
 func (b *logBatcher) add(l state.LogLine) {
 	if b.store == nil {
 		return
 	}
 	b.mu.Lock()
+	for b.pending >= logMaxPending && b.quit != nil {
+		b.room.Wait()
+	}
 	b.lines = append(b.lines, l)
-	full := len(b.lines) >= logBatchSize
+	b.pending += len(l.Text) + 1
+	full := b.pending >= logBatchBytes
 	b.mu.Unlock()
 	if full {
-		b.flush()
+		select {
+		case b.kick <- struct{}{}:
+		default:
+		}
 	}
 }
 
-// flush writes every queued line.
+// flush writes every queued line, in calls of at most logChunkBytes.
 func (b *logBatcher) flush() {
 	if b.store == nil {
 		return
@@ -150,11 +173,21 @@ func (b *logBatcher) flush() {
 	defer b.write.Unlock()
 	b.mu.Lock()
 	lines := b.lines
-	b.lines = nil
+	b.lines, b.pending = nil, 0
+	b.room.Broadcast()
 	b.mu.Unlock()
-	if len(lines) == 0 {
-		return
+	for len(lines) > 0 {
+		n, size := 0, 0
+		for n < len(lines) && (n == 0 || size+len(lines[n].Text)+1 <= logChunkBytes) {
+			size += len(lines[n].Text) + 1
+			n++
+		}
+		b.append(lines[:n])
+		lines = lines[n:]
 	}
+}
+
+func (b *logBatcher) append(lines []state.LogLine) {
 	ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
 	defer cancel()
 	if err := b.store.AppendLogs(ctx, lines); err != nil {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"runtime"
 	"runtime/debug"
 	"sort"
 	"strings"
@@ -48,8 +47,10 @@ func Run(ctx context.Context, p *plan.Plan, opts Options) (*Result, error) {
 		return r.visit(ctx, v.Name())
 	})
 	r.settle(ctx, walkCtx, errs)
+	r.closeAllShared(ctx)
 	r.waitRunners(ctx)
 	r.logs.stop()
+	r.flushCache(ctx)
 
 	res := r.result(ctx, r.now().Sub(start))
 	r.out.Event(ui.Event{Kind: ui.RunFinished, Time: r.now(), Summary: ptr(res.Summary())})
@@ -83,6 +84,7 @@ type scheduler struct {
 	order  []string
 
 	cancelWalk context.CancelCauseFunc
+	shared     sharedPool
 
 	// prior holds, by node ID, the attempts the store already records
 	// for this run (a resumed run): their attempts are numbered on from there.
@@ -92,6 +94,10 @@ type scheduler struct {
 	nodes    map[string]*NodeResult
 	failed   string // first failed node, for fail-fast reasons
 	firstErr error  // first store error
+	// keys holds the reuse keys of steps that succeeded or were reused.
+	keys map[string]string
+	// volumes holds the cache volumes the run's steps used (name -> path).
+	volumes map[string]string
 }
 
 func newRunner(p *plan.Plan, opts Options) (*scheduler, error) {
@@ -99,7 +105,7 @@ func newRunner(p *plan.Plan, opts Options) (*scheduler, error) {
 		return nil, errors.New("exec: no plan to run")
 	}
 	if opts.Parallelism <= 0 {
-		opts.Parallelism = runtime.NumCPU()
+		opts.Parallelism = DefaultParallelism
 	}
 	if opts.Clock == nil {
 		opts.Clock = time.Now
@@ -262,6 +268,9 @@ func (r *scheduler) visit(ctx context.Context, id string) (err error) {
 		}
 	}()
 	if !shown(n) {
+		if n.Kind == plan.KindStage {
+			r.closeShared(ctx, id)
+		}
 		t := r.now()
 		r.mu.Lock()
 		r.nodes[id] = &NodeResult{ID: id, Kind: string(n.Kind), Status: StatusSucceeded, Started: t, Finished: t}
@@ -410,6 +419,9 @@ func (r *scheduler) decide(ctx context.Context, id, status, reason string, overS
 	r.nodes[id] = nr
 	r.mu.Unlock()
 	if !shown(n) {
+		if n.Kind == plan.KindStage {
+			r.closeShared(ctx, id)
+		}
 		return true
 	}
 	r.out.Event(ui.Event{Kind: ui.NodeSkipped, Time: r.now(), Node: id, NodeKind: nr.Kind, Status: status, Reason: reason})

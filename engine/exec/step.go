@@ -22,6 +22,23 @@ func (r *scheduler) runStep(ctx context.Context, n *plan.Node) error {
 	}
 	nr := &NodeResult{Started: r.now()}
 	step, runner, err := r.prepare(n)
+	key := ""
+	if err == nil && r.reusable(n) {
+		// Before a shared container is started for it: a reused step
+		// creates none. The key uses the step's own runner (the image ID).
+		k, kerr := r.stepKey(ctx, n, step, runner)
+		if kerr != nil {
+			r.log.Warn("computing the reuse key failed; running the step", "step", n.ID, "error", kerr)
+		} else {
+			key = k
+		}
+		if key != "" && !r.opts.NoCache && r.tryReuse(ctx, n, step, key) {
+			return nil
+		}
+	}
+	if err == nil {
+		runner, err = r.runnerFor(ctx, n, runner, step)
+	}
 	if err != nil {
 		if errors.Is(err, ErrWhenFalse) {
 			r.decide(ctx, n.ID, StatusSkipped, r.masker.String(err.Error()), false)
@@ -51,6 +68,9 @@ func (r *scheduler) runStep(ctx context.Context, n *plan.Node) error {
 			Kind: ui.NodeRetrying, Time: r.now(), Node: n.ID, NodeKind: string(n.Kind),
 			Attempt: attempt, MaxAttempts: max, Status: nr.Status, Reason: nr.Reason, ExitCode: nr.ExitCode,
 		})
+	}
+	if key != "" && nr.Status == StatusSucceeded {
+		r.saveResult(ctx, n, step, key, nr.Attempts)
 	}
 	nr.Finished = r.now()
 	r.logs.flush()
@@ -122,6 +142,7 @@ func (r *scheduler) prepare(n *plan.Node) (*runners.Step, runners.Runner, error)
 	}
 	step.Timeout = n.Step.Timeout
 	step.Pull, step.Privileged, step.Mounts = n.Step.Pull, n.Step.Privileged, n.Step.Mounts
+	r.prepareFiles(n, step, runner)
 	if step.Labels == nil {
 		step.Labels = make(map[string]string, 2)
 	}
@@ -188,15 +209,21 @@ func buildStep(n *plan.Node) (*runners.Step, error) {
 func (r *scheduler) attempt(ctx context.Context, n *plan.Node, runner runners.Runner, step *runners.Step, attempt int) (*runners.Result, error) {
 	var mu sync.Mutex
 	var seq int64
+	cut := newLogCut(r.opts.LogLimit)
+	max := r.prior[n.ID] + maxAttempts(n)
 	line := func(stream string) mask.LineWriter {
 		return mask.LineFunc(func(text string) error {
 			t := r.now()
+			// Seq is given and the line queued under one lock, so the
+			// store receives a node attempt's lines in Seq order.
 			mu.Lock()
-			s := seq
+			l := state.LogLine{RunID: r.opts.RunID, NodeID: n.ID, Attempt: attempt, Seq: seq, Stream: stream, Time: t, Text: text}
 			seq++
+			if cut.keep(l) {
+				r.logs.add(l)
+			}
 			mu.Unlock()
-			r.out.Event(ui.Event{Kind: ui.NodeOutput, Time: t, Node: n.ID, NodeKind: string(n.Kind), Attempt: attempt, MaxAttempts: r.prior[n.ID] + maxAttempts(n), Stream: stream, Line: text})
-			r.logs.add(state.LogLine{RunID: r.opts.RunID, NodeID: n.ID, Attempt: attempt, Seq: s, Stream: stream, Time: t, Text: text})
+			r.out.Event(ui.Event{Kind: ui.NodeOutput, Time: t, Node: n.ID, NodeKind: string(n.Kind), Attempt: attempt, MaxAttempts: max, Stream: stream, Line: text})
 			return nil
 		})
 	}
@@ -205,5 +232,10 @@ func (r *scheduler) attempt(ctx context.Context, n *plan.Node, runner runners.Ru
 	res, err := runner.Run(ctx, step, stdout, stderr)
 	_ = stdout.Close()
 	_ = stderr.Close()
+	mu.Lock()
+	for _, l := range cut.finish() {
+		r.logs.add(l)
+	}
+	mu.Unlock()
 	return res, err
 }

@@ -176,9 +176,12 @@ func (b *builder) addSteps(s *dsl.Stage, prefix string, after []string) []string
 		}
 	}
 	var sinks []string
+	var nodes []*Node
 	for _, st := range s.Steps {
 		id := prefix + "." + st.Name
-		b.add(b.stepNode(s, st, id), st.DeclRange)
+		node := b.stepNode(s, st, id)
+		nodes = append(nodes, node)
+		b.add(node, st.DeclRange)
 		for _, n := range st.Needs {
 			if !names[n] {
 				b.diags = append(b.diags, &hcl.Diagnostic{
@@ -201,6 +204,7 @@ func (b *builder) addSteps(s *dsl.Stage, prefix string, after []string) []string
 			sinks = append(sinks, id)
 		}
 	}
+	markShared(s, nodes, b.defaultImage())
 	return sinks
 }
 
@@ -213,6 +217,7 @@ func (b *builder) stepNode(s *dsl.Stage, st *dsl.Step, id string) *Node {
 			Name: st.Name, Values: values, Timeout: st.Timeout, Retries: st.Retries,
 			Runner: st.Runner, Pull: st.Pull, Privileged: st.Privileged,
 			Mounts: st.Mounts, Secrets: st.Secrets, Needs: st.Needs, Def: st,
+			Inputs: st.Inputs, Outputs: st.Outputs, Caches: st.Caches, User: st.User, NoWorkspace: st.NoWorkspace,
 		},
 	}
 }
@@ -303,4 +308,12 @@ func (b *builder) version() dsl.Text {
 	v, diags := b.cfg.EvalText(b.cfg.Pipeline.Version, b.scope)
 	b.diags = append(b.diags, diags...)
 	return v
+}
+
+// defaultImage is the pipeline's default step image, or "".
+func (b *builder) defaultImage() string {
+	if b.cfg.Pipeline == nil {
+		return ""
+	}
+	return b.cfg.Pipeline.Image
 }

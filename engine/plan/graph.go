@@ -29,6 +29,9 @@ func (p *Plan) clusters() (order []string, members map[string][]*Node, loose []*
 func label(n *Node) string {
 	switch n.Kind {
 	case KindStep:
+		if n.Step.Shared {
+			return n.Step.Name + " (shared)"
+		}
 		return n.Step.Name
 	case KindGate:
 		return "gate " + n.Gate.Name

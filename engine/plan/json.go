@@ -66,6 +66,15 @@ type JSONStep struct {
 	Pull           string              `json:"pull,omitempty"`
 	Privileged     bool                `json:"privileged,omitempty"`
 	Mounts         []string            `json:"mounts,omitempty"`
+	ImageRef       string              `json:"image_ref,omitempty"`
+	Inputs         []string            `json:"inputs,omitempty"`
+	Outputs        []string            `json:"outputs,omitempty"`
+	Caches         []string            `json:"caches,omitempty"`
+	User           string              `json:"user,omitempty"`
+	NoWorkspace    bool                `json:"no_workspace,omitempty"`
+	// Container is "shared" for a step that runs as an exec in its
+	// stage's shared container, else empty.
+	Container string `json:"container,omitempty"`
 }
 
 // JSONWhen is a step's condition.
@@ -148,7 +157,11 @@ func jsonStep(s *StepNode) *JSONStep {
 		Name: s.Name, Image: jsonText(v.Image), Secrets: s.Secrets,
 		TimeoutSeconds: s.Timeout.Seconds(), Retries: s.Retries, Needs: s.Needs,
 		Runner: s.Runner, Pull: s.Pull, Privileged: s.Privileged, Mounts: s.Mounts,
+		ImageRef: v.ImageRef, Inputs: s.Inputs, Outputs: s.Outputs, Caches: s.Caches, User: s.User, NoWorkspace: s.NoWorkspace,
 		When: JSONWhen{Value: v.When.Value, Known: v.When.Known, Source: v.When.Source, After: v.When.After, Display: whenText(v.When)},
+	}
+	if s.Shared {
+		js.Container = "shared"
 	}
 	if v.Run != nil {
 		t := jsonText(*v.Run)

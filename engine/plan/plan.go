@@ -114,6 +114,20 @@ type StepNode struct {
 	Mounts     []string
 	Secrets    []string
 	Needs      []string // sibling step names
+	// Inputs and Outputs are the step's file globs; a step with inputs is
+	// reusable (see engine/cache). Caches are container paths kept in
+	// named volumes. User is the container user ("" for the default: the
+	// invoking user when the workspace is mounted). NoWorkspace is
+	// workspace = false.
+	Inputs      []string
+	Outputs     []string
+	Caches      []string
+	User        string
+	NoWorkspace bool
+	// Shared is true when the step runs as an exec in its stage's shared
+	// container (stage container = "shared" and the step uses the stage's
+	// image; see markShared).
+	Shared bool
 	// Def is the step block, for evaluating it again once run-time values
 	// are known (dsl.Config.EvalStep).
 	Def *dsl.Step

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"path"
 	"sort"
 	"strconv"
 	"strings"
@@ -141,6 +142,9 @@ func (p *Plan) writeNode(w io.Writer, n *Node) {
 func (p *Plan) writeStep(w io.Writer, s *StepNode) {
 	v := s.Values
 	field(w, "image", imageText(v.Image, s.Runner))
+	if s.Shared {
+		field(w, "container", "shared (an exec in the stage's one container)")
+	}
 	if v.Run != nil {
 		field(w, "run", v.Run.Display())
 	}
@@ -194,6 +198,33 @@ func (p *Plan) writeStep(w io.Writer, s *StepNode) {
 	}
 	if len(s.Mounts) > 0 {
 		field(w, "mounts", strings.Join(s.Mounts, "\n"))
+	}
+	p.writeStepFiles(w, s)
+}
+
+// writeStepFiles shows the image block a step is built from, whether it
+// is reusable, its caches and who it runs as.
+func (p *Plan) writeStepFiles(w io.Writer, s *StepNode) {
+	if ref := s.Values.ImageRef; ref != "" && p.Config != nil {
+		if img := p.Config.StepImages[ref]; img != nil {
+			field(w, "image build", "built from "+path.Join(img.Context, img.Dockerfile)+" before the step, tagged by the digest of its context; not rebuilt while unchanged")
+		}
+	}
+	if len(s.Inputs) > 0 {
+		field(w, "inputs", strings.Join(s.Inputs, "\n"))
+		if len(s.Outputs) > 0 {
+			field(w, "outputs", strings.Join(s.Outputs, "\n"))
+		}
+		field(w, "reuse", "reused (outputs restored, not run) when a run recorded a success with the same key: image, command, env, secret names, input files, needed steps; --no-cache runs it")
+	}
+	if len(s.Caches) > 0 {
+		field(w, "caches", strings.Join(s.Caches, "\n"))
+	}
+	if s.User != "" {
+		field(w, "user", s.User)
+	}
+	if s.NoWorkspace {
+		field(w, "workspace", "not mounted: runs in the image's WORKDIR")
 	}
 }
 

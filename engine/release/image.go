@@ -39,6 +39,19 @@ type ImageSpec struct {
 	Dockerfile string
 	Tag        string
 	Labels     map[string]string
+	// Args are the build args (ARG in the Dockerfile).
+	Args map[string]string
+}
+
+func (s ImageSpec) args() map[string]*string {
+	if len(s.Args) == 0 {
+		return nil
+	}
+	out := make(map[string]*string, len(s.Args))
+	for k, v := range s.Args {
+		out[k] = &v
+	}
+	return out
 }
 
 // BuildImage builds spec through the Docker Engine API, writes the build
@@ -53,11 +66,11 @@ func BuildImage(ctx context.Context, b ImageBuilder, spec ImageSpec, out io.Writ
 		return state.Image{}, fmt.Errorf("%w: image %s: %s not found in the build context %s", ErrImageBuild, spec.Name, dockerfile, spec.ContextDir)
 	}
 	pr, pw := io.Pipe()
-	go func() { pw.CloseWithError(writeContext(pw, spec.ContextDir)) }()
+	go func() { pw.CloseWithError(writeContext(pw, spec.ContextDir, dockerfile)) }()
 	defer pr.Close()
 	resp, err := b.ImageBuild(ctx, pr, build.ImageBuildOptions{
 		Tags: []string{spec.Tag}, Dockerfile: filepath.ToSlash(dockerfile),
-		Remove: true, ForceRemove: true, Labels: spec.Labels,
+		Remove: true, ForceRemove: true, Labels: spec.Labels, BuildArgs: spec.args(),
 	})
 	if err != nil {
 		return state.Image{}, fmt.Errorf("%w: image %s: %w", ErrImageBuild, spec.Name, err)
@@ -102,21 +115,12 @@ func readBuildStream(r io.Reader, out io.Writer) error {
 	}
 }
 
-// writeContext writes dir as a tar stream, skipping .git and .pipeline.
-func writeContext(w io.Writer, dir string) error {
+// writeContext writes the build context dir as a tar stream: what
+// walkContext lists (no .git, no .pipeline, .dockerignore honoured).
+func writeContext(w io.Writer, dir, dockerfile string) error {
 	tw := tar.NewWriter(w)
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, err := filepath.Rel(dir, p)
-		if err != nil || rel == "." {
-			return err
-		}
-		if d.IsDir() && (d.Name() == ".git" || d.Name() == ".pipeline") {
-			return filepath.SkipDir
-		}
-		return addToTar(tw, p, filepath.ToSlash(rel), d)
+	err := walkContext(dir, dockerfile, func(p, rel string, d fs.DirEntry) error {
+		return addToTar(tw, p, rel, d)
 	})
 	if err != nil {
 		return fmt.Errorf("packing the build context %s: %w", dir, err)

@@ -23,6 +23,7 @@ type Store interface {
 	AuditStore
 	LockStore
 	GroupStore
+	CacheStore
 	// Close releases the store's connections.
 	Close() error
 }
@@ -144,6 +145,13 @@ type RunStore interface {
 	// Logs returns a node's lines ordered by attempt and Seq; an empty
 	// nodeID returns every node's lines ordered by time, node and Seq.
 	Logs(ctx context.Context, runID, nodeID string) ([]LogLine, error)
+	// StreamLogs calls fn for each line Logs would return, in the same
+	// order, holding only a bounded part of the log in memory; it stops
+	// at and returns fn's first error as is.
+	StreamLogs(ctx context.Context, runID, nodeID string, fn func(LogLine) error) error
+	// LogAttempts returns, by node ID, the attempts that have log lines,
+	// ascending.
+	LogAttempts(ctx context.Context, runID string) (map[string][]int, error)
 }
 
 // Release is an immutable, versioned result of a run's package stages.

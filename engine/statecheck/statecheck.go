@@ -233,19 +233,15 @@ func replaceDots(id string) string {
 }
 
 func checkLogs(ctx context.Context, s state.Store, runID, nodeID string, rep *Report) error {
-	lines, err := s.Logs(ctx, runID, nodeID)
-	if err != nil {
-		return err
-	}
 	next := map[int]int64{}
-	for _, l := range lines {
+	return s.StreamLogs(ctx, runID, nodeID, func(l state.LogLine) error {
 		rep.LogLines++
 		if l.Seq != next[l.Attempt] {
 			rep.add(KindLogGap, "run "+runID, "step %s attempt %d: line %d follows line %d", nodeID, l.Attempt, l.Seq, next[l.Attempt]-1)
 		}
 		next[l.Attempt] = l.Seq + 1
-	}
-	return nil
+		return nil
+	})
 }
 
 func checkReleases(ctx context.Context, s state.Store, pipeline string, opts Options, rep *Report) error {

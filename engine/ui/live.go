@@ -31,6 +31,7 @@ const (
 // RunFinished, when it prints the summary.
 type Live struct {
 	mu       sync.Mutex
+	writeMu  sync.Mutex // serializes writes to w, which happen outside mu
 	w        io.Writer
 	now      func() time.Time
 	width    int
@@ -166,18 +167,36 @@ func (l *Live) loop() {
 		case <-l.stop:
 			return
 		case <-t.C:
+			// The frame is rendered under the lock and written after it
+			// is released, so a slow terminal never holds up a step's
+			// output (Event only waits for the rendering).
 			l.mu.Lock()
+			frame := ""
 			if l.dirty || len(l.running) > 0 {
-				l.redraw()
+				frame = l.render()
 			}
 			l.mu.Unlock()
+			l.write(frame)
 		}
 	}
 }
 
-// redraw erases the region, prints pending finished lines above it and
-// draws the region again, in a single Write; l.mu is held.
-func (l *Live) redraw() {
+// redraw renders a frame and writes it; l.mu is held.
+func (l *Live) redraw() { l.write(l.render()) }
+
+// write writes frame to the terminal in a single Write.
+func (l *Live) write(frame string) {
+	if frame == "" {
+		return
+	}
+	l.writeMu.Lock()
+	defer l.writeMu.Unlock()
+	_, _ = io.WriteString(l.w, frame)
+}
+
+// render returns the frame that erases the region, prints pending finished
+// lines above it and draws the region again; l.mu is held.
+func (l *Live) render() string {
 	var b strings.Builder
 	if l.drawn > 0 {
 		fmt.Fprintf(&b, "\x1b[%dF\x1b[J", l.drawn)
@@ -209,7 +228,7 @@ func (l *Live) redraw() {
 		}
 	}
 	l.dirty = false
-	_, _ = io.WriteString(l.w, b.String())
+	return b.String()
 }
 
 // cut shortens s to fit one terminal line and drops control characters

@@ -59,7 +59,9 @@ func TestPlainEvents(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var buf bytes.Buffer
-			NewPlain(&buf).Event(tt.e)
+			p := NewPlain(&buf)
+			p.Event(tt.e)
+			p.Event(Event{Kind: RunFinished}) // writes what waits
 			if got := buf.String(); got != tt.want {
 				t.Errorf("Plain.Event(%+v) wrote %q; want %q", tt.e, got, tt.want)
 			}
@@ -83,6 +85,7 @@ func TestPlainConcurrentLines(t *testing.T) {
 		}()
 	}
 	wg.Wait()
+	s.Event(Event{Kind: RunFinished})
 	lines := strings.Split(strings.TrimSuffix(buf.String(), "\n"), "\n")
 	if len(lines) != 400 {
 		t.Fatalf("got %d lines; want 400", len(lines))
@@ -239,4 +242,95 @@ func TestAuto(t *testing.T) {
 			t.Errorf("Auto(pipe, %v) is not Plain; want Plain for a non-terminal", plain)
 		}
 	}
+}
+
+// blockingWriter blocks every Write until release is closed.
+type blockingWriter struct {
+	release chan struct{}
+	writes  chan struct{}
+}
+
+func (w *blockingWriter) Write(p []byte) (int, error) {
+	select {
+	case w.writes <- struct{}{}:
+	default:
+	}
+	<-w.release
+	return len(p), nil
+}
+
+// TestLiveSlowTerminalNeverBlocksOutput stalls the terminal and checks that
+// a step's output events still go through at once.
+func TestLiveSlowTerminalNeverBlocksOutput(t *testing.T) {
+	w := &blockingWriter{release: make(chan struct{}), writes: make(chan struct{}, 1)}
+	l := newLive(w, 80, time.Millisecond, time.Now)
+	l.Event(Event{Kind: NodeStarted, Node: "build.a"})
+	select {
+	case <-w.writes: // the redraw goroutine is now stuck in Write
+	case <-time.After(5 * time.Second):
+		t.Fatal("the live view did not draw within 5s")
+	}
+	done := make(chan struct{})
+	go func() {
+		for i := 0; i < 100000; i++ {
+			l.Event(Event{Kind: NodeOutput, Node: "build.a", Line: "output"})
+		}
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("100000 output events did not go through within 5s while the terminal was stalled")
+	}
+	close(w.release)
+	l.Event(Event{Kind: RunFinished})
+}
+
+// TestPlainBatchesOutput checks that output lines are written in batches
+// that a status line flushes first, and that a lone line is written within
+// plainDelay without any further event.
+func TestPlainBatchesOutput(t *testing.T) {
+	w := &countingWriter{}
+	p := NewPlain(w)
+	for i := 0; i < 1000; i++ {
+		p.Event(Event{Kind: NodeOutput, Node: "a", Line: "some output"})
+	}
+	p.Event(Event{Kind: NodeFinished, Node: "a", Status: StatusSucceeded})
+	text, writes := w.get()
+	if writes > 3 {
+		t.Errorf("1000 output lines and a status line took %d writes; want at most 3", writes)
+	}
+	if !strings.HasSuffix(text, "✓ a (0.0s)\n") || strings.Count(text, "[a] some output\n") != 1000 {
+		t.Errorf("output = %d bytes ending %q; want 1000 lines then the status line", len(text), text[len(text)-20:])
+	}
+	p.Event(Event{Kind: NodeOutput, Node: "b", Line: "late"})
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		if text, _ := w.get(); strings.HasSuffix(text, "[b] late\n") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("a lone output line was not written within 5s")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+type countingWriter struct {
+	mu     sync.Mutex
+	b      strings.Builder
+	writes int
+}
+
+func (w *countingWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.writes++
+	return w.b.Write(p)
+}
+
+func (w *countingWriter) get() (string, int) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.b.String(), w.writes
 }

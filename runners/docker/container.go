@@ -40,10 +40,17 @@ func (r *Runner) translate(step *runners.Step) (*containerSpec, error) {
 	if step.Workdir != "" {
 		workdir = path.Join(runners.WorkspaceMount, filepath.ToSlash(step.Workdir))
 	}
+	if step.NoWorkspace {
+		workdir = "" // the image's WORKDIR
+		if step.Workdir != "" {
+			workdir = filepath.ToSlash(step.Workdir)
+		}
+	}
 	cfg := &container.Config{
 		Image:        step.Image,
 		Cmd:          step.Argv(),
-		Env:          env(step.Env),
+		Env:          env(stepEnv(step)),
+		User:         step.User,
 		WorkingDir:   workdir,
 		Labels:       r.labels(step),
 		AttachStdout: true,
@@ -57,7 +64,7 @@ func (r *Runner) translate(step *runners.Step) (*containerSpec, error) {
 		host.CapDrop = []string{"NET_RAW", "MKNOD", "AUDIT_WRITE"}
 		host.SecurityOpt = []string{"no-new-privileges:true"}
 	}
-	if step.Workspace != "" {
+	if step.Workspace != "" && !step.NoWorkspace {
 		ws, err := filepath.Abs(step.Workspace)
 		if err != nil {
 			return nil, fmt.Errorf("step %q: workspace %q: %w", step.ID, step.Workspace, err)
@@ -71,6 +78,7 @@ func (r *Runner) translate(step *runners.Step) (*containerSpec, error) {
 		}
 		host.Binds = append(host.Binds, dir+":"+runners.ArtifactsMount+":ro")
 	}
+	host.Mounts = cacheMounts(step)
 	for _, m := range step.Mounts {
 		bind, err := parseMount(m)
 		if err != nil {

@@ -42,6 +42,10 @@ const cleanupTimeout = 30 * time.Second
 // rest of its output before it closes the stream.
 const outputDrain = 10 * time.Second
 
+// outputAhead is how much of a step's output is read from the engine ahead
+// of the writers (see readAhead).
+const outputAhead = 8 << 20
+
 // Client lists the Docker Engine API calls the Runner makes.
 // *client.Client from github.com/docker/docker/client implements it.
 type Client interface {
@@ -56,6 +60,9 @@ type Client interface {
 	ContainerKill(ctx context.Context, containerID, signal string) error
 	ContainerRemove(ctx context.Context, containerID string, options container.RemoveOptions) error
 	ContainerList(ctx context.Context, options container.ListOptions) ([]container.Summary, error)
+	ContainerExecCreate(ctx context.Context, containerID string, options container.ExecOptions) (container.ExecCreateResponse, error)
+	ContainerExecAttach(ctx context.Context, execID string, config container.ExecAttachOptions) (types.HijackedResponse, error)
+	ContainerExecInspect(ctx context.Context, execID string) (container.ExecInspect, error)
 }
 
 var _ Client = (*client.Client)(nil)
@@ -93,6 +100,10 @@ type Runner struct {
 	// present remembers images known to exist, so that steps after the
 	// first skip the inspect round trip.
 	present sync.Map
+	// volumes remembers cache volumes known to exist.
+	volumes sync.Map
+	// ids remembers image IDs by reference (see ImageID).
+	ids sync.Map
 	// removals counts container removals still running.
 	removals sync.WaitGroup
 }
@@ -186,6 +197,9 @@ func (r *Runner) create(ctx context.Context, step *runners.Step, spec *container
 		if err := r.ensureImage(ctx, step, logger); err != nil {
 			return "", err
 		}
+		if err := r.ensureVolumes(ctx, step, logger); err != nil {
+			return "", err
+		}
 		nonce := newNonce()
 		spec.config.Labels[labelCreate] = nonce
 		created, err := r.cli.ContainerCreate(ctx, spec.config, spec.host, nil, nil, "")
@@ -216,7 +230,9 @@ func (r *Runner) runContainer(ctx context.Context, step *runners.Step, id string
 	}
 	defer attach.Close()
 	copied := make(chan error, 1)
-	go func() { copied <- demux(orDiscard(stdout), orDiscard(stderr), attach.Reader) }()
+	ahead := readAhead(attach.Reader, outputAhead)
+	defer ahead.Close()
+	go func() { copied <- demux(orDiscard(stdout), orDiscard(stderr), ahead) }()
 
 	// The wait must outlive ctx: after a cancellation Run still waits for
 	// the container it stopped.

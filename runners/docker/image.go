@@ -95,3 +95,31 @@ func (r *Runner) pullError(ctx context.Context, step *runners.Step, err error) e
 		"or put the image into the engine yourself (`docker build -t %s DIR`, or `docker load -i FILE`) and set pull = \"never\"",
 		ErrPullFailed, wrapped, step.Image)
 }
+
+// ImageID returns the ID ("sha256:...") of the image step runs in, making
+// it present first according to step.Pull. IDs are remembered by image
+// reference for the Runner's lifetime, so the steps of a run that share an
+// image make one inspect call.
+func (r *Runner) ImageID(ctx context.Context, step *runners.Step) (string, error) {
+	if id, ok := r.ids.Load(step.Image); ok {
+		return id.(string), nil
+	}
+	if step.Pull != PullAlways {
+		// One round trip when the image is there (the common case).
+		if insp, err := r.cli.ImageInspect(ctx, step.Image); err == nil {
+			r.present.Store(step.Image, struct{}{})
+			r.ids.Store(step.Image, insp.ID)
+			return insp.ID, nil
+		}
+	}
+	logger := r.logger.With("step", step.ID)
+	if err := r.ensureImage(ctx, step, logger); err != nil {
+		return "", err
+	}
+	insp, err := r.cli.ImageInspect(ctx, step.Image)
+	if err != nil {
+		return "", r.apiError(ctx, step, fmt.Sprintf("inspect image %q", step.Image), err)
+	}
+	r.ids.Store(step.Image, insp.ID)
+	return insp.ID, nil
+}

@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"sort"
+	"strings"
 	"syscall"
 	"time"
 
@@ -90,7 +91,11 @@ func (r *Runner) Run(ctx context.Context, step *runners.Step, stdout, stderr io.
 	argv := step.Argv()
 	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Dir = dir
-	cmd.Env = environ(step.Env)
+	env, err := cacheEnv(step)
+	if err != nil {
+		return nil, err
+	}
+	cmd.Env = environ(env)
 	// nil writers connect the process to the null device.
 	cmd.Stdout = stdout
 	cmd.Stderr = stderr
@@ -206,4 +211,30 @@ func exitCode(ps *os.ProcessState) int {
 		return 128 + int(ws.Signal())
 	}
 	return ps.ExitCode()
+}
+
+// cacheEnv creates the host directories of the step's caches and returns
+// its environment with PIPELINE_CACHE set to their common root: the cache
+// of container path P is $PIPELINE_CACHE/P (for the engine:
+// .pipeline/cache/PIPELINE/P at the repository root).
+func cacheEnv(step *runners.Step) (map[string]string, error) {
+	if len(step.Caches) == 0 {
+		return step.Env, nil
+	}
+	out := make(map[string]string, len(step.Env)+1)
+	for k, v := range step.Env {
+		out[k] = v
+	}
+	for _, c := range step.Caches {
+		if c.HostDir == "" {
+			return nil, fmt.Errorf("%w: step %q: cache %s has no host directory", runners.ErrInvalidStep, step.ID, c.Path)
+		}
+		if err := os.MkdirAll(c.HostDir, 0o755); err != nil {
+			return nil, fmt.Errorf("step %q: creating the cache directory of %s: %w", step.ID, c.Path, err)
+		}
+		if _, ok := out["PIPELINE_CACHE"]; !ok {
+			out["PIPELINE_CACHE"] = strings.TrimSuffix(c.HostDir, filepath.FromSlash(c.Path))
+		}
+	}
+	return out, nil
 }

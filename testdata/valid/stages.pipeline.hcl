@@ -7,6 +7,7 @@ build "api" {
 }
 
 build "web" {
+  container = "per-step"
   step "compile" { run = "make web" }
 }
 
@@ -16,6 +17,7 @@ test "api" {
 }
 
 test "web" {
+  container = "shared"
   step "unit" { run = "make test-web" }
 }
 

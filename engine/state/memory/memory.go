@@ -31,6 +31,7 @@ type Store struct {
 	audit       []*state.AuditEvent
 	locks       map[string]*state.Lock
 	groups      map[string][]string
+	caches      map[cacheKey]*state.CacheEntry
 }
 
 type logKey struct {

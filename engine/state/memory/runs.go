@@ -186,6 +186,43 @@ func (s *Store) Logs(_ context.Context, runID, nodeID string) ([]state.LogLine, 
 	return out, nil
 }
 
+// StreamLogs implements state.RunStore.
+func (s *Store) StreamLogs(ctx context.Context, runID, nodeID string, fn func(state.LogLine) error) error {
+	lines, err := s.Logs(ctx, runID, nodeID)
+	if err != nil {
+		return err
+	}
+	for _, l := range lines {
+		if err := fn(l); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// LogAttempts implements state.RunStore.
+func (s *Store) LogAttempts(_ context.Context, runID string) (map[string][]int, error) {
+	if err := s.rlock(); err != nil {
+		return nil, err
+	}
+	defer s.mu.RUnlock()
+	seen := map[string]map[int]bool{}
+	for _, l := range s.logs[runID] {
+		if seen[l.NodeID] == nil {
+			seen[l.NodeID] = map[int]bool{}
+		}
+		seen[l.NodeID][l.Attempt] = true
+	}
+	out := make(map[string][]int, len(seen))
+	for node, attempts := range seen {
+		for a := range attempts {
+			out[node] = append(out[node], a)
+		}
+		slices.Sort(out[node])
+	}
+	return out, nil
+}
+
 func cmpInt64(a, b int64) int {
 	switch {
 	case a < b:

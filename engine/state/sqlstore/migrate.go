@@ -173,6 +173,37 @@ ALTER TABLE approvals ADD COLUMN key_fingerprint {{text}} NOT NULL DEFAULT '';
 ALTER TABLE audit ADD COLUMN signed_payload {{text}} NOT NULL DEFAULT '';
 ALTER TABLE audit ADD COLUMN signature {{text}} NOT NULL DEFAULT '';
 ALTER TABLE audit ADD COLUMN key_fingerprint {{text}} NOT NULL DEFAULT ''`},
+	{3, "compressed log chunks", `
+CREATE TABLE log_chunks (
+	run_id     {{text}} NOT NULL REFERENCES runs (id),
+	node_id    {{text}} NOT NULL,
+	attempt    BIGINT NOT NULL,
+	first_seq  BIGINT NOT NULL,
+	last_seq   BIGINT NOT NULL,
+	first_at   BIGINT NOT NULL,
+	last_at    BIGINT NOT NULL,
+	line_count BIGINT NOT NULL,
+	raw_bytes  BIGINT NOT NULL,
+	codec      {{text}} NOT NULL,
+	data       {{blob}} NOT NULL,
+	PRIMARY KEY (run_id, node_id, attempt, first_seq)
+);
+CREATE INDEX log_chunks_run_time ON log_chunks (run_id, first_at, node_id, attempt, first_seq)`},
+	{4, "step result and tool cache entries", `
+CREATE TABLE cache_entries (
+	kind       {{text}} NOT NULL,
+	cache_key  {{text}} NOT NULL,
+	pipeline   {{text}} NOT NULL,
+	name       {{text}} NOT NULL,
+	run_id     {{text}} NOT NULL,
+	attempt    BIGINT NOT NULL,
+	outputs    {{blob}},
+	size       BIGINT NOT NULL,
+	created_at BIGINT NOT NULL,
+	used_at    BIGINT NOT NULL,
+	PRIMARY KEY (kind, cache_key)
+);
+CREATE INDEX cache_entries_pipeline ON cache_entries (kind, pipeline, name)`},
 }
 
 // migrate applies pending migrations in one transaction. Concurrent openers

@@ -2,7 +2,6 @@ package sqlstore
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"strings"
 
@@ -165,61 +164,6 @@ FROM nodes WHERE run_id = ? ORDER BY node_id`), runID)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("nodes of run %q: %w", runID, err)
-	}
-	return out, nil
-}
-
-// AppendLogs implements state.RunStore.
-func (s *Store) AppendLogs(ctx context.Context, lines []state.LogLine) error {
-	if len(lines) == 0 {
-		return nil
-	}
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		stmt, err := tx.PrepareContext(ctx, s.q(`INSERT INTO logs (run_id, node_id, attempt, seq, stream, logged_at, line)
-VALUES (?, ?, ?, ?, ?, ?, ?)`))
-		if err != nil {
-			return err
-		}
-		defer stmt.Close()
-		for _, l := range lines {
-			if _, err := stmt.ExecContext(ctx, l.RunID, l.NodeID, l.Attempt, l.Seq, l.Stream, ns(l.Time), l.Text); err != nil {
-				return s.classify(err, state.ErrConflict)
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("append %d log lines to run %q: %w", len(lines), lines[0].RunID, err)
-	}
-	return nil
-}
-
-// Logs implements state.RunStore.
-func (s *Store) Logs(ctx context.Context, runID, nodeID string) ([]state.LogLine, error) {
-	var rows *sql.Rows
-	var err error
-	const cols = `SELECT run_id, node_id, attempt, seq, stream, logged_at, line FROM logs`
-	if nodeID == "" {
-		rows, err = s.db.QueryContext(ctx, s.q(cols+` WHERE run_id = ? ORDER BY logged_at, node_id, attempt, seq`), runID)
-	} else {
-		rows, err = s.db.QueryContext(ctx, s.q(cols+` WHERE run_id = ? AND node_id = ? ORDER BY attempt, seq`), runID, nodeID)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("logs of run %q: %w", runID, err)
-	}
-	defer rows.Close()
-	var out []state.LogLine
-	for rows.Next() {
-		var l state.LogLine
-		var at int64
-		if err := rows.Scan(&l.RunID, &l.NodeID, &l.Attempt, &l.Seq, &l.Stream, &at, &l.Text); err != nil {
-			return nil, fmt.Errorf("logs of run %q: %w", runID, err)
-		}
-		l.Time = tm(at)
-		out = append(out, l)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("logs of run %q: %w", runID, err)
 	}
 	return out, nil
 }

@@ -24,7 +24,8 @@ build "api" {
 }
 
 test "unit" {
-  needs = [build.api]
+  needs     = [build.api]
+  container = "shared"
   step "go-test" {
     run     = "go test -count=1 ./..."
     timeout = "20m"

@@ -1,0 +1,2 @@
+FROM pipeline-test/busybox:latest
+ARG GREETING
