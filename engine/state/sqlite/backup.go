@@ -29,6 +29,9 @@ func Backup(ctx context.Context, path, dst string) error {
 		}
 		return fmt.Errorf("backup %s: the file exists; choose a new name, a backup never overwrites", dst)
 	}
+	if fi, err := os.Stat(filepath.Dir(dst)); err != nil || !fi.IsDir() {
+		return fmt.Errorf("backup %s: the directory %s does not exist; create it first", dst, filepath.Dir(dst))
+	}
 	if _, err := os.Stat(path); err != nil {
 		return fmt.Errorf("backup of %s: %w", path, err)
 	}

@@ -102,6 +102,10 @@ func TestBackupFileNamesAreLiteral(t *testing.T) {
 	if err := sqlite.Restore(t.Context(), path, backup); err != nil {
 		t.Errorf("Restore(%q) = %v", backup, err)
 	}
+	missing := filepath.Join(dir, "no-such-dir", "b.db")
+	if err := sqlite.Backup(t.Context(), path, missing); err == nil || !strings.Contains(err.Error(), "no-such-dir does not exist") {
+		t.Errorf("Backup into a missing directory = %v; want a refusal naming the directory", err)
+	}
 	if err := sqlite.Backup(t.Context(), path, dir); err == nil || !strings.Contains(err.Error(), "directory") {
 		t.Errorf("Backup to a directory = %v; want a refusal naming the directory", err)
 	}
