@@ -335,6 +335,18 @@ func (e *Engine) ApprovalPayload(ctx context.Context, runID, gate, by string) ([
 	if err != nil {
 		return nil, err
 	}
+	// A payload is only worth signing for a gate an approval can still open.
+	g, err := e.getGate(ctx, run.ID, env, base)
+	switch {
+	case errors.Is(err, state.ErrNotFound):
+		return nil, invalid(fmt.Errorf("run %s has no gate %q that was reached%s", run.ID, gate, e.waitingHint(ctx, run)))
+	case err != nil:
+		return nil, failed(fmt.Errorf("reading gate %s: %w", gateKey(env, base), err))
+	case gateExpired(g, e.now()):
+		return nil, expiredRefusal(g, ErrGateNotWaiting)
+	case g.Status != gateWaiting:
+		return nil, invalid(fmt.Errorf("%w: gate %s of run %s is %s", ErrGateNotWaiting, gateKey(env, base), run.ID, g.Status))
+	}
 	digest, err := e.currentDigest(ctx, run)
 	if err != nil {
 		return nil, failed(err)

@@ -428,7 +428,7 @@ func verifyAudit(w io.Writer, evs []*state.AuditEvent) error {
 			continue
 		}
 		checked++
-		if err := signoff.VerifyStored(e.Signature, e.RunID, e.Actor); err != nil {
+		if err := signoff.VerifyStored(e.Signature, e.RunID, e.Environment, e.Actor); err != nil {
 			bad++
 			fmt.Fprintf(w, "FAILED  seq %d  %s by %s, run %s: %v\n", e.Seq, e.Action, e.Actor, e.RunID, err)
 			continue

@@ -131,9 +131,12 @@ processes see the old or the restored content, never a mix.`
 			}
 			path, ok := backend.SQLitePath(url)
 			if !ok {
-				return &usageError{fmt.Errorf("state %s is not stored in SQLite.\n%s", verb, pgDumpRecipe)}
+				return &usageError{fmt.Errorf("state %s works on a SQLite state store only, and this one is not.\n%s", verb, pgDumpRecipe)}
 			}
 			if verb == "backup" {
+				if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+					return &usageError{fmt.Errorf("no state store at %s: nothing to back up (or pass --state)", path)}
+				}
 				if err := sqlite.Backup(ctx, path, args[0]); err != nil {
 					return err
 				}

@@ -3,6 +3,7 @@ package diff
 import (
 	"fmt"
 	"github.com/pipeline-cd/pipeline/internal/sshsig"
+	"slices"
 	"strings"
 	"time"
 
@@ -421,15 +422,20 @@ func tagKind(tag string) string {
 func addedSigners(base, head string) []string {
 	b, _ := sshsig.ParseAllowedSigners([]byte(base))
 	h, _ := sshsig.ParseAllowedSigners([]byte(head))
-	old := map[string]bool{}
+	old := map[string][]sshsig.AllowedSigner{}
 	for _, s := range b {
-		old[strings.Join(s.Principals, ",")+" "+sshsig.Fingerprint(s.Key)] = true
+		k := strings.Join(s.Principals, ",") + " " + sshsig.Fingerprint(s.Key)
+		old[k] = append(old[k], s)
 	}
 	var out []string
 	for _, s := range h {
 		k := strings.Join(s.Principals, ",") + " " + sshsig.Fingerprint(s.Key)
-		if !old[k] {
+		prev, ok := old[k]
+		switch {
+		case !ok:
 			out = append(out, fmt.Sprintf("%s (%s)", strings.Join(s.Principals, ","), sshsig.Fingerprint(s.Key)))
+		case !slices.ContainsFunc(prev, func(p sshsig.AllowedSigner) bool { return !widens(p, s) }):
+			out = append(out, fmt.Sprintf("%s (%s, its namespaces or validity widened)", strings.Join(s.Principals, ","), sshsig.Fingerprint(s.Key)))
 		}
 	}
 	return out
@@ -468,4 +474,19 @@ func (d *differ) gateWhenRisk(o object, env string, b, h *dsl.Gate) {
 		d.risk(o, Medium, fmt.Sprintf("Gate %q of environment %s now applies when %s instead of when %s: check that it still holds every release it should.",
 			b.Name, env, hs, bs))
 	}
+}
+
+// widens reports whether entry h accepts a signature that entry b, for the
+// same principals and key, refuses: more namespaces, an earlier
+// valid-after, a later (or no) valid-before.
+func widens(b, h sshsig.AllowedSigner) bool {
+	switch {
+	case len(b.Namespaces) > 0 && (len(h.Namespaces) == 0 || slices.ContainsFunc(h.Namespaces, func(n string) bool { return !slices.Contains(b.Namespaces, n) })):
+		return true
+	case !b.ValidAfter.IsZero() && h.ValidAfter.Before(b.ValidAfter):
+		return true
+	case !b.ValidBefore.IsZero() && (h.ValidBefore.IsZero() || h.ValidBefore.After(b.ValidBefore)):
+		return true
+	}
+	return false
 }

@@ -146,6 +146,10 @@ func TestSignedApprovals(t *testing.T) {
 	// Accepted: signed elsewhere with ssh-keygen, and signed here with --sign.
 	r.must(0, nil, "approve", run1, "go-live", "--as", "carol@example.com", "--payload", p, "--signature", sig)
 	r.must(0, nil, "approve", run2, "go-live", "--as", "carol@example.com", "--sign", keys["carol"], "--comment", "signed here")
+	// No payload is printed for a gate that is no longer waiting.
+	if res := r.pipeline(nil, "approve", run1, "go-live", "--as", "carol@example.com", "--print-payload"); res.code != 2 || !strings.Contains(res.stderr, "is approved") || res.stdout != "" {
+		t.Errorf("--print-payload of an approved gate exited %d with %q, stdout %q; want 2 saying it is approved", res.code, res.stderr, res.stdout)
+	}
 	if res := r.must(0, nil, "resume", run2, "--runner", "local", "--plain"); !strings.Contains(res.stdout, "deployed 3.0.2") {
 		t.Errorf("resume %s did not deploy 3.0.2:\n%s", run2, res.stdout)
 	}

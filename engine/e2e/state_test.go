@@ -135,4 +135,26 @@ func TestStateCheckBackupRestore(t *testing.T) {
 	if res := r.must(2, nil, "--state", "sqlite:"+filepath.Join(t.TempDir(), "none.db"), "state", "check"); !strings.Contains(res.stderr, "no state store") {
 		t.Errorf("state check without a store:\n%s", res.stderr)
 	}
+	none := "sqlite:" + filepath.Join(t.TempDir(), "none.db")
+	if res := r.must(2, nil, "--state", none, "state", "backup", filepath.Join(t.TempDir(), "b.db")); !strings.Contains(res.stderr, "no state store") {
+		t.Errorf("state backup without a store:\n%s", res.stderr)
+	}
+
+	// A PostgreSQL store is backed up with pg_dump; nothing connects to it.
+	pg := "postgres://u:p@127.0.0.1:1/db?sslmode=disable"
+	for _, verb := range []string{"backup", "restore"} {
+		res := r.must(2, nil, "--state", pg, "state", verb, backup)
+		if !strings.Contains(res.stderr, "state "+verb+" works on a SQLite state store only") || !strings.Contains(res.stderr, "pg_dump") {
+			t.Errorf("state %s of a PostgreSQL store:\n%s", verb, res.stderr)
+		}
+	}
+
+	// Disaster recovery: the backup restores into a new checkout that has
+	// no store (nor .pipeline directory) yet.
+	fresh := newRepo(t)
+	fresh.commit("one", map[string]string{"pipeline.hcl": component("svc")})
+	fresh.must(0, nil, "state", "restore", backup)
+	if res := fresh.must(0, nil, "releases"); !strings.Contains(res.stdout, "1.0.1") {
+		t.Errorf("releases after restoring into a new checkout:\n%s", res.stdout)
+	}
 }

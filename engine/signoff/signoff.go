@@ -62,6 +62,9 @@ func (p Payload) Bytes() []byte {
 // Bytes renders.
 func ParsePayload(b []byte) (Payload, error) {
 	var p Payload
+	if bytes.Contains(b, []byte("\r")) {
+		return p, errors.New("approval payload has CRLF (Windows) line endings; sign the text `pipeline approve --print-payload` prints, unchanged, with LF line endings")
+	}
 	sc := bufio.NewScanner(bytes.NewReader(b))
 	if !sc.Scan() || sc.Text() != header {
 		return p, fmt.Errorf("not an approval payload: the first line must be %q", header)
@@ -240,10 +243,10 @@ func Approve(want Payload, gateSigned bool, approvers []string, signers map[stri
 
 // VerifyStored checks a stored signature again (pipeline audit --verify):
 // the signature over its payload in Namespace, the recorded key
-// fingerprint, and that the payload names the run and the approver the
-// record does. It does not apply the freshness window or the allowed
+// fingerprint, and that the payload names the run, the environment (of
+// its ENV/GATE) and the approver the record does. It does not apply the freshness window or the allowed
 // signers, which were checked when the approval was given.
-func VerifyStored(sig *state.Signature, runID, approver string) error {
+func VerifyStored(sig *state.Signature, runID, environment, approver string) error {
 	v, err := Recheck(Signed{Payload: []byte(sig.Payload), Signature: []byte(sig.Armored)}, nil)
 	if err != nil {
 		return err
@@ -253,6 +256,8 @@ func VerifyStored(sig *state.Signature, runID, approver string) error {
 		return fmt.Errorf("%w: signed by key %s, but the record says %s", ErrMismatch, v.Fingerprint, sig.Fingerprint)
 	case v.Payload.Run != runID:
 		return fmt.Errorf("%w: it signs run %s, but the record is of run %s", ErrMismatch, v.Payload.Run, runID)
+	case environment != "" && !strings.HasPrefix(v.Payload.Gate, environment+"/"):
+		return fmt.Errorf("%w: it signs gate %s, but the record is of environment %s", ErrMismatch, v.Payload.Gate, environment)
 	case !strings.EqualFold(v.Payload.Approver, approver):
 		return fmt.Errorf("%w: it signs approver %s, but the record names %s", ErrMismatch, v.Payload.Approver, approver)
 	}

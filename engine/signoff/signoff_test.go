@@ -43,6 +43,11 @@ func TestPayloadRoundTrip(t *testing.T) {
 			t.Errorf("ParsePayload(%q) = nil error; want an error", bad)
 		}
 	}
+	// A payload saved with Windows line endings says so.
+	crlf := strings.ReplaceAll(string(p.Bytes()), "\n", "\r\n")
+	if _, err := signoff.ParsePayload([]byte(crlf)); err == nil || !strings.Contains(err.Error(), "CRLF") {
+		t.Errorf("ParsePayload(CRLF) = %v; want an error naming the CRLF line endings", err)
+	}
 }
 
 func TestApprove(t *testing.T) {
@@ -80,11 +85,15 @@ func TestApprove(t *testing.T) {
 			t.Errorf("%s: Approve() signature = %v; want one exactly when signed", tc.name, sig)
 		}
 		if sig != nil {
-			if err := signoff.VerifyStored(sig, "r-1", "carol@example.com"); err != nil {
+			if err := signoff.VerifyStored(sig, "r-1", "production", "carol@example.com"); err != nil {
 				t.Errorf("%s: VerifyStored = %v; want nil", tc.name, err)
 			}
-			if err := signoff.VerifyStored(sig, "r-2", "carol@example.com"); !errors.Is(err, signoff.ErrMismatch) {
+			if err := signoff.VerifyStored(sig, "r-2", "production", "carol@example.com"); !errors.Is(err, signoff.ErrMismatch) {
 				t.Errorf("%s: VerifyStored(other run) = %v; want ErrMismatch", tc.name, err)
+			}
+			// a signature moved onto another environment's approval event
+			if err := signoff.VerifyStored(sig, "r-1", "staging", "carol@example.com"); !errors.Is(err, signoff.ErrMismatch) {
+				t.Errorf("%s: VerifyStored(other environment) = %v; want ErrMismatch", tc.name, err)
 			}
 		}
 	}

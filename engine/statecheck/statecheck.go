@@ -76,8 +76,13 @@ type Options struct {
 
 // Report is the outcome of Check.
 type Report struct {
-	Runs, Releases, Deployments, Approvals, Artifacts, LogLines int
-	Findings                                                    []Finding
+	Runs        int       `json:"runs"`
+	Releases    int       `json:"releases"`
+	Deployments int       `json:"deployments"`
+	Approvals   int       `json:"approvals"`
+	Artifacts   int       `json:"artifacts"`
+	LogLines    int       `json:"log_lines"`
+	Findings    []Finding `json:"findings"`
 }
 
 // OK reports whether no invariant is broken.

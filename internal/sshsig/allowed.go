@@ -4,9 +4,9 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
-	"path"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"golang.org/x/crypto/ssh"
 )
@@ -146,15 +146,57 @@ func (a AllowedSigners) Check(principal, namespace string, key ssh.PublicKey, at
 	return fmt.Errorf("%w: %s", ErrNotAllowed, strings.Join(reasons, "; "))
 }
 
+// matchAny reports whether s matches the comma-separated pattern list, as
+// OpenSSH's match_pattern_list does: a matching !negated pattern refuses
+// wherever it stands, else any matching pattern accepts. Only * and ? are
+// special. Matching ignores case, as approver names do.
 func matchAny(patterns []string, s string) bool {
+	s = strings.ToLower(s)
+	matched := false
 	for _, p := range patterns {
 		neg := strings.HasPrefix(p, "!")
 		if neg {
 			p = p[1:]
 		}
-		if ok, _ := path.Match(strings.ToLower(p), strings.ToLower(s)); ok {
-			return !neg
+		if matchPattern(strings.ToLower(p), s) {
+			if neg {
+				return false
+			}
+			matched = true
 		}
 	}
-	return false
+	return matched
+}
+
+// matchPattern matches s against a pattern where * matches any run of
+// characters and ? any one character.
+func matchPattern(p, s string) bool {
+	for len(p) > 0 {
+		switch p[0] {
+		case '*':
+			for p = p[1:]; len(p) > 0 && p[0] == '*'; p = p[1:] {
+			}
+			if p == "" {
+				return true
+			}
+			for i := 0; i <= len(s); i++ {
+				if matchPattern(p, s[i:]) {
+					return true
+				}
+			}
+			return false
+		case '?':
+			if s == "" {
+				return false
+			}
+			_, n := utf8.DecodeRuneInString(s)
+			p, s = p[1:], s[n:]
+		default:
+			if s == "" || p[0] != s[0] {
+				return false
+			}
+			p, s = p[1:], s[1:]
+		}
+	}
+	return s == ""
 }

@@ -173,7 +173,7 @@ func Verify(armored, message []byte, namespace string) (*Signature, error) {
 	if s.Namespace != namespace {
 		return nil, fmt.Errorf("%w: signed for namespace %q, want %q", ErrNamespace, s.Namespace, namespace)
 	}
-	if s.PublicKey.Type() == ssh.KeyAlgoRSA && s.Sig.Format == ssh.KeyAlgoRSA {
+	if f := s.Sig.Format; f == ssh.KeyAlgoRSA || f == ssh.CertAlgoRSAv01 { // SHA-1, whatever the key's wrapping
 		return nil, fmt.Errorf("%w: RSA signatures with SHA-1 (ssh-rsa) are not accepted", ErrBadSignature)
 	}
 	data, err := toSign(s.Namespace, s.HashAlg, message)

@@ -2,6 +2,9 @@ package sshsig_test
 
 import (
 	"bytes"
+	"crypto/rand"
+	"crypto/sha512"
+	"encoding/base64"
 	"errors"
 	"os"
 	"os/exec"
@@ -178,6 +181,86 @@ func TestParseMalformed(t *testing.T) {
 		"-----BEGIN SSH SIGNATURE-----\naGVsbG8=\n-----END SSH SIGNATURE-----\n"} {
 		if _, err := sshsig.Parse([]byte(in)); !errors.Is(err, sshsig.ErrMalformed) {
 			t.Errorf("Parse(%q) = %v; want ErrMalformed", in, err)
+		}
+	}
+}
+
+// TestPrincipalPatternsAsSSHKeygen checks principal patterns the way
+// OpenSSH's match_pattern_list reads them, against the real `ssh-keygen -Y
+// verify`: a matching !negation refuses wherever it stands in the list, and
+// only * and ? are special ([ and / are literal).
+func TestPrincipalPatternsAsSSHKeygen(t *testing.T) {
+	dir := t.TempDir()
+	keyFile, carol := keygen(t, dir, "carol", "ed25519")
+	msg := filepath.Join(dir, "msg")
+	require.NoError(t, os.WriteFile(msg, []byte("hello\n"), 0o600))
+	out, err := exec.Command("ssh-keygen", "-Y", "sign", "-n", ns, "-f", keyFile, msg).CombinedOutput()
+	require.NoError(t, err, "ssh-keygen -Y sign: %s", out)
+	for _, tc := range []struct {
+		principals, principal string
+		want                  bool
+	}{
+		{"*@example.com,!mallory@example.com", "mallory@example.com", false},
+		{"*@example.com,!mallory@example.com", "carol@example.com", true},
+		{"!mallory@example.com,*@example.com", "mallory@example.com", false},
+		{"[ab]c", "ac", false},
+		{"[ab]c", "[ab]c", true},
+		{"*", "team/carol", true},
+		{"car?l@example.com", "carol@example.com", true},
+	} {
+		file := filepath.Join(dir, "allowed_signers")
+		line := allowedLine(tc.principals, carol, "")
+		require.NoError(t, os.WriteFile(file, []byte(line), 0o600))
+		cmd := exec.Command("ssh-keygen", "-Y", "verify", "-f", file, "-I", tc.principal, "-n", ns, "-s", msg+".sig")
+		cmd.Stdin = bytes.NewReader([]byte("hello\n"))
+		sshOK := cmd.Run() == nil
+		require.Equal(t, tc.want, sshOK, "ssh-keygen on %q for %q", tc.principals, tc.principal)
+		a, err := sshsig.ParseAllowedSigners([]byte(line))
+		require.NoError(t, err)
+		err = a.Check(tc.principal, ns, carol.PublicKey(), time.Now())
+		if (err == nil) != tc.want {
+			t.Errorf("principals %q, principal %q: Check = %v; ssh-keygen allowed = %v", tc.principals, tc.principal, err, tc.want)
+		}
+	}
+}
+
+// sha1Signature builds an SSHSIG over msg whose RSA signature uses SHA-1
+// (format ssh-rsa), as old ssh-keygen versions made them.
+func sha1Signature(t *testing.T, signer ssh.Signer, msg []byte) []byte {
+	t.Helper()
+	h := sha512.Sum512(msg)
+	data := append([]byte("SSHSIG"), ssh.Marshal(struct {
+		Namespace, Reserved, HashAlg string
+		Hash                         []byte
+	}{ns, "", "sha512", h[:]})...)
+	sig, err := signer.(ssh.AlgorithmSigner).SignWithAlgorithm(rand.Reader, data, ssh.KeyAlgoRSA)
+	require.NoError(t, err)
+	require.Equal(t, ssh.KeyAlgoRSA, sig.Format)
+	blob := append([]byte("SSHSIG"), ssh.Marshal(struct {
+		Version                      uint32
+		PublicKey                    []byte
+		Namespace, Reserved, HashAlg string
+		Signature                    []byte
+	}{1, signer.PublicKey().Marshal(), ns, "", "sha512", ssh.Marshal(sig)})...)
+	return []byte("-----BEGIN SSH SIGNATURE-----\n" + base64.StdEncoding.EncodeToString(blob) + "\n-----END SSH SIGNATURE-----\n")
+}
+
+// TestSHA1RSASignaturesRefused: an RSA signature with SHA-1 is refused,
+// for a plain RSA key and for an RSA key wrapped in a certificate.
+func TestSHA1RSASignaturesRefused(t *testing.T) {
+	dir := t.TempDir()
+	_, rsaKey := keygen(t, dir, "rsa", "rsa")
+	_, ca := keygen(t, dir, "ca", "ed25519")
+	cert := &ssh.Certificate{Key: rsaKey.PublicKey(), CertType: ssh.UserCert, KeyId: "carol",
+		ValidPrincipals: []string{"carol@example.com"}, ValidBefore: ssh.CertTimeInfinity}
+	require.NoError(t, cert.SignCert(rand.Reader, ca))
+	certSigner, err := ssh.NewCertSigner(cert, rsaKey)
+	require.NoError(t, err)
+	msg := []byte("hello\n")
+	for name, s := range map[string]ssh.Signer{"plain key": rsaKey, "certificate": certSigner} {
+		_, err := sshsig.Verify(sha1Signature(t, s, msg), msg, ns)
+		if !errors.Is(err, sshsig.ErrBadSignature) || !strings.Contains(err.Error(), "SHA-1") {
+			t.Errorf("%s: Verify of an ssh-rsa (SHA-1) signature = %v; want ErrBadSignature naming SHA-1", name, err)
 		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 
 	"modernc.org/sqlite"
 
@@ -22,14 +23,20 @@ type rawConn interface {
 // SQLite's online backup API, while other processes go on reading and
 // writing. dst must not exist.
 func Backup(ctx context.Context, path, dst string) error {
-	if _, err := os.Stat(dst); err == nil {
+	if fi, err := os.Stat(dst); err == nil {
+		if fi.IsDir() {
+			return fmt.Errorf("backup %s: it is a directory; name a new file in it (e.g. %s)", dst, filepath.Join(dst, "pipeline-state.db"))
+		}
 		return fmt.Errorf("backup %s: the file exists; choose a new name, a backup never overwrites", dst)
+	}
+	if fi, err := os.Stat(filepath.Dir(dst)); err != nil || !fi.IsDir() {
+		return fmt.Errorf("backup %s: the directory %s does not exist; create it first", dst, filepath.Dir(dst))
 	}
 	if _, err := os.Stat(path); err != nil {
 		return fmt.Errorf("backup of %s: %w", path, err)
 	}
 	return withRaw(ctx, path, func(c rawConn) error {
-		b, err := c.NewBackup(dst)
+		b, err := c.NewBackup(fileURI(dst))
 		if err != nil {
 			return err
 		}
@@ -46,8 +53,12 @@ func Restore(ctx context.Context, path, src string) error {
 	if err := CheckFile(ctx, src); err != nil {
 		return err
 	}
+	// A new machine or checkout has no store yet: the restore creates it.
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return fmt.Errorf("restore into %s: %w", path, err)
+	}
 	return withRaw(ctx, path, func(c rawConn) error {
-		b, err := c.NewRestore(src)
+		b, err := c.NewRestore(fileURI(src))
 		if err != nil {
 			return err
 		}
@@ -83,6 +94,10 @@ func CheckFile(ctx context.Context, path string) error {
 	}
 	return nil
 }
+
+// fileURI is the SQLite URI of the file at path, so that ?, # and % in
+// its name are part of the name.
+func fileURI(path string) string { return "file:" + uriPath.Replace(path) }
 
 func step(b *sqlite.Backup) error {
 	for more := true; more; {

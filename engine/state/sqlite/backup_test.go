@@ -69,3 +69,44 @@ func TestBackupRestore(t *testing.T) {
 		t.Errorf("GetRun(r1) after refused restores = %v; want the store untouched", err)
 	}
 }
+
+// TestBackupFileNamesAreLiteral: a backup file name with ?, # or % is a
+// file name, not a SQLite URI: the backup lands under that exact name and
+// restores from it, and an existing file that the name's prefix would
+// reach is not overwritten.
+func TestBackupFileNamesAreLiteral(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "state.db")
+	s, err := sqlite.Open(t.Context(), path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.CreateRun(t.Context(), &state.Run{ID: "r1", Pipeline: "web", Kind: "run", Status: state.StatusSucceeded}); err != nil {
+		t.Fatal(err)
+	}
+	prefix := filepath.Join(dir, "nightly")
+	if err := os.WriteFile(prefix, []byte("keep me"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	backup := prefix + "?v=1#%41.db"
+	if err := sqlite.Backup(t.Context(), path, backup); err != nil {
+		t.Fatalf("Backup(%q) = %v", backup, err)
+	}
+	if _, err := os.Stat(backup); err != nil {
+		t.Errorf("the backup is not at %q: %v", backup, err)
+	}
+	if b, _ := os.ReadFile(prefix); string(b) != "keep me" {
+		t.Errorf("Backup(%q) overwrote %s", backup, prefix)
+	}
+	if err := sqlite.Restore(t.Context(), path, backup); err != nil {
+		t.Errorf("Restore(%q) = %v", backup, err)
+	}
+	missing := filepath.Join(dir, "no-such-dir", "b.db")
+	if err := sqlite.Backup(t.Context(), path, missing); err == nil || !strings.Contains(err.Error(), "no-such-dir does not exist") {
+		t.Errorf("Backup into a missing directory = %v; want a refusal naming the directory", err)
+	}
+	if err := sqlite.Backup(t.Context(), path, dir); err == nil || !strings.Contains(err.Error(), "directory") {
+		t.Errorf("Backup to a directory = %v; want a refusal naming the directory", err)
+	}
+}

@@ -1,0 +1,26 @@
+package statecheck_test
+
+import (
+	"encoding/json"
+	"testing"
+
+	"github.com/pipeline-cd/pipeline/engine/statecheck"
+)
+
+// TestReportJSON: `state check --json` prints snake_case keys, as every
+// other --json output and the report's own findings do.
+func TestReportJSON(t *testing.T) {
+	b, err := json.Marshal(&statecheck.Report{Runs: 1, LogLines: 2, Findings: []statecheck.Finding{{Kind: "k"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"runs", "releases", "deployments", "approvals", "artifacts", "log_lines", "findings"} {
+		if _, ok := m[k]; !ok {
+			t.Errorf("state check JSON %s has no key %q", b, k)
+		}
+	}
+}
