@@ -64,6 +64,12 @@ func transient(err error) bool {
 	case code != "":
 		return false
 	}
+	// A host name that does not resolve will not resolve on a retry: a
+	// typo in the URL fails at once instead of after the whole budget.
+	var dns *net.DNSError
+	if errors.As(err, &dns) && dns.IsNotFound {
+		return false
+	}
 	var ce *pgconn.ConnectError
 	var ne net.Error
 	switch {
