@@ -2,6 +2,7 @@ package console
 
 import (
 	"context"
+	"github.com/pipeline-cd/pipeline/engine/serve"
 	"net/http"
 	"strings"
 	"time"
@@ -175,23 +176,5 @@ func (h *Handler) configured(name string) []string {
 
 // pipelineNames: configured pipelines first, then every other stored one.
 func (h *Handler) pipelineNames(ctx context.Context) ([]string, error) {
-	stored, err := h.q.Pipelines(ctx)
-	if err != nil {
-		return nil, err
-	}
-	seen := map[string]bool{}
-	var names []string
-	for _, p := range h.opts.Pipelines {
-		if !seen[p.Name] {
-			seen[p.Name] = true
-			names = append(names, p.Name)
-		}
-	}
-	for _, n := range stored {
-		if !seen[n] {
-			seen[n] = true
-			names = append(names, n)
-		}
-	}
-	return names, nil
+	return serve.PipelineNames(ctx, h.q, h.opts.Pipelines)
 }

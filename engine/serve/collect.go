@@ -26,27 +26,36 @@ type pipelineView struct {
 }
 
 // pipelineNames returns the configured pipelines followed by every other
-// pipeline the store has a run of, sorted.
+// pipeline the store has a run of.
 func (h *Handler) pipelineNames(ctx context.Context) ([]string, error) {
-	stored, err := h.q.Pipelines(ctx)
+	return PipelineNames(ctx, h.q, h.opts.Pipelines)
+}
+
+// PipelineNames returns the names of configured, in order, followed by
+// every other pipeline stored (as stored.Pipelines lists them), each once:
+// the rows of the JSON API's status and of the console's overview.
+func PipelineNames(ctx context.Context, stored interface {
+	Pipelines(ctx context.Context) ([]string, error)
+}, configured []Pipeline) ([]string, error) {
+	names, err := stored.Pipelines(ctx)
 	if err != nil {
 		return nil, err
 	}
 	seen := map[string]bool{}
-	var names []string
-	for _, p := range h.opts.Pipelines {
+	var out []string
+	for _, p := range configured {
 		if !seen[p.Name] {
 			seen[p.Name] = true
-			names = append(names, p.Name)
+			out = append(out, p.Name)
 		}
 	}
-	for _, name := range stored {
+	for _, name := range names {
 		if !seen[name] {
 			seen[name] = true
-			names = append(names, name)
+			out = append(out, name)
 		}
 	}
-	return names, nil
+	return out, nil
 }
 
 // pipelineView reads one pipeline's status and its newest deployments.
