@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/pipeline-cd/pipeline/engine/signoff"
 	"sort"
 	"strings"
 
@@ -14,6 +13,7 @@ import (
 	"github.com/pipeline-cd/pipeline/engine/mask"
 	"github.com/pipeline-cd/pipeline/engine/notify"
 	"github.com/pipeline-cd/pipeline/engine/rules"
+	"github.com/pipeline-cd/pipeline/engine/signoff"
 	"github.com/pipeline-cd/pipeline/engine/state"
 )
 

@@ -2,7 +2,6 @@ package console
 
 import (
 	"context"
-	"github.com/pipeline-cd/pipeline/engine/serve"
 	"net/http"
 	"strings"
 	"time"
@@ -10,6 +9,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/pipeline-cd/pipeline/engine"
+	"github.com/pipeline-cd/pipeline/engine/serve"
 	"github.com/pipeline-cd/pipeline/engine/view"
 )
 

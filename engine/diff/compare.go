@@ -1,7 +1,6 @@
 package diff
 
 import (
-	"github.com/pipeline-cd/pipeline/internal/sshsig"
 	"strconv"
 	"strings"
 
@@ -11,6 +10,7 @@ import (
 
 	"github.com/pipeline-cd/pipeline/dsl"
 	"github.com/pipeline-cd/pipeline/internal/keys"
+	"github.com/pipeline-cd/pipeline/internal/sshsig"
 )
 
 // differ accumulates the changes and risks between base and head, both

@@ -2,12 +2,12 @@ package diff
 
 import (
 	"fmt"
-	"github.com/pipeline-cd/pipeline/internal/sshsig"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/pipeline-cd/pipeline/dsl"
+	"github.com/pipeline-cd/pipeline/internal/sshsig"
 )
 
 // findRisks looks for the changes that weaken the delivery process. Each

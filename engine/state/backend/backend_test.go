@@ -2,7 +2,6 @@ package backend_test
 
 import (
 	"errors"
-	"github.com/pipeline-cd/pipeline/internal/pgtest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,6 +9,7 @@ import (
 
 	"github.com/pipeline-cd/pipeline/engine/state"
 	"github.com/pipeline-cd/pipeline/engine/state/backend"
+	"github.com/pipeline-cd/pipeline/internal/pgtest"
 
 	// Registers the -update flag: go test ./... -update passes it to every
 	// test binary, and this package has no golden files to rewrite.
