@@ -125,7 +125,7 @@ func (l *loader) checkOutputRefs() hcl.Diagnostics {
 	return diags
 }
 
-func (l *loader) checkOutputRef(s *Stage, st *Step, r outputRef, before map[string]bool, upstream map[*Stage]map[*Stage]bool) hcl.Diagnostics {
+func (l *loader) checkOutputRef(s *Stage, st *Step, r outputRef, before map[string]bool, upstream func(*Stage) map[*Stage]bool) hcl.Diagnostics {
 	var target *Step
 	var blocks []string
 	for _, cand := range r.stage.Steps {
@@ -168,7 +168,7 @@ func (l *loader) checkOutputRef(s *Stage, st *Step, r outputRef, before map[stri
 				s.Address(), st.Name, target.Name, target.Block),
 			Subject: r.rng.Ptr(),
 		}}
-	case r.stage != s && !upstream[s][r.stage]:
+	case r.stage != s && !upstream(s)[r.stage]:
 		return hcl.Diagnostics{{
 			Severity: hcl.DiagError,
 			Summary:  "Output of a Step That Is Not a Dependency",
@@ -197,11 +197,14 @@ func stepClosure(byName map[string]*Step, st *Step) map[string]bool {
 	return seen
 }
 
-// stageUpstream returns, for every stage, the stages it waits for
-// directly or not: its needs (or, without needs, every stage of the
-// nearest earlier kind that has stages) and, for an environment, the
-// environments it requires and every package stage.
-func (l *loader) stageUpstream() map[*Stage]map[*Stage]bool {
+// stageUpstream returns a function that gives, for a stage, the stages it
+// waits for directly or not: its needs (or, without needs, every stage of
+// the nearest earlier kind that has stages) and, for an environment, the
+// environments it requires and every package stage. Each stage's set is
+// computed when first asked for: only stages that read another stage's
+// outputs need one, and computing all of them costs the square of the
+// number of stages.
+func (l *loader) stageUpstream() func(*Stage) map[*Stage]bool {
 	stages := l.cfg.Stages
 	byKind := map[StageKind][]*Stage{}
 	for _, s := range stages {
@@ -239,8 +242,11 @@ func (l *loader) stageUpstream() map[*Stage]map[*Stage]bool {
 		}
 		return out
 	}
-	out := make(map[*Stage]map[*Stage]bool, len(stages))
-	for _, s := range stages {
+	memo := map[*Stage]map[*Stage]bool{}
+	return func(s *Stage) map[*Stage]bool {
+		if seen, ok := memo[s]; ok {
+			return seen
+		}
 		seen := map[*Stage]bool{}
 		queue := direct(s)
 		for len(queue) > 0 {
@@ -252,9 +258,9 @@ func (l *loader) stageUpstream() map[*Stage]map[*Stage]bool {
 			seen[t] = true
 			queue = append(queue, direct(t)...)
 		}
-		out[s] = seen
+		memo[s] = seen
+		return seen
 	}
-	return out
 }
 
 // noteOutputKey records that the config reads output key of the step
