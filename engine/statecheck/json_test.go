@@ -2,8 +2,10 @@ package statecheck_test
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 
+	"github.com/pipeline-cd/pipeline/engine/state/memory"
 	"github.com/pipeline-cd/pipeline/engine/statecheck"
 )
 
@@ -22,5 +24,21 @@ func TestReportJSON(t *testing.T) {
 		if _, ok := m[k]; !ok {
 			t.Errorf("state check JSON %s has no key %q", b, k)
 		}
+	}
+}
+
+// TestReportJSONNoFindings: a clean store's report lists "findings": [],
+// not null, so scripts can iterate it.
+func TestReportJSONNoFindings(t *testing.T) {
+	rep, err := statecheck.Check(t.Context(), memory.New(), statecheck.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := json.Marshal(rep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), `"findings":[]`) {
+		t.Errorf("state check JSON of an empty store = %s; want \"findings\":[]", b)
 	}
 }

@@ -98,7 +98,7 @@ func Check(ctx context.Context, s state.Store, opts Options) (*Report, error) {
 	if opts.Now.IsZero() {
 		opts.Now = time.Now()
 	}
-	rep := &Report{}
+	rep := &Report{Findings: []Finding{}}
 	pipelines, err := s.Pipelines(ctx)
 	if err != nil {
 		return nil, err
