@@ -32,7 +32,7 @@ func readConfigFile(fsys fs.FS, name, full string) ([]byte, *hcl.Diagnostic) {
 	}
 	if !st.Mode().IsRegular() {
 		return nil, diag("Pipeline File Not a Regular File",
-			fmt.Sprintf("%q is %s, not a regular file, so it is not read. Commit the pipeline file itself, not a link to a device, a FIFO or a directory.", full, modeName(st.Mode())))
+			fmt.Sprintf("%q is %s, not a regular file, so it is not read. Commit the pipeline file itself, not a link to a device, a FIFO or a directory.", full, confine.Kind(st.Mode())))
 	}
 	if st.Size() > confine.MaxConfigSize {
 		return nil, tooLarge(diag, full)
@@ -76,21 +76,4 @@ func errorKind(err error) string {
 		return pe.Err.Error()
 	}
 	return err.Error()
-}
-
-func modeName(m fs.FileMode) string {
-	switch {
-	case m.IsDir():
-		return "a directory"
-	case m&fs.ModeNamedPipe != 0:
-		return "a FIFO"
-	case m&fs.ModeSocket != 0:
-		return "a socket"
-	case m&fs.ModeDevice != 0, m&fs.ModeCharDevice != 0:
-		return "a device"
-	case m&fs.ModeSymlink != 0:
-		return "a symbolic link"
-	default:
-		return "not a regular file"
-	}
 }

@@ -109,7 +109,7 @@ func (l *loader) resolveSteps(s *Stage) hcl.Diagnostics {
 					Summary:  "Secret Outside Its Scope",
 					Detail: fmt.Sprintf("Step %q of %s lists secret.%s, but secret %q may only be given to the steps of %s (its environments, declared at %s). "+
 						"Remove the secret from this step, or move the step into one of those environments.",
-						st.Name, s.Address(), name, name, scopeText(sec.Environments), declaredAt(sec.DeclRange)),
+						st.Name, s.Address(), name, name, ScopeText(sec.Environments), declaredAt(sec.DeclRange)),
 					Subject: rng.Ptr(),
 				})
 			}
@@ -333,9 +333,9 @@ func (l *loader) resolveSecretScopes(envNames map[string]bool) hcl.Diagnostics {
 	return diags
 }
 
-// scopeText renders a secret's environments for messages:
+// ScopeText renders a secret's environments for messages:
 // "environment production" or "environments beta and production".
-func scopeText(envs []string) string {
+func ScopeText(envs []string) string {
 	switch len(envs) {
 	case 0:
 		return "no environment"
@@ -348,4 +348,18 @@ func scopeText(envs []string) string {
 // declaredAt renders where a block was declared: "FILE:LINE".
 func declaredAt(rng hcl.Range) string {
 	return fmt.Sprintf("%s:%d", rng.Filename, rng.Start.Line)
+}
+
+// FirstError renders the first error of diags for a one-line message,
+// "FILE:LINE,COL-COL: Summary"; "errors" when it has none.
+func FirstError(diags hcl.Diagnostics) string {
+	for _, d := range diags {
+		if d.Severity == hcl.DiagError {
+			if d.Subject != nil {
+				return d.Subject.String() + ": " + d.Summary
+			}
+			return d.Summary
+		}
+	}
+	return "errors"
 }

@@ -9,8 +9,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/hashicorp/hcl/v2"
-
 	"github.com/pipeline-cd/pipeline/dsl"
 	"github.com/pipeline-cd/pipeline/dsl/loader"
 	"github.com/pipeline-cd/pipeline/engine/cache"
@@ -559,18 +557,6 @@ func (e *Engine) notifyRun(ctx context.Context, run *state.Run, rec *recorded, e
 	}
 	ev.Pipeline, ev.RunID, ev.Version, ev.Commit = run.Pipeline, run.ID, rec.Version, run.Commit
 	e.send(ctx, cfg, dsl.Scope{RunID: run.ID, Release: &dsl.ReleaseValues{Version: rec.Version}}, ev)
-}
-
-func firstSummary(diags hcl.Diagnostics) string {
-	for _, d := range diags {
-		if d.Severity == hcl.DiagError {
-			if d.Subject != nil {
-				return d.Subject.String() + ": " + d.Summary
-			}
-			return d.Summary
-		}
-	}
-	return "errors"
 }
 
 // stepCache returns the cache of reusable step results, kept in the state

@@ -239,7 +239,7 @@ func (r *Root) DirPath(name string) (string, error) {
 		return "", r.openError(name, err)
 	}
 	if !st.IsDir() {
-		return "", &fs.PathError{Op: "open", Path: name, Err: fmt.Errorf("%w (%s)", ErrNotDir, kind(st.Mode()))}
+		return "", &fs.PathError{Op: "open", Path: name, Err: fmt.Errorf("%w (%s)", ErrNotDir, Kind(st.Mode()))}
 	}
 	return filepath.Join(r.dir, filepath.FromSlash(rel)), nil
 }
@@ -261,15 +261,16 @@ func (r *Root) FilePath(name string) (string, error) {
 }
 
 func notRegular(name string, m fs.FileMode) error {
-	return &fs.PathError{Op: "open", Path: name, Err: fmt.Errorf("%w (%s)", ErrNotRegular, kind(m))}
+	return &fs.PathError{Op: "open", Path: name, Err: fmt.Errorf("%w (%s)", ErrNotRegular, Kind(m))}
 }
 
 // nonblock opens a FIFO without waiting for a writer; regular files and
 // directories ignore it.
 const nonblock = syscall.O_NONBLOCK
 
-// kind names a file mode for messages.
-func kind(m fs.FileMode) string {
+// Kind names a file mode for messages: "a directory", "a FIFO", "a
+// symbolic link", ...
+func Kind(m fs.FileMode) string {
 	switch {
 	case m.IsDir():
 		return "a directory"
@@ -279,6 +280,8 @@ func kind(m fs.FileMode) string {
 		return "a socket"
 	case m&fs.ModeDevice != 0, m&fs.ModeCharDevice != 0:
 		return "a device"
+	case m&fs.ModeSymlink != 0:
+		return "a symbolic link"
 	default:
 		return "not a regular file"
 	}

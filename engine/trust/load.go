@@ -123,7 +123,7 @@ func Load(req Request) *Result {
 	if diags.HasErrors() || tres == nil || tres.Config == nil {
 		out.Refused = fmt.Errorf("%w: the config of pipeline %s at the trusted ref %s does not load in %s (%s); "+
 			"merge the config change into %s first (a change that moves or renames the config is deployed once it is merged), "+
-			"or pass --trusted-ref REF naming a reviewed ref that has it", ErrNoTrustedRules, name, ref, component(head), firstSummary(diags), ref)
+			"or pass --trusted-ref REF naming a reviewed ref that has it", ErrNoTrustedRules, name, ref, component(head), dsl.FirstError(diags), ref)
 		return out
 	}
 	if tres.Config.Pipeline == nil || tres.Config.Pipeline.Name != name {

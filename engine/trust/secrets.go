@@ -76,7 +76,7 @@ func (r *Result) checkSecret(st *dsl.Stage, step *dsl.Step, name string, hs *dsl
 		}
 		problems = append(problems, fmt.Sprintf("step %s.%s lists secret %s%s, but the trusted ref %s gives secret %s only to the steps of %s; "+
 			"a change cannot widen a secret's scope: remove the secret from the step, or widen the scope at %s first",
-			st.Address(), step.Name, name, via, r.Ref, ts.Name, envsText(ts.Environments), r.Ref))
+			st.Address(), step.Name, name, via, r.Ref, ts.Name, dsl.ScopeText(ts.Environments), r.Ref))
 	}
 	if ownReads || hs == nil || hs.Env == "" {
 		return problems
@@ -84,7 +84,7 @@ func (r *Result) checkSecret(st *dsl.Stage, step *dsl.Step, name string, hs *dsl
 	for _, f := range r.foreignScoped(hs.Env) {
 		problems = append(problems, fmt.Sprintf("step %s.%s lists secret %s, which reads %s, the variable of secret %s that pipeline %s (%s) "+
 			"at the trusted ref %s gives only to the steps of its %s; declare the secret in this pipeline's config at %s first",
-			st.Address(), step.Name, name, hs.Env, f.secret.Name, f.pipeline, f.where, r.Ref, envsText(f.secret.Environments), r.Ref))
+			st.Address(), step.Name, name, hs.Env, f.secret.Name, f.pipeline, f.where, r.Ref, dsl.ScopeText(f.secret.Environments), r.Ref))
 	}
 	return problems
 }
@@ -117,16 +117,6 @@ func (r *Result) Scoped(name string) bool {
 		return scoped
 	}
 	return len(r.foreignScoped(name)) > 0
-}
-
-func envsText(envs []string) string {
-	switch len(envs) {
-	case 0:
-		return "no environment"
-	case 1:
-		return "environment " + envs[0]
-	}
-	return "environments " + strings.Join(envs[:len(envs)-1], ", ") + " and " + envs[len(envs)-1]
 }
 
 func sortedNames[V any](m map[string]V) []string {

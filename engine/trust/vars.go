@@ -139,16 +139,3 @@ func hasHave(names []string) string {
 	}
 	return "have"
 }
-
-// firstSummary renders the first error of diags for a message.
-func firstSummary(diags hcl.Diagnostics) string {
-	for _, d := range diags {
-		if d.Severity == hcl.DiagError {
-			if d.Subject != nil {
-				return d.Subject.String() + ": " + d.Summary
-			}
-			return d.Summary
-		}
-	}
-	return "errors"
-}
